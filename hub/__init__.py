@@ -1,0 +1,1 @@
+"""The hub's core: models, contacts, patients and care plans, the encrypted log, CLI."""

@@ -1,0 +1,30 @@
+"""All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
+
+from hub.models.base import Base, UTCDateTime, utcnow
+from hub.models.care import CarePlan, CareTeam, CareTeamMember, Condition
+from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
+from hub.models.log import LogEntry, LogHead
+from hub.models.people import Caregiver, Patient, PatientPhone, Staff
+from hub.models.schedule import Shift
+
+__all__ = [
+    "Base",
+    "CarePlan",
+    "CareTeam",
+    "CareTeamMember",
+    "Caregiver",
+    "Condition",
+    "Contact",
+    "InboundReceipt",
+    "LogEntry",
+    "LogHead",
+    "Outbound",
+    "Page",
+    "Patient",
+    "PatientPhone",
+    "Shift",
+    "Staff",
+    "Timer",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -1,0 +1,81 @@
+"""Patients, their phones and caregivers, and the practice's staff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.crypto import Encrypted
+from hub.models.base import Base, UTCDateTime, utcnow
+
+
+class Staff(Base):
+    """A member of the practice who can be paged: nurse, care manager, physician, manager."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fhir_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    name: Mapped[str] = mapped_column(Encrypted)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # The number pages go to; found again (ACK replies) through its keyed hash.
+    phone: Mapped[str | None] = mapped_column(Encrypted)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(32), default="nurse")
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Patient(Base):
+    """A patient enrolled in chronic care management."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fhir_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    name: Mapped[str] = mapped_column(Encrypted)
+    birth_date: Mapped[str | None] = mapped_column(Encrypted)
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    # Continuity: the team member this patient should reach first when on shift.
+    care_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    care_manager: Mapped[Staff | None] = relationship()
+    phones: Mapped[list[PatientPhone]] = relationship(
+        back_populates="patient", cascade="all, delete-orphan"
+    )
+
+
+class PatientPhone(Base):
+    """One number a patient calls or texts from, found by keyed hash only."""
+
+    __tablename__ = "patient_phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(Encrypted)
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    use: Mapped[str | None] = mapped_column(String(16))
+
+    patient: Mapped[Patient] = relationship(back_populates="phones")
+
+
+class Caregiver(Base):
+    """A related person (FHIR RelatedPerson) who may contact the line about one patient.
+
+    A caregiver of several patients is several rows sharing one phone_index.
+    """
+
+    __tablename__ = "caregivers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fhir_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Encrypted)
+    relationship_text: Mapped[str | None] = mapped_column(Encrypted)
+    phone: Mapped[str | None] = mapped_column(Encrypted)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    patient: Mapped[Patient] = relationship()
