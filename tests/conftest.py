@@ -115,3 +115,121 @@ def session(database_url: str, cipher: crypto.FieldCipher) -> Iterator[Session]:
     with factory() as db:
         yield db
     engine.dispose()
+
+
+# --- the running hub, Twilio on both sides -------------------------------------------------
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_URL = "https://hub.example.test"
+PRACTICE_NUMBER = "+12025550100"
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings of the machine running the tests never leak into them."""
+    for name in list(os.environ):
+        if name.startswith(("HUB_", "TWILIO_")) and name not in (
+            "HUB_REQUIRE_POSTGRES", "HUB_TEST_POSTGRES_URL"
+        ):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def twilio_api():
+    """Twilio's REST API on loopback; every page the hub sends arrives here."""
+    from tests.fake_twilio import FakeTwilio
+
+    server = FakeTwilio().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path) -> Path:
+    """A two-step policy with short waits: the care manager or primary, then the backup."""
+    path = tmp_path / "escalation.toml"
+    path.write_text(
+        'repeat = 0\n'
+        '[[steps]]\ntargets = ["continuity"]\nchannels = ["sms"]\nwait_seconds = 120\n'
+        '[[steps]]\ntargets = ["backup"]\nchannels = ["sms"]\nwait_seconds = 120\n'
+        '[[steps]]\ntargets = ["role:manager"]\nchannels = ["sms", "call"]\nwait_seconds = 300\n'
+    )
+    return path
+
+
+@pytest.fixture
+def settings_for(database_url, keys, twilio_api, tmp_path, policy_file):
+    """The settings mapping of a hub wired to this test's database and loopback Twilio."""
+    return {
+        **keys,
+        "HUB_DATABASE_URL": database_url,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_PHONE_NUMBER": PRACTICE_NUMBER,
+        "HUB_TWILIO_API_URL": twilio_api.url,
+        "HUB_PUBLIC_URL": PUBLIC_URL,
+        "HUB_INSTANCE_DIR": str(tmp_path / "instance"),
+        "HUB_ESCALATION_POLICY": str(policy_file),
+        "HUB_SCHEDULER": "off",
+    }
+
+
+@pytest.fixture
+def app(settings_for):
+    """The real hub app (scheduler off: tests run the tick themselves with a chosen clock)."""
+    from app import create_app
+    from messages import kick
+
+    hub_app = create_app(settings_for)
+    hub_app.config["TESTING"] = True
+    yield hub_app
+    kick.drain()
+    hub_app.extensions["hub"].engine.dispose()
+
+
+@pytest.fixture
+def rt(app):
+    """The hub's runtime (settings, sessions, policy, transport)."""
+    return app.extensions["hub"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Twilio:
+    """Sends webhooks to the hub exactly as Twilio does: form-encoded and signed."""
+
+    def __init__(self, client, token: str = AUTH_TOKEN) -> None:
+        self.client = client
+        self.token = token
+
+    def post(self, path: str, params: dict[str, str], signature: str | None = None):
+        from twilio.request_validator import RequestValidator
+
+        if signature is None:
+            signature = RequestValidator(self.token).compute_signature(PUBLIC_URL + path, params)
+        return self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+    def sms(self, sender: str, body: str, sid: str | None = None, **extra: str):
+        params = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
+                  "From": sender, "To": PRACTICE_NUMBER, "Body": body, "NumMedia": "0", **extra}
+        return self.post("/twilio/sms", params)
+
+    def status(self, sid: str, status: str, error_code: int | None = None):
+        params = {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "MessageStatus": status}
+        if error_code is not None:
+            params["ErrorCode"] = str(error_code)
+        return self.post("/twilio/status", params)
+
+
+@pytest.fixture
+def twilio(client) -> Twilio:
+    return Twilio(client)

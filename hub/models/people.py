@@ -18,6 +18,9 @@ class Staff(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fhir_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # "system|value" of the NPI (else the first identifier) the EHR knows them by; it
+    # resolves conditional references such as Practitioner?identifier=...us-npi|123.
+    fhir_identifier: Mapped[str | None] = mapped_column(String(300), index=True)
     name: Mapped[str] = mapped_column(Encrypted)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     # The number pages go to; found again (ACK replies) through its keyed hash.

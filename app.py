@@ -1,0 +1,105 @@
+"""The hub's Flask application factory, and ``python app.py``: the local, embedded default."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Mapping
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from config.settings import SettingError, load_settings
+from hub import crypto, db
+from hub.runtime import Runtime
+from messages.transport import make_transport
+from routing.policy import PolicyError, load_policy
+
+log = logging.getLogger("hub")
+
+
+def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
+    """Build the app: settings, schema upgrade, cipher, policy, blueprints, scheduler."""
+    settings = load_settings(test_config)
+    try:
+        policy = load_policy(settings.escalation_policy)
+    except PolicyError as exc:
+        raise SettingError(f"HUB_ESCALATION_POLICY: {exc}") from None
+    db.upgrade(settings.database_url)
+    cipher = crypto.FieldCipher(settings.encryption_keys, settings.index_key)
+    crypto.install(cipher)
+    engine = db.make_engine(settings.database_url)
+
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=512 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https"),
+    )
+    app.extensions["hub"] = Runtime(
+        settings=settings, engine=engine, sessions=db.make_session_factory(engine),
+        cipher=cipher, policy=policy, transport=make_transport(settings),
+    )
+    for note in settings.warnings:
+        log.warning(note)
+
+    from hub import web
+    from messages import webhooks
+
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(web.bp)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+    if settings.scheduler:
+        from hub import scheduler
+
+        app.extensions["hub.scheduler"] = scheduler.start(app.extensions["hub"])
+    return app
+
+
+def _http_error(error: HTTPException) -> Response:
+    """4xx/5xx as one plain line naming what was wrong (never echoing the input)."""
+    return Response(f"{error.code} {error.name}: {error.description}\n", status=error.code,
+                    mimetype="text/plain")
+
+
+def _unexpected_error(error: Exception) -> Response:
+    # The exception's text may hold patient data: log its type and place only.
+    log.error("unhandled %s on %s", type(error).__name__, request.path)
+    return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the hub locally: SQLite, demo practice, outbox, printed URLs."""
+    parser = argparse.ArgumentParser(description="Run the care-line hub locally.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    overrides = {}
+    if args.host != "127.0.0.1" or args.port != 5000:
+        import os
+
+        overrides["HUB_PUBLIC_URL"] = os.environ.get(
+            "HUB_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    try:
+        app = create_app(overrides)
+    except SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from hub import demo
+
+    rt = app.extensions["hub"]
+    with rt.session() as session:
+        seeded = demo.seed_if_empty(session, rt.settings)
+    print(demo.welcome(rt.settings, seeded))
+    app.run(host=args.host, port=args.port, use_reloader=False, threaded=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

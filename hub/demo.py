@@ -1,0 +1,71 @@
+"""The demo practice seeded into an empty local database, and the welcome text of ``python app.py``."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from config.settings import CONFIG_DIR, Settings
+from hub.models import Caregiver, Patient, PatientPhone, Staff, utcnow
+from hub.phones import phone_index
+
+# 555-01xx numbers are reserved for fiction; nobody real is ever paged by the demo.
+STAFF = [
+    ("Nora Reyes", "nora.reyes@demo.clinic", "+12025550101", "care_manager", "demo-nora"),
+    ("Ben Okafor", "ben.okafor@demo.clinic", "+12025550102", "nurse", "demo-ben"),
+    ("Maya Chen", "maya.chen@demo.clinic", "+12025550103", "manager", "demo-maya"),
+]
+PATIENTS = [
+    ("Walter Demo", "1948-02-11", "en", "+12025550142", "nora.reyes@demo.clinic"),
+    ("Rosa Demo", "1952-09-30", "es", "+12025550143", "ben.okafor@demo.clinic"),
+]
+CAREGIVER = ("Lena Demo", "daughter", "+12025550150", 0)
+
+
+def seed_if_empty(session: Session, settings: Settings) -> bool:
+    """Seed staff, two patients, a caregiver and the demo on-call calendar; False if not empty."""
+    if session.scalar(select(func.count(Staff.id))):
+        return False
+    by_email: dict[str, Staff] = {}
+    for name, email, phone, role, password in STAFF:
+        staff = Staff(name=name, email=email, phone=phone, phone_index=phone_index(phone),
+                      role=role, password_hash=generate_password_hash(password))
+        session.add(staff)
+        by_email[email] = staff
+    session.flush()
+    patients = []
+    for name, born, language, phone, manager in PATIENTS:
+        patient = Patient(name=name, birth_date=born, language=language,
+                          care_manager_id=by_email[manager].id)
+        patient.phones.append(PatientPhone(phone=phone, phone_index=phone_index(phone),
+                                           use="mobile"))
+        session.add(patient)
+        patients.append(patient)
+    session.flush()
+    name, relation, phone, which = CAREGIVER
+    session.add(Caregiver(patient_id=patients[which].id, name=name, relationship_text=relation,
+                          phone=phone, phone_index=phone_index(phone)))
+    from routing.ical_import import import_schedule
+
+    calendar = (CONFIG_DIR / "demo_schedule.ics").read_bytes()
+    import_schedule(session, calendar, tz=settings.tz, now=utcnow())
+    return True
+
+
+def welcome(settings: Settings, seeded: bool) -> str:
+    """What ``python app.py`` prints: URLs, logins, and how to try the line without Twilio."""
+    url = settings.public_url
+    lines = [
+        f"Care-line hub serving on {url}",
+        f"  database: {settings.database_url}" + ("  (demo practice seeded)" if seeded else ""),
+        f"  outbound: {'local outbox (hub outbox lists it)' if settings.local_mode else 'Twilio'}",
+        f"  staff pages: {url}/staff   health: {url}/healthz   metrics: {url}/metrics",
+        f"  Twilio webhooks: {url}/twilio/sms  {url}/twilio/voice  {url}/twilio/status",
+        "  demo logins: " + ", ".join(f"{e} / {p}" for _, e, _, _, p in STAFF),
+        "Try it (in another terminal):",
+        f'  hub simulate sms --from {PATIENTS[0][3]} "I feel dizzy tonight"   # a patient texts',
+        "  hub outbox                                   # the page the nurse got",
+        f'  hub simulate sms --from {STAFF[0][2]} "ACK"   # the nurse acknowledges',
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""CLI: export the decrypted log for managers (audited), verify its chain, rotate keys."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import sys
+from datetime import datetime, time
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import Text, select, type_coerce, update
+
+from hub import contact_log, runtime
+from hub.crypto import Encrypted
+from hub.models import Base
+
+
+def _instant(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD[THH:MM])",
+                                 param_hint=name) from None
+    if len(value) == 10:
+        parsed = datetime.combine(parsed.date(), time())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=runtime.current().settings.tz)
+    return parsed
+
+
+@click.command("export-log")
+@click.option("--since", help="first day or instant (practice time zone unless given)")
+@click.option("--until", help="day or instant the export stops before")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@with_appcontext
+def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
+    """Print the decrypted contact log; the export itself is logged."""
+    start, end = _instant(since, "--since"), _instant(until, "--until")
+    rt = runtime.current()
+    count = 0
+    with rt.session() as session:
+        rows = contact_log.entries(session, start, end)
+        if fmt == "json":
+            out = sys.stdout
+            out.write("[")
+            for count, row in enumerate(rows, start=1):
+                out.write(("," if count > 1 else "") + "\n" + json.dumps(row, ensure_ascii=False))
+            out.write("\n]\n")
+        else:
+            writer = csv.writer(sys.stdout)
+            writer.writerow(["seq", "at", "event", "contact_id", "actor", "detail"])
+            for count, row in enumerate(rows, start=1):
+                writer.writerow([row["seq"], row["at"], row["event"], row["contact_id"],
+                                 row["actor"], json.dumps(row["detail"], ensure_ascii=False)])
+        contact_log.append(session, "log.exported", actor=f"cli:{getpass.getuser()}",
+                           detail={"since": since, "until": until, "format": fmt,
+                                   "entries": count})
+
+
+@click.command("verify-log")
+@with_appcontext
+def verify_log_command() -> None:
+    """Check the log's HMAC chain; exit 1 naming the first entry that was altered."""
+    with runtime.current().session() as session:
+        checked, broken = contact_log.verify(session)
+    if broken is not None:
+        click.echo(f"log chain BROKEN at entry {broken.seq}: {broken.reason} "
+                   f"({checked} entries before it verified)", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"log chain intact: {checked} entries verified")
+
+
+def encrypted_columns() -> list[tuple[str, str]]:
+    """Every (table, column) stored encrypted."""
+    return [(table.name, column.name) for table in Base.metadata.sorted_tables
+            for column in table.columns if isinstance(column.type, Encrypted)]
+
+
+@click.command("rotate-keys")
+@click.option("--batch", default=500, show_default=True)
+@with_appcontext
+def rotate_keys_command(batch: int) -> None:
+    """Re-encrypt every stored field under the first key of HUB_ENCRYPTION_KEYS."""
+    rt = runtime.current()
+    total = 0
+    for table_name, column_name in encrypted_columns():
+        table = Base.metadata.tables[table_name]
+        (key,) = table.primary_key.columns
+        raw = type_coerce(table.c[column_name], Text)
+        last = None
+        while True:
+            with rt.session() as session:
+                query = select(key, raw).where(raw.is_not(None)).order_by(key).limit(batch)
+                if last is not None:
+                    query = query.where(key > last)
+                rows = session.execute(query).all()
+                for pk, token in rows:
+                    session.execute(update(table).where(key == pk)
+                                    .values({column_name: type_coerce(rt.cipher.rotate(token),
+                                                                      Text)}))
+                total += len(rows)
+            if len(rows) < batch:
+                break
+            last = rows[-1][0]
+    with rt.session() as session:
+        contact_log.append(session, "keys.rotated", actor=f"cli:{getpass.getuser()}",
+                           detail={"fields": total})
+    click.echo(f"re-encrypted {total} fields under the first key; older keys may now be retired")

@@ -1,0 +1,60 @@
+"""CLI for running the hub: the local outbox, a scheduler-only process, the demo seed."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from hub import runtime, scheduler
+from hub.models import Outbound
+
+
+@click.command("outbox")
+@click.option("--limit", default=20, show_default=True)
+@with_appcontext
+def outbox_command(limit: int) -> None:
+    """Show the latest outbound messages and calls (the local outbox in local mode)."""
+    with runtime.current().session() as session:
+        rows = list(session.scalars(select(Outbound).order_by(Outbound.id.desc()).limit(limit)))
+        for row in reversed(rows):
+            text = row.body if row.channel == "sms" else "(paging call: press 1 to acknowledge)"
+            click.echo(f"#{row.id} {row.created_at:%Y-%m-%d %H:%M:%S} {row.kind} {row.channel} "
+                       f"to {row.to_number} [{row.status}]\n    {text}")
+        if not rows:
+            click.echo("the outbox is empty")
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="run one tick and exit")
+@with_appcontext
+def scheduler_command(once: bool) -> None:
+    """Run the escalation/dispatch tick in this process (safe beside web workers)."""
+    rt = runtime.current()
+    if once:
+        click.echo(scheduler.tick(rt))
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    running = scheduler.start(rt)
+    click.echo("scheduler running; Ctrl-C to stop")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    running.shutdown()
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Seed the demo practice into an empty database."""
+    from hub import demo
+
+    rt = runtime.current()
+    with rt.session() as session:
+        seeded = demo.seed_if_empty(session, rt.settings)
+    click.echo("demo practice seeded" if seeded else "database not empty: nothing seeded")

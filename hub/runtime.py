@@ -1,0 +1,46 @@
+"""What one process runs with: settings, database, cipher, escalation policy, outbound transport.
+
+Built once per process by :func:`app.create_app` and kept in ``app.extensions["hub"]``; the
+CLI, the web requests and the scheduler tick all reach it through :func:`current`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+from hub import crypto, db
+
+if TYPE_CHECKING:
+    from messages.transport import Transport
+    from routing.policy import Policy
+
+
+@dataclass
+class Runtime:
+    """The process-wide parts; none of them holds state that decides anything."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    cipher: crypto.FieldCipher
+    policy: Policy
+    transport: Transport
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits when the block ends, or rolls back on error."""
+        with db.session_scope(self.sessions) as session:
+            yield session
+
+
+def current() -> Runtime:
+    """The runtime of the Flask app in context (request, CLI command, scheduler job)."""
+    return current_app.extensions["hub"]

@@ -1,0 +1,146 @@
+"""Web pages: health and metrics, staff login, and the contact page a staff page links to."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import func, select, text
+from werkzeug.security import check_password_hash
+
+from hub import contact_log, lifecycle, runtime
+from hub.models import CarePlan, Condition, Contact, LogEntry, Outbound, Staff, Timer, utcnow
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """200 when the database answers."""
+    try:
+        with runtime.current().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return Response("database unavailable\n", status=503, mimetype="text/plain")
+    return Response("ok\n", mimetype="text/plain")
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus text: contacts, outbound and timers by state, log length."""
+    lines: list[str] = []
+    with runtime.current().session() as db:
+        for name, column in (("hub_contacts", Contact.status), ("hub_outbound", Outbound.status)):
+            lines.append(f"# TYPE {name} gauge")
+            for state, count in db.execute(select(column, func.count()).group_by(column)):
+                lines.append(f'{name}{{status="{state}"}} {count}')
+        pending = db.scalar(select(func.count(Timer.id)).where(Timer.fired_at.is_(None)))
+        entries = db.scalar(select(func.count(LogEntry.seq)))
+    lines += ["# TYPE hub_timers_pending gauge", f"hub_timers_pending {pending}",
+              "# TYPE hub_log_entries gauge", f"hub_log_entries {entries}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+
+
+def _csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return str(session["csrf"])
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if "staff_id" not in session:
+            return redirect(url_for("web.login", next=request.path))
+        if request.method == "POST" and request.form.get("csrf") != session.get("csrf"):
+            abort(400, description="the form's CSRF token is missing or stale")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/staff/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        email = request.form.get("email", "").strip().lower()
+        with runtime.current().session() as db:
+            staff = db.scalar(select(Staff).where(Staff.email == email, Staff.active.is_(True)))
+            ok = staff is not None and staff.password_hash and check_password_hash(
+                staff.password_hash, request.form.get("password", ""))
+            if ok and staff is not None:
+                session.clear()
+                session["staff_id"] = staff.id
+                contact_log.append(db, "access.login", actor=f"staff:{staff.id}")
+                target = request.args.get("next", "")
+                return redirect(target if target.startswith("/staff") else url_for("web.inbox"))
+        error = "Unknown email or wrong password."
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+@bp.post("/staff/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/staff")
+@login_required
+def inbox() -> str:
+    with runtime.current().session() as db:
+        contacts = list(db.scalars(
+            select(Contact).where(Contact.status.in_(lifecycle.OPEN))
+            .order_by(Contact.received_at.desc()).limit(200)))
+        return render_template("inbox.html", contacts=contacts)
+
+
+@bp.get("/staff/c/<ref>")
+@login_required
+def contact_page(ref: str) -> str:
+    """One contact with the patient's care plan beside it; every view is audited."""
+    staff_id = session["staff_id"]
+    with runtime.current().session() as db:
+        contact = db.scalar(select(Contact).where(Contact.ref == ref))
+        if contact is None:
+            abort(404, description="no contact with that reference")
+        plans: list[CarePlan] = []
+        conditions: list[Condition] = []
+        if contact.patient_id is not None:
+            plans = list(db.scalars(select(CarePlan).where(
+                CarePlan.patient_id == contact.patient_id)))
+            conditions = list(db.scalars(select(Condition).where(
+                Condition.patient_id == contact.patient_id)))
+        contact_log.append(db, "access.view_contact", contact_id=contact.id,
+                           actor=f"staff:{staff_id}", detail={"patient_id": contact.patient_id})
+        return render_template("contact.html", contact=contact, plans=plans,
+                               conditions=conditions, csrf=_csrf_token())
+
+
+@bp.post("/staff/c/<ref>/<action>")
+@login_required
+def contact_action(ref: str, action: str) -> Any:
+    if action not in ("ack", "resolve"):
+        abort(404, description="unknown action")
+    with runtime.current().session() as db:
+        contact = db.scalar(select(Contact).where(Contact.ref == ref))
+        staff = db.get(Staff, session["staff_id"])
+        if contact is None or staff is None:
+            abort(404, description="no contact with that reference")
+        if action == "ack":
+            lifecycle.acknowledge(db, contact, staff, utcnow(), via="web")
+        else:
+            lifecycle.resolve(db, contact, staff, utcnow(), via="web",
+                              disposition=request.form.get("disposition") or None)
+    return redirect(url_for("web.contact_page", ref=ref))

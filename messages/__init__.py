@@ -1,0 +1,1 @@
+"""The edge to Twilio: webhooks, signatures, TwiML, outbound transport, staff replies."""

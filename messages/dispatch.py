@@ -1,0 +1,104 @@
+"""Send what the outbound table holds: claim due rows, send, record, retry with backoff.
+
+Any process may dispatch: a row is claimed by compare-and-set (and SKIP LOCKED on
+PostgreSQL) with a lease, so two processes never send the same row at once, and a row whose
+sender died mid-send is taken again when its lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub import contact_log
+from hub.models import Outbound
+from messages.transport import UNREACHABLE_CODES, SendError, Transport
+from routing.escalation import hasten
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 6
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential backoff with jitter: about 2, 4, 8, 16, 32 s, capped at 5 minutes."""
+    base = min(2.0 ** attempt, 300.0)
+    return timedelta(seconds=base * random.uniform(0.5, 1.0))
+
+
+def _claim(session: Session, now: datetime, limit: int, only_id: int | None) -> list[Outbound]:
+    query = select(Outbound).where(
+        or_(Outbound.status == "pending",
+            (Outbound.status == "sending") & (Outbound.claimed_until < now)),
+        Outbound.next_attempt_at <= now,
+    )
+    if only_id is not None:
+        query = query.where(Outbound.id == only_id)
+    rows = session.scalars(
+        query.order_by(Outbound.next_attempt_at, Outbound.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed = []
+    for row in rows:
+        won = session.execute(
+            update(Outbound).where(Outbound.id == row.id, Outbound.version == row.version)
+            .values(status="sending", claimed_until=now + LEASE, attempts=Outbound.attempts + 1,
+                    version=Outbound.version + 1)
+        ).rowcount
+        if won:
+            claimed.append(row.id)
+    return list(session.scalars(
+        select(Outbound).where(Outbound.id.in_(claimed))
+        .execution_options(populate_existing=True)
+    )) if claimed else []
+
+
+def _failed(session: Session, row: Outbound, error: SendError, now: datetime) -> None:
+    row.last_error = str(error)
+    if error.retryable and row.attempts < MAX_ATTEMPTS:
+        row.status = "pending"
+        row.next_attempt_at = now + backoff(row.attempts)
+        contact_log.append(session, "outbound.retry", contact_id=row.contact_id, at=now,
+                           detail={"outbound_id": row.id, "attempt": row.attempts,
+                                   "error": str(error), "retry_at": row.next_attempt_at})
+        return
+    row.status = "failed"
+    contact_log.append(session, "outbound.failed", contact_id=row.contact_id, at=now,
+                       detail={"outbound_id": row.id, "kind": row.kind, "channel": row.channel,
+                               "staff_id": row.staff_id, "error": str(error),
+                               "unreachable": error.code in UNREACHABLE_CODES})
+    if row.kind == "page" and row.contact_id is not None:
+        hasten(session, row.contact_id, now, f"page {row.id} could not be sent")
+
+
+def dispatch_due(sessions: sessionmaker[Session], transport: Transport, status_callback: str,
+                 now: datetime, limit: int = 100, only_id: int | None = None) -> int:
+    """Send due outbound rows; return how many were attempted."""
+    with sessions.begin() as session:
+        claimed = _claim(session, now, limit, only_id)
+        work = [(r.id, r.channel, r.to_number, r.body) for r in claimed]
+    for row_id, channel, to, body in work:
+        try:
+            sid = transport.send(channel, to, body, status_callback)
+            error = None
+        except SendError as exc:
+            sid, error = None, exc
+        with sessions.begin() as session:
+            row = session.get(Outbound, row_id, with_for_update=True)
+            if row is None:
+                continue
+            if error is None:
+                row.status, row.provider_sid, row.sent_at = "sent", sid, now
+                row.last_error = None
+                contact_log.append(session, "outbound.sent", contact_id=row.contact_id, at=now,
+                                   detail={"outbound_id": row.id, "kind": row.kind,
+                                           "channel": row.channel, "staff_id": row.staff_id,
+                                           "sid": sid})
+            else:
+                log.warning("outbound %s not sent: %s", row_id, error)
+                _failed(session, row, error, now)
+    return len(work)

@@ -1,0 +1,93 @@
+"""Sending through Twilio's REST API (the real ``twilio`` client) or into the local outbox.
+
+The Twilio client's base URL is rewritten to ``HUB_TWILIO_API_URL`` so tests and staging can
+point it at a loopback server speaking Twilio's API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from config.settings import Settings
+
+TWILIO_API = "https://api.twilio.com"
+# Twilio error codes that mean "this number cannot take this channel": retrying won't help.
+UNREACHABLE_CODES = {21211, 21214, 21408, 21610, 21612, 21614}
+
+
+class SendError(Exception):
+    """Sending failed; ``retryable`` says whether a later attempt may succeed."""
+
+    def __init__(self, reason: str, *, retryable: bool, code: int | None = None) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+        self.code = code
+
+
+class Transport(Protocol):
+    def send(self, channel: str, to: str, body: str, status_callback: str) -> str:
+        """Send an SMS (body = text) or place a call (body = TwiML); return the provider Sid."""
+        ...
+
+
+class _BaseUrlHttpClient(TwilioHttpClient):
+    """Twilio's own HTTP client, sending to another base URL."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        if url.startswith(TWILIO_API):
+            url = self._base_url + url[len(TWILIO_API):]
+        return super().request(method, url, *args, **kwargs)
+
+
+class TwilioTransport:
+    """Pages and calls through the Twilio REST API."""
+
+    def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
+        self._from = settings.practice_number
+        self._client = Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            http_client=_BaseUrlHttpClient(settings.twilio_api_url, timeout),
+        )
+
+    def send(self, channel: str, to: str, body: str, status_callback: str) -> str:
+        try:
+            if channel == "call":
+                call = self._client.calls.create(
+                    to=to, from_=self._from, twiml=body, status_callback=status_callback,
+                    status_callback_event=["completed"],
+                )
+                return str(call.sid)
+            message = self._client.messages.create(
+                to=to, from_=self._from, body=body, status_callback=status_callback
+            )
+            return str(message.sid)
+        except TwilioRestException as exc:
+            retryable = exc.status == 429 or exc.status >= 500
+            raise SendError(f"Twilio API {exc.status} (code {exc.code})",
+                            retryable=retryable, code=exc.code) from None
+        except requests.RequestException as exc:
+            raise SendError(f"Twilio API unreachable: {type(exc).__name__}",
+                            retryable=True) from None
+
+
+class OutboxTransport:
+    """Local mode: nothing leaves the machine; the outbound table is the outbox."""
+
+    def send(self, channel: str, to: str, body: str, status_callback: str) -> str:
+        prefix = "CA" if channel == "call" else "SM"
+        return prefix + uuid.uuid4().hex
+
+
+def make_transport(settings: Settings) -> Transport:
+    return OutboxTransport() if settings.local_mode else TwilioTransport(settings)

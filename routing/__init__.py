@@ -1,0 +1,1 @@
+"""Who is on call, continuity, escalation policies and the escalation engine."""

@@ -1,0 +1,151 @@
+"""The escalation engine: page a step's targets, wait, page the next, until someone ACKs.
+
+Each wait is a :class:`~hub.models.Timer` row. :func:`run_due` claims due rows one at a time
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, compare-and-set on SQLite) and fires the step in
+the same transaction that marks the row fired, so a step fires once even with many processes,
+and a process killed mid-step leaves its row for the next claimer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub import contact_log
+from hub.models import Contact, Page, Staff, Timer
+from messages import outbox, templates
+from routing.oncall import resolve_target
+from routing.policy import Policy
+
+OPEN_STATES = ("received", "paging")
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where pages point: the staff page for a contact and the paging call's keypress URL."""
+
+    public_url: str
+
+    def contact(self, ref: str) -> str:
+        return f"{self.public_url}/staff/c/{ref}"
+
+    def call_gather(self, page_id: int) -> str:
+        return f"{self.public_url}/twilio/page-ack/{page_id}"
+
+    def status_callback(self) -> str:
+        return f"{self.public_url}/twilio/status"
+
+
+def _targets(session: Session, contact: Contact, targets: tuple[str, ...],
+             at: datetime) -> list[Staff]:
+    people: dict[int, Staff] = {}
+    for target in targets:
+        for staff in resolve_target(session, target, contact, at):
+            people.setdefault(staff.id, staff)
+    return list(people.values())
+
+
+def fire(session: Session, contact: Contact, policy: Policy, number: int, now: datetime,
+         links: Links) -> int | None:
+    """Page step ``number`` (skipping steps with nobody reachable); return the step paged."""
+    while (step := policy.step(number)) is not None:
+        staff = _targets(session, contact, step.targets, now)
+        reachable = [s for s in staff if s.phone]
+        if not reachable:
+            contact_log.append(session, "escalation.step_skipped", contact_id=contact.id, at=now,
+                               detail={"step": number, "targets": list(step.targets),
+                                       "reason": "nobody on call" if not staff else "no phone"})
+            number += 1
+            continue
+        for person in reachable:
+            page = Page(contact_id=contact.id, staff_id=person.id, step=number, created_at=now)
+            session.add(page)
+            session.flush()
+            for channel in step.channels:
+                body = (templates.page_call_twiml(contact.ref, links.call_gather(page.id),
+                                                  contact.urgency == "urgent")
+                        if channel == "call" else
+                        templates.page_sms(contact.ref, contact.ack_code or "",
+                                           links.contact(contact.ref),
+                                           contact.urgency == "urgent"))
+                outbox.queue(session, kind="page", channel=channel, to=person.phone or "",
+                             body=body, now=now, contact_id=contact.id, page_id=page.id,
+                             staff_id=person.id)
+        contact.escalation_step = number
+        contact.status = "paging"
+        session.add(Timer(contact_id=contact.id, step=number + 1, due_at=now + step.wait))
+        contact_log.append(session, "escalation.paged", contact_id=contact.id, at=now,
+                           detail={"step": number, "staff_ids": [s.id for s in reachable],
+                                   "channels": list(step.channels),
+                                   "wait_seconds": step.wait.total_seconds()})
+        return number
+    contact_log.append(session, "escalation.exhausted", contact_id=contact.id, at=now,
+                       detail={"last_step": number - 1})
+    return None
+
+
+def cancel_timers(session: Session, contact_id: int, now: datetime, outcome: str) -> None:
+    """Mark every pending timer of a contact as done without firing it."""
+    session.execute(
+        update(Timer).where(Timer.contact_id == contact_id, Timer.fired_at.is_(None))
+        .values(fired_at=now, outcome=outcome, version=Timer.version + 1)
+    )
+
+
+def hasten(session: Session, contact_id: int, now: datetime, reason: str) -> None:
+    """Bring the contact's next escalation step forward to now (a page could not be delivered)."""
+    result = session.execute(
+        update(Timer).where(Timer.contact_id == contact_id, Timer.fired_at.is_(None),
+                            Timer.due_at > now)
+        .values(due_at=now, version=Timer.version + 1)
+    )
+    if result.rowcount:
+        contact_log.append(session, "escalation.hastened", contact_id=contact_id, at=now,
+                           detail={"reason": reason})
+
+
+def _claim_one(session: Session, now: datetime) -> Timer | None:
+    candidate = session.scalars(
+        select(Timer).where(Timer.fired_at.is_(None), Timer.due_at <= now)
+        .order_by(Timer.due_at, Timer.id).limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if candidate is None:
+        return None
+    # Compare-and-set: on SQLite (no row locks) this is what makes the claim exclusive.
+    claimed = session.execute(
+        update(Timer).where(Timer.id == candidate.id, Timer.version == candidate.version,
+                            Timer.fired_at.is_(None))
+        .values(fired_at=now, version=Timer.version + 1)
+    ).rowcount
+    return candidate if claimed == 1 else None
+
+
+def run_due(sessions: sessionmaker[Session], policy: Policy, links: Links, now: datetime,
+            limit: int = 500) -> int:
+    """Fire every due timer (up to ``limit``), each in its own transaction; return how many."""
+    fired = 0
+    for _ in range(limit):
+        with sessions.begin() as session:
+            timer = _claim_one(session, now)
+            if timer is None:
+                return fired
+            contact = session.get(Contact, timer.contact_id, with_for_update=True)
+            if contact is None or contact.status not in OPEN_STATES:
+                timer.outcome = "stale"
+            else:
+                paged = fire(session, contact, policy, timer.step, now, links)
+                timer.outcome = "fired" if paged is not None else "exhausted"
+            fired += 1
+    return fired
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending timer is due (for tests and the coverage view)."""
+    return session.scalar(select(Timer.due_at).where(Timer.fired_at.is_(None))
+                          .order_by(Timer.due_at).limit(1))
+
+

@@ -1,0 +1,157 @@
+"""A loopback HTTP server speaking Twilio's REST API, for the real ``twilio`` client to talk to.
+
+Responses are built from the examples in Twilio's own OpenAPI description
+(../shared/twilio/twilio_api_v2010.json, read in place). Tests can queue failures (a 500, a
+429, a 21610 opt-out, a timeout) and wait for requests to arrive.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "twilio" / "twilio_api_v2010.json"
+MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+CALLS = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
+
+
+def _examples() -> dict[str, dict[str, object]]:
+    """The 201 example bodies of message and call creation, from Twilio's OpenAPI file."""
+    found: dict[str, dict[str, object]] = {}
+    if SPEC.exists():
+        spec = json.loads(SPEC.read_text())
+        for name, path in (("Messages", MESSAGES), ("Calls", CALLS)):
+            content = spec["paths"][path]["post"]["responses"]["201"]["content"]
+            examples = content["application/json"].get("examples", {})
+            if examples:
+                found[name] = dict(next(iter(examples.values()))["value"])
+    return found
+
+
+@dataclass
+class Request:
+    """One request the hub made: which resource, the account, and the form fields."""
+
+    resource: str  # "Messages" | "Calls"
+    account: str
+    form: dict[str, str]
+    at: float
+
+
+@dataclass
+class Failure:
+    status: int
+    code: int | None = None
+    delay: float = 0.0  # seconds to sleep first (a timeout when longer than the client's)
+
+
+@dataclass
+class FakeTwilio:
+    """Start with :meth:`start`; ``url`` is the base to put in HUB_TWILIO_API_URL."""
+
+    requests: list[Request] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._examples = _examples()
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                fake._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> FakeTwilio:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail_next(self, status: int, code: int | None = None, delay: float = 0.0,
+                  times: int = 1) -> None:
+        """Answer the next ``times`` requests with an error instead of success."""
+        with self._lock:
+            self.failures.extend(Failure(status, code, delay) for _ in range(times))
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[Request]:
+        """Block until at least ``count`` requests arrived; return them all."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self.requests) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"expected {count} requests to the Twilio API, got {len(self.requests)}")
+                self._arrived.wait(left)
+            return list(self.requests)
+
+    def sent_to(self, number: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.form.get("To") == number]
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = handler.path.split("?")[0].strip("/").split("/")
+        # 2010-04-01 / Accounts / {sid} / Messages.json
+        if len(parts) != 4 or parts[1] != "Accounts" or parts[3] not in ("Messages.json",
+                                                                          "Calls.json"):
+            self._reply(handler, 404, {"code": 20404, "message": "not found", "status": 404})
+            return
+        length = int(handler.headers.get("Content-Length", 0))
+        form = {k: v[-1] for k, v in parse_qs(handler.rfile.read(length).decode()).items()}
+        resource = parts[3].removesuffix(".json")
+        with self._lock:
+            failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            time.sleep(failure.delay)
+            self._reply(handler, failure.status, {"code": failure.code or failure.status,
+                                                  "message": "injected failure",
+                                                  "status": failure.status})
+            return
+        missing = [f for f in ("To", "From") if not form.get(f)]
+        if resource == "Messages" and not form.get("Body"):
+            missing.append("Body")
+        if resource == "Calls" and not (form.get("Twiml") or form.get("Url")):
+            missing.append("Url or Twiml")
+        if missing:
+            self._reply(handler, 400, {"code": 21604, "message": f"missing {missing}",
+                                       "status": 400})
+            return
+        with self._arrived:
+            self.requests.append(Request(resource, parts[2], form, time.monotonic()))
+            self._arrived.notify_all()
+        body = dict(self._examples.get(resource, {}))
+        prefix = "SM" if resource == "Messages" else "CA"
+        body.update({"sid": prefix + uuid.uuid4().hex, "account_sid": parts[2],
+                     "to": form["To"], "from": form["From"], "status": "queued"})
+        if resource == "Messages":
+            body["body"] = form["Body"]
+        self._reply(handler, 201, body)
+
+    @staticmethod
+    def _reply(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, object]) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (an injected timeout)
