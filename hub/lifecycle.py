@@ -31,6 +31,16 @@ class Inbound:
     body: str | None
 
 
+def lock(session: Session, contact: Contact) -> None:
+    """Re-read the contact under a row lock for the rest of the transaction.
+
+    FOR NO KEY UPDATE (key_share), not FOR UPDATE: log entries and pages inserted by other
+    transactions take a KEY SHARE lock on the contact through their foreign key, and a full
+    FOR UPDATE here would deadlock with a transaction that holds the log head and inserts one.
+    """
+    session.refresh(contact, with_for_update={"key_share": True})
+
+
 def _new_ref() -> str:
     return "".join(secrets.choice(REF_ALPHABET) for _ in range(8))
 
@@ -86,7 +96,7 @@ def receive(session: Session, inbound: Inbound, now: datetime) -> tuple[Contact,
 def process(session: Session, contact: Contact, policy: Policy, links: escalation.Links,
             now: datetime) -> None:
     """Match the sender, then start escalation. Safe to call again: only a received contact moves."""
-    session.refresh(contact, with_for_update=True)
+    lock(session, contact)
     if contact.status != "received":
         return
     found = match_sender(session, contact.from_index)
@@ -118,7 +128,7 @@ def open_pages_for(session: Session, staff: Staff) -> list[Contact]:
 def acknowledge(session: Session, contact: Contact, staff: Staff, now: datetime,
                 via: str) -> bool:
     """Stop escalation; return False when the contact was already acknowledged or closed."""
-    session.refresh(contact, with_for_update=True)
+    lock(session, contact)
     if contact.status not in ("received", "paging"):
         return False
     contact.status = "acknowledged"
@@ -135,7 +145,7 @@ def acknowledge(session: Session, contact: Contact, staff: Staff, now: datetime,
 def resolve(session: Session, contact: Contact, staff: Staff, now: datetime, via: str,
             disposition: str | None = None) -> bool:
     """Close the contact (acknowledging it first if nobody had); False if already closed."""
-    session.refresh(contact, with_for_update=True)
+    lock(session, contact)
     if contact.status == "resolved":
         return False
     if contact.status != "acknowledged":

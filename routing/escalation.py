@@ -108,20 +108,32 @@ def hasten(session: Session, contact_id: int, now: datetime, reason: str) -> Non
 
 
 def _claim_one(session: Session, now: datetime) -> Timer | None:
-    candidate = session.scalars(
-        select(Timer).where(Timer.fired_at.is_(None), Timer.due_at <= now)
-        .order_by(Timer.due_at, Timer.id).limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
-    if candidate is None:
-        return None
-    # Compare-and-set: on SQLite (no row locks) this is what makes the claim exclusive.
-    claimed = session.execute(
-        update(Timer).where(Timer.id == candidate.id, Timer.version == candidate.version,
-                            Timer.fired_at.is_(None))
-        .values(fired_at=now, version=Timer.version + 1)
-    ).rowcount
-    return candidate if claimed == 1 else None
+    """Lock a due timer's contact, then claim the timer by compare-and-set.
+
+    Contact first, timer second: the same order as acknowledging (which locks the contact and
+    then cancels its timers), so the two can never deadlock. A contact someone else holds is
+    skipped this pass (SKIP LOCKED); on SQLite the immediate write lock serializes instead.
+    """
+    candidates = session.execute(
+        select(Timer.id, Timer.contact_id, Timer.version)
+        .where(Timer.fired_at.is_(None), Timer.due_at <= now)
+        .order_by(Timer.due_at, Timer.id).limit(20)
+    ).all()
+    for timer_id, contact_id, version in candidates:
+        locked = session.scalars(
+            select(Contact.id).where(Contact.id == contact_id)
+            .with_for_update(skip_locked=True, key_share=True)
+        ).first()
+        if locked is None:
+            continue
+        claimed = session.execute(
+            update(Timer).where(Timer.id == timer_id, Timer.version == version,
+                                Timer.fired_at.is_(None))
+            .values(fired_at=now, version=Timer.version + 1)
+        ).rowcount
+        if claimed == 1:
+            return session.get(Timer, timer_id, populate_existing=True)
+    return None
 
 
 def run_due(sessions: sessionmaker[Session], policy: Policy, links: Links, now: datetime,
@@ -133,7 +145,7 @@ def run_due(sessions: sessionmaker[Session], policy: Policy, links: Links, now: 
             timer = _claim_one(session, now)
             if timer is None:
                 return fired
-            contact = session.get(Contact, timer.contact_id, with_for_update=True)
+            contact = session.get(Contact, timer.contact_id, populate_existing=True)
             if contact is None or contact.status not in OPEN_STATES:
                 timer.outcome = "stale"
             else:

@@ -1,0 +1,357 @@
+"""Webhook benchmark: the hub's /twilio/sms under gunicorn against a bare Flask endpoint.
+
+One run measures, on this machine:
+
+1. a bare Flask app answering /twilio/sms with fixed TwiML (``bench/bare_app.py``), served by
+   ``gunicorn -w 2``: throughput and p50/p95/p99 latency of N signed POSTs from C threads;
+2. the full hub (``gunicorn -w 2 'app:create_app()'`` from the repo root, scheduler on in each
+   worker as in production) configured only by environment variables, against a fresh SQLite
+   file or a fresh PostgreSQL database, paging through a loopback fake Twilio REST API
+   (``tests/fake_twilio.py``): the same load, same figures;
+3. webhook -> page: the time from starting a webhook until the page SMS to the on-call nurse
+   reaches the fake Twilio API, (a) one webhook at a time and (b) for every webhook of the
+   load phase (each page is matched to its webhook through the contact's ref).
+
+It prints a table, the hub/bare throughput ratio and PASS/FAIL per goal, and writes
+``bench/results/webhook.json`` (and ``webhook_<db>.json``). A FAIL does not fail the process;
+only a crash does. The load generator runs on the same (2-core) machine as the servers.
+
+    python bench/webhook_bench.py [--requests 2000] [--concurrency 8] [--db sqlite|postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from benchkit import (
+    Gunicorn,
+    PostgresDatabase,
+    Profiler,
+    Result,
+    StartError,
+    build_shots,
+    distribution_ms,
+    fire,
+    free_port,
+    log_tail,
+    post_once,
+    summarize,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PATH = "/twilio/sms"
+ACCOUNT_SID = "AC" + "b" * 32
+AUTH_TOKEN = "bench-auth-token-" + uuid.uuid4().hex
+PRACTICE_NUMBER = "+12025550100"
+# gunicorn's own errors, and the hub's (printed bare by logging's last-resort handler).
+ERROR_LINE = re.compile(r"\[ERROR\]|failed|not sent|unhandled|locked", re.IGNORECASE)
+GOALS = (  # (key, text, test)
+    ("throughput_ratio", "hub/bare throughput >= 1/3", lambda r: r["ratio"] >= 1 / 3),
+    ("hub_p99", "hub p99 latency < 50 ms", lambda r: r["hub"]["p99_ms"] < 50),
+    ("page_p99", "webhook -> page p99 < 1000 ms (one at a time)",
+     lambda r: r["page_sequential"]["p99_ms"] < 1000),
+)
+
+sys.path.insert(0, str(ROOT))  # the hub's modules and tests/ (fake Twilio, the practice)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000, help="webhooks per load phase")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--warmup", type=int, default=50, help="uncounted webhooks first")
+    parser.add_argument("--page-samples", type=int, default=300,
+                        help="webhooks sent one at a time for webhook -> page")
+    parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between those")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy the hub workers during the load (raw stacks in results/)")
+    return parser.parse_args(argv)
+
+
+def hub_settings(database_url: str, port: int, twilio_url: str, instance: Path) -> dict[str, str]:
+    """Every setting the hub runs with, as environment variables."""
+    from cryptography.fernet import Fernet
+
+    return {
+        "HUB_DATABASE_URL": database_url,
+        "HUB_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "HUB_INDEX_KEY": "bench-index-" + uuid.uuid4().hex,
+        "HUB_SECRET_KEY": "bench-secret-" + uuid.uuid4().hex,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_PHONE_NUMBER": PRACTICE_NUMBER,
+        "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "HUB_TWILIO_API_URL": twilio_url,
+        "HUB_INSTANCE_DIR": str(instance),
+        "HUB_SCHEDULER": "on",
+    }
+
+
+def server_env(settings: dict[str, str]) -> dict[str, str]:
+    """This process's environment without any HUB_/TWILIO_ setting of its own, plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "TWILIO_"))}
+    return {**env, **settings, "PYTHONUNBUFFERED": "1"}
+
+
+def seed_practice(settings: dict[str, str]) -> None:
+    """Migrate and seed the practice with the hub's own code (scheduler off in this process)."""
+    from app import create_app
+    from tests.practice import seed
+
+    app = create_app({**settings, "HUB_SCHEDULER": "off"})
+    rt = app.extensions["hub"]
+    with rt.sessions() as session:
+        seed(session)
+    rt.engine.dispose()
+
+
+def ben_pages(fake) -> list:  # type: ignore[no-untyped-def]
+    from tests.practice import BEN
+
+    return [r for r in fake.sent_to(BEN) if r.resource == "Messages"]
+
+
+def wait_pages(fake, count: int, timeout: float, quiet: float | None = None) -> list:  # type: ignore[no-untyped-def]
+    """Wait until ``count`` pages reached the nurse, or ``timeout``, or ``quiet`` s with none new."""
+    deadline = time.monotonic() + timeout
+    last_change, seen = time.monotonic(), -1
+    while True:
+        total = len(fake.requests)
+        pages = ben_pages(fake)
+        if len(pages) != seen:
+            seen, last_change = len(pages), time.monotonic()
+        now = time.monotonic()
+        if len(pages) >= count or now >= deadline or (quiet and now - last_change > quiet):
+            return pages
+        try:
+            fake.wait_for(total + 1, timeout=min(0.5, deadline - now))
+        except AssertionError:
+            pass
+
+
+def refs_by_sid(database_url: str) -> dict[str, str]:
+    """MessageSid -> contact ref, read from the hub's database after the run (both in clear)."""
+    from sqlalchemy import create_engine, select
+
+    from hub.models import Contact
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(select(Contact.provider_sid, Contact.ref)).all())
+    finally:
+        engine.dispose()
+
+
+def page_arrivals(pages: list, refs: set[str]) -> tuple[dict[str, float], int]:  # type: ignore[type-arg]
+    """ref -> first page arrival (monotonic), and how many pages repeated a ref."""
+    first: dict[str, float] = {}
+    repeats = 0
+    for page in pages:
+        for ref in set(re.findall(r"[A-Z0-9]{8}", page.form.get("Body", ""))) & refs:
+            if ref in first:
+                repeats += 1
+            first.setdefault(ref, page.at)
+    return first, repeats
+
+
+def sequential_pages(fake, port: int, shots: list, gap: float) -> tuple[list[Result], list[float]]:  # type: ignore[no-untyped-def,type-arg]
+    """One webhook at a time; each one's page is the next page to the nurse (waited up to 5 s)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    results, delays = [], []
+    for shot in shots:
+        before = len(ben_pages(fake))
+        result = post_once(conn, PATH, shot)
+        results.append(result)
+        pages = wait_pages(fake, before + 1, timeout=5.0)
+        if len(pages) > before:
+            delays.append(pages[before].at - result.start)
+        time.sleep(gap)
+    conn.close()
+    return results, delays
+
+
+def run_bare(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    port = free_port()
+    server = Gunicorn("bare_app:create_app()", port, ROOT, server_env({}),
+                      tmp / "bare-gunicorn.log", args.workers, ["--chdir", str(ROOT / "bench")])
+    try:
+        server.start()
+        url = f"http://127.0.0.1:{port}{PATH}"
+        fire(port, PATH, shots_for(url, args.warmup), args.concurrency)
+        shots = shots_for(url, args.requests)
+        cpu0, client0 = server.cpu_seconds(), time.process_time()
+        results, wall = fire(port, PATH, shots, args.concurrency)
+        return {**summarize(results, wall), "server_cpu_s": server.cpu_seconds() - cpu0,
+                "client_cpu_s": time.process_time() - client0}
+    finally:
+        server.stop()
+
+
+def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    from tests.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio().start()
+    database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
+    database_url = database.url if database else f"sqlite:///{tmp / 'hub.db'}"
+    port = free_port()
+    settings = hub_settings(database_url, port, fake.url, tmp / "instance")
+    log_path = tmp / "hub-gunicorn.log"
+    server = Gunicorn("app:create_app()", port, ROOT, server_env(settings), log_path,
+                      args.workers)
+    out: dict = {}  # type: ignore[type-arg]
+    try:
+        seed_practice(settings)
+        server.start()
+        url = settings["HUB_PUBLIC_URL"] + PATH
+        warm = fire(port, PATH, shots_for(url, args.warmup), args.concurrency)[0]
+        wait_pages(fake, sum(r.status == 200 for r in warm), timeout=30, quiet=10)
+
+        # Load: N webhooks from C threads; then wait for every page they owe the nurse.
+        shots = shots_for(url, args.requests)
+        before = len(ben_pages(fake))
+        profiler = (Profiler(server.worker_pids(), RESULTS, f"pyspy-{args.db}")
+                    if args.profile and shutil.which("py-spy") else None)
+        cpu0, client0 = server.cpu_seconds(), time.process_time()
+        results, wall = fire(port, PATH, shots, args.concurrency)
+        load_end = time.monotonic()
+        out["hub"] = {**summarize(results, wall), "server_cpu_s": server.cpu_seconds() - cpu0,
+                      "client_cpu_s": time.process_time() - client0}
+        expected = sum(r.status == 200 for r in results)
+        pages = wait_pages(fake, before + expected, timeout=120, quiet=15)[before:]
+        if profiler:
+            out["profiles"] = [str(p) for p in profiler.stop()]
+        out["pages_under_load"] = {
+            "expected": expected, "received": len(pages),
+            "last_after_load_end_ms": (max(p.at for p in pages) - load_end) * 1000
+            if pages else None,
+        }
+
+        # One at a time: webhook -> page with nothing else going on.
+        paced = shots_for(url, args.page_samples)
+        seq_results, delays = sequential_pages(fake, port, paced, args.gap_ms / 1000)
+        out["page_sequential"] = {**distribution_ms(delays), "sent": len(paced),
+                                  "webhook_errors": sum(r.status != 200 for r in seq_results),
+                                  "webhook": distribution_ms([r.latency for r in seq_results])}
+
+        # Every load-phase webhook matched to its page through the contact's ref.
+        refs = refs_by_sid(database_url)
+        arrivals, repeats = page_arrivals(ben_pages(fake), set(refs.values()))
+        matched = [arrivals[refs[r.sid]] - r.start for r in results
+                   if r.sid in refs and refs[r.sid] in arrivals]
+        out["pages_under_load"].update(distribution_ms(matched))
+        out["pages_under_load"]["repeated_pages"] = repeats
+        out["contacts_stored"] = len(refs)
+    except StartError as exc:
+        print(f"the hub did not start: {exc}", file=sys.stderr)
+        raise
+    finally:
+        server.stop()
+        fake.stop()
+        if database:
+            database.drop()
+        log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        out["server_log"] = {
+            "tracebacks": log.count("Traceback"),
+            "database_locked": log.count("database is locked"),
+            "errors": sum(bool(ERROR_LINE.search(line)) for line in log.splitlines()),
+        }
+        if out["server_log"]["tracebacks"] or out["server_log"]["errors"]:
+            print(f"--- hub gunicorn log (tail) ---\n{log_tail(log_path, 60)}\n---")
+    return out
+
+
+def fmt(value: float | None, width: int = 9, digits: int = 1) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+
+
+def report(r: dict) -> None:  # type: ignore[type-arg]
+    meta = r["meta"]
+    print(f"\nwebhook benchmark: db={meta['db']}, {meta['requests']} requests, "
+          f"concurrency {meta['concurrency']}, gunicorn -w {meta['workers']} (sync), "
+          f"{meta['cpus']} CPUs shared with the load generator")
+    print(f"{'':22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+          f"{'errors':>8}{'srv CPU s':>11}{'cli CPU s':>11}")
+    for key, label in (("bare", "bare Flask"), ("hub", "hub /twilio/sms")):
+        s = r[key]
+        print(f"{label:22}{fmt(s['throughput_rps'])}{fmt(s['p50_ms'])}{fmt(s['p95_ms'])}"
+              f"{fmt(s['p99_ms'])}{fmt(s['max_ms'])}{s['errors']:>8}"
+              f"{fmt(s['server_cpu_s'], 11, 2)}{fmt(s['client_cpu_s'], 11, 2)}")
+    print(f"hub/bare throughput ratio: {r['ratio']:.3f}  "
+          f"(server CPU per request: bare {r['bare']['server_cpu_s'] / meta['requests'] * 1000:.2f}"
+          f" ms, hub {r['hub']['server_cpu_s'] / meta['requests'] * 1000:.2f} ms)")
+    seq, load = r["page_sequential"], r["pages_under_load"]
+    print(f"\nwebhook -> page{'':7}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    print(f"{'one at a time':22}{seq['count']:>6}{fmt(seq['p50_ms'])}{fmt(seq['p95_ms'])}"
+          f"{fmt(seq['p99_ms'])}{fmt(seq['max_ms'])}   (of {seq['sent']} sent; webhook itself "
+          f"p50 {fmt(seq['webhook']['p50_ms'], 0)} ms, p99 {fmt(seq['webhook']['p99_ms'], 0)} ms)")
+    print(f"{'under load':22}{load['count']:>6}{fmt(load['p50_ms'])}{fmt(load['p95_ms'])}"
+          f"{fmt(load['p99_ms'])}{fmt(load['max_ms'])}")
+    print(f"pages under load: {load['received']} received of {load['expected']} expected, last "
+          f"{fmt(load['last_after_load_end_ms'], 0)} ms after the load ended; "
+          f"{load['repeated_pages']} repeated; contacts stored {r['contacts_stored']}")
+    log = r["server_log"]
+    print(f"hub log: {log['tracebacks']} tracebacks, {log['errors']} ERROR lines, "
+          f"{log['database_locked']} 'database is locked'")
+    print("\ngoals:")
+    for goal in r["goals"]:
+        print(f"  {'PASS' if goal['pass'] else 'FAIL'}  {goal['goal']}  ({goal['value']})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from tests.practice import WALTER
+
+    params = {"AccountSid": ACCOUNT_SID, "From": WALTER, "To": PRACTICE_NUMBER,
+              "Body": "I feel short of breath since this morning", "NumMedia": "0"}
+
+    def shots_for(url: str, n: int):  # type: ignore[no-untyped-def]
+        return build_shots(n, url, AUTH_TOKEN, params)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    try:
+        bare = run_bare(args, tmp, shots_for)
+        hub = run_hub(args, tmp, shots_for)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    r = {"meta": {"db": args.db, "requests": args.requests, "concurrency": args.concurrency,
+                  "workers": args.workers, "warmup": args.warmup, "cpus": os.cpu_count(),
+                  "python": platform.python_version(), "at": time.strftime("%Y-%m-%dT%H:%M:%S")},
+         "bare": bare, **hub}
+    r["ratio"] = r["hub"]["throughput_rps"] / r["bare"]["throughput_rps"]
+    values = {"throughput_ratio": f"{r['ratio']:.3f}",
+              "hub_p99": f"{fmt(r['hub']['p99_ms'], 0)} ms",
+              "page_p99": f"{fmt(r['page_sequential']['p99_ms'], 0)} ms"}
+    r["goals"] = []
+    for key, text, test in GOALS:
+        try:
+            passed = bool(test(r))
+        except TypeError:  # a figure is missing (nothing succeeded)
+            passed = False
+        r["goals"].append({"goal": text, "pass": passed, "value": values[key]})
+    report(r)
+    for name in ("webhook.json", f"webhook_{args.db}.json"):
+        (RESULTS / name).write_text(json.dumps(r, indent=2, default=str) + "\n")
+    print(f"\nresults: {RESULTS / 'webhook.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""FHIR R4 import: a Bundle of patients, caregivers, staff, care teams, plans and conditions.
+
+Modules, in the order an import runs: ``bundle`` (read and validate entries with the R4B
+models), ``refs`` and ``links`` (resolve references), ``writer`` (upsert rows by
+fhir_id, using the rules in ``mapping``), ``summary`` (counts and the refusal).
+"""
+
+from __future__ import annotations
+
+from hub.fhir.bundle import MAX_FILE_BYTES, read_file
+from hub.fhir.importer import import_bundle
+from hub.fhir.summary import FhirImportError, ImportSummary
+
+__all__ = ["MAX_FILE_BYTES", "FhirImportError", "ImportSummary", "import_bundle", "read_file"]

@@ -1,0 +1,38 @@
+"""Import one FHIR R4 bundle, all or nothing: validate and resolve everything, then write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hub.fhir.bundle import entries
+from hub.fhir.links import resolve_all
+from hub.fhir.refs import Resolver
+from hub.fhir.summary import FhirImportError, ImportSummary
+from hub.fhir.writer import Writer
+
+
+def import_bundle(session: Session, data: bytes | str | dict[str, Any]) -> ImportSummary:
+    """Load a Bundle (or one kept resource) into ``session``; flushes, never commits.
+
+    Raises FhirImportError, before adding anything to the session, when the payload is not
+    FHIR JSON, a kept resource is invalid or a needed reference resolves nowhere. A
+    database refusal at the flush is raised as FhirImportError too; then, as after any
+    error, the caller's rollback restores everything.
+    """
+    parsed = entries(data)
+    links = resolve_all(Resolver(session, parsed.entries), parsed.entries)
+    summary = ImportSummary(skipped_types=parsed.skipped_types)
+    Writer(session, summary).write(parsed.entries, links)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The statement (and its parameters) stay out of the message: they hold patient data.
+        raise FhirImportError(
+            "bundle", None,
+            "the database refused it (a value that must be unique is already taken, "
+            "or another import ran at the same time); nothing was imported",
+        ) from None
+    return summary

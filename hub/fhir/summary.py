@@ -1,0 +1,99 @@
+"""What an import did (counts only, never names or numbers) and why a bundle was refused."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class FhirImportError(ValueError):
+    """The bundle was refused whole; the message names the resource and the field.
+
+    >>> str(FhirImportError("CareTeam/example", "status", "'bogus' is not a valid code"))
+    "CareTeam/example: status: 'bogus' is not a valid code"
+    """
+
+    def __init__(self, resource: str, field: str | None = None, reason: str = "") -> None:
+        self.resource = resource
+        self.field = field
+        self.reason = reason
+        parts = [p for p in (resource, field, reason) if p]
+        super().__init__(": ".join(parts))
+
+
+# The order resources are reported in (and written in).
+KEPT_TYPES = (
+    "Practitioner",
+    "PractitionerRole",
+    "Patient",
+    "RelatedPerson",
+    "CareTeam",
+    "CarePlan",
+    "Condition",
+)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@dataclass
+class ImportSummary:
+    """Counts of one import, by FHIR resource type.
+
+    >>> s = ImportSummary(); s.created["Patient"] += 1; s.skipped_types["Observation"] += 3
+    >>> for sentence in str(s).split(". "): print(sentence)
+    Imported 1 Patient (1 new, 0 updated)
+    Passed over 3 resources of types we do not keep (Observation 3).
+    """
+
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    skipped_types: Counter[str] = field(default_factory=Counter)
+    skipped_phones: int = 0
+    skipped_emails: int = 0
+    care_managers_set: int = 0
+
+    def counts(self) -> dict[str, Any]:
+        """The counts as plain data (the audit entry's detail)."""
+        return {
+            "created": dict(sorted(self.created.items())),
+            "updated": dict(sorted(self.updated.items())),
+            "skipped_types": dict(sorted(self.skipped_types.items())),
+            "skipped_phones": self.skipped_phones,
+            "skipped_emails": self.skipped_emails,
+            "care_managers_set": self.care_managers_set,
+        }
+
+    def __str__(self) -> str:
+        kept = [t for t in KEPT_TYPES if self.created[t] or self.updated[t]]
+        if kept:
+            parts = [
+                f"{_plural(self.created[t] + self.updated[t], t)} "
+                f"({self.created[t]} new, {self.updated[t]} updated)"
+                for t in kept
+            ]
+            sentences = ["Imported " + ", ".join(parts) + "."]
+        else:
+            sentences = ["Imported nothing the hub keeps."]
+        skipped = sum(self.skipped_types.values())
+        if skipped:
+            detail = ", ".join(f"{t} {n}" for t, n in sorted(self.skipped_types.items()))
+            sentences.append(
+                f"Passed over {_plural(skipped, 'resource')} of types we do not keep ({detail})."
+            )
+        if self.care_managers_set:
+            sentences.append(
+                f"Set the designated care manager of {_plural(self.care_managers_set, 'patient')}."
+            )
+        if self.skipped_phones:
+            sentences.append(
+                f"Skipped {_plural(self.skipped_phones, 'phone number')} that did not parse."
+            )
+        if self.skipped_emails:
+            sentences.append(
+                f"Left off {_plural(self.skipped_emails, 'staff e-mail address')} "
+                "already used by another staff member."
+            )
+        return " ".join(sentences)

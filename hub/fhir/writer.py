@@ -1,0 +1,216 @@
+"""Write validated, resolved entries into the hub's rows: insert, or update in place by fhir_id.
+
+Runs only after every entry has been validated and every needed reference resolved, so
+it has no reason to stop half-way; it adds to the session and never commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.fhir import mapping
+from hub.fhir.bundle import Entry
+from hub.fhir.links import Links
+from hub.fhir.refs import Target
+from hub.fhir.summary import KEPT_TYPES, ImportSummary
+from hub.models import (
+    Caregiver,
+    CarePlan,
+    CareTeam,
+    CareTeamMember,
+    Condition,
+    Patient,
+    PatientPhone,
+    Staff,
+)
+from hub.phones import phone_index
+
+Row = TypeVar("Row", Staff, Patient, Caregiver, CareTeam, CarePlan, Condition)
+_TABLES: dict[str, Any] = {
+    "Practitioner": Staff, "Patient": Patient, "RelatedPerson": Caregiver,
+    "CareTeam": CareTeam, "CarePlan": CarePlan, "Condition": Condition,
+}
+_NOT_CURRENT_TEAM = {"inactive", "entered-in-error"}
+UNNAMED = "(no name given)"
+
+
+class Writer:
+    """One import's writes; ``rows`` maps each written entry to its row."""
+
+    def __init__(self, session: Session, summary: ImportSummary) -> None:
+        self.session = session
+        self.summary = summary
+        self.rows: dict[int, Any] = {}
+        self._emails: dict[str, Staff] = {}
+        self._managed: set[int] = set()
+
+    def write(self, entries: list[Entry], links: Links) -> None:
+        """Write every entry, people before what refers to them."""
+        with self.session.no_autoflush:
+            for kind in KEPT_TYPES:
+                batch = [e for e in entries if e.kind == kind]
+                table = _TABLES.get(kind)
+                found = self._existing(table, [e.key for e in batch]) if table else {}
+                for entry in batch:
+                    getattr(self, "_" + kind.lower())(entry, found.get(entry.key), links)
+
+    def _existing(self, table: Any, keys: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for row in self.session.scalars(select(table).where(table.fhir_id.in_(chunk))):
+                found[row.fhir_id] = row
+        return found
+
+    def _row(self, entry: Entry, row: Row | None, table: type[Row]) -> Row:
+        if row is None:
+            row = table(fhir_id=entry.key)
+            self.session.add(row)
+            self.summary.created[entry.kind] += 1
+        else:
+            self.summary.updated[entry.kind] += 1
+        self.rows[id(entry)] = row
+        return row
+
+    def _target(self, target: Target) -> Any:
+        return self.rows[id(target)] if isinstance(target, Entry) else target
+
+    # -- staff ---------------------------------------------------------------------------
+
+    def _set_email(self, staff: Staff, address: str | None) -> None:
+        if not address or staff.email == address:
+            return
+        holder = self._emails.get(address) or self.session.scalars(
+            select(Staff).where(Staff.email == address)
+        ).first()
+        if holder is not None and holder is not staff:
+            self.summary.skipped_emails += 1  # the address belongs to another staff member
+            return
+        staff.email = address
+        self._emails[address] = staff
+
+    def _set_staff_phone(self, staff: Staff, telecom: list[Any] | None) -> None:
+        number, skipped = mapping.best_phone(telecom)
+        self.summary.skipped_phones += skipped
+        if number:
+            staff.phone, staff.phone_index = number, phone_index(number)
+
+    def _practitioner(self, entry: Entry, row: Staff | None, links: Links) -> None:
+        resource = entry.resource
+        address = mapping.email(resource.telecom)
+        if row is None and address:
+            # A staff member created by hand before the first import is adopted, not doubled.
+            holder = self.session.scalars(select(Staff).where(Staff.email == address)).first()
+            if holder is not None and holder.fhir_id is None:
+                row = holder
+        new = row is None
+        staff = self._row(entry, row, Staff)
+        if new:
+            staff.role = "physician"
+        staff.fhir_id = entry.key
+        staff.name = mapping.person_name(resource.name) or staff.name or UNNAMED
+        staff.fhir_identifier = mapping.identifier_key(resource.identifier) or staff.fhir_identifier
+        self._set_email(staff, address)
+        self._set_staff_phone(staff, resource.telecom)
+        if resource.active is False:
+            staff.active = False
+
+    def _practitionerrole(self, entry: Entry, row: None, links: Links) -> None:
+        target = links.practitioner.get(id(entry))
+        if target is None:
+            self.summary.skipped_types["PractitionerRole (names no practitioner)"] += 1
+            return
+        staff: Staff = self._target(target)
+        role = mapping.staff_role(entry.resource.code)
+        if role:
+            staff.role = role
+        if staff.phone is None:
+            self._set_staff_phone(staff, entry.resource.telecom)
+        if staff.email is None:
+            self._set_email(staff, mapping.email(entry.resource.telecom))
+        self.summary.updated[entry.kind] += 1
+        self.rows[id(entry)] = staff
+
+    # -- patients and caregivers ------------------------------------------------------
+
+    def _patient(self, entry: Entry, row: Patient | None, links: Links) -> None:
+        resource = entry.resource
+        patient = self._row(entry, row, Patient)
+        patient.name = mapping.person_name(resource.name) or UNNAMED
+        patient.birth_date = mapping.fhir_date(resource.birthDate)
+        patient.language = mapping.language(resource.communication) or "en"
+        numbers, skipped = mapping.phones(resource.telecom)
+        self.summary.skipped_phones += skipped
+        kept = {phone.phone_index: phone for phone in (patient.phones if row else [])}
+        wanted = []
+        for number, use in numbers:
+            index = phone_index(number)
+            phone = kept.pop(index, None) or PatientPhone(phone=number, phone_index=index)
+            phone.use = use
+            wanted.append(phone)
+        patient.phones = wanted  # numbers the EHR no longer lists stop matching (orphans go)
+
+    def _relatedperson(self, entry: Entry, row: Caregiver | None, links: Links) -> None:
+        resource = entry.resource
+        caregiver = self._row(entry, row, Caregiver)
+        caregiver.patient = self._target(links.patient[id(entry)])
+        caregiver.name = mapping.person_name(resource.name) or UNNAMED
+        relationship = resource.relationship or []
+        caregiver.relationship_text = next(
+            (t for t in (mapping.concept_text(c) for c in relationship) if t), None
+        )
+        number, skipped = mapping.best_phone(resource.telecom)
+        self.summary.skipped_phones += skipped
+        caregiver.phone = number
+        caregiver.phone_index = phone_index(number) if number else None
+
+    # -- care ---------------------------------------------------------------------------
+
+    def _careteam(self, entry: Entry, row: CareTeam | None, links: Links) -> None:
+        resource = entry.resource
+        team = self._row(entry, row, CareTeam)
+        patient: Patient = self._target(links.patient[id(entry)])
+        team.patient, team.name, team.status = patient, resource.name, resource.status
+        current = {id(m.staff): m for m in (team.members if row else [])}
+        members: list[CareTeamMember] = []
+        for member in links.members[id(entry)]:
+            staff: Staff = self._target(member.practitioner)
+            designated = mapping.is_care_manager(member.roles)
+            known = next((m for m in members if m.staff is staff), None)
+            if known is not None:  # one person under several roles is one membership
+                known.is_care_manager = known.is_care_manager or designated
+                continue
+            record = current.pop(id(staff), None) or CareTeamMember(staff=staff)
+            role = member.roles[0] if member.roles else None
+            code = mapping.first_code(role)
+            display = mapping.concept_text(role)
+            record.role_code = code if code and len(code) <= 64 else None
+            record.role_display = display[:256] if display else None
+            record.is_care_manager = designated
+            members.append(record)
+        team.members = members
+        designated_staff = next((m.staff for m in members if m.is_care_manager), None)
+        if designated_staff is not None and resource.status not in _NOT_CURRENT_TEAM:
+            patient.care_manager = designated_staff
+            if id(patient) not in self._managed:
+                self._managed.add(id(patient))
+                self.summary.care_managers_set += 1
+
+    def _careplan(self, entry: Entry, row: CarePlan | None, links: Links) -> None:
+        resource = entry.resource
+        plan = self._row(entry, row, CarePlan)
+        plan.patient = self._target(links.patient[id(entry)])
+        plan.status, plan.intent, plan.title = resource.status, resource.intent, resource.title
+        plan.content = mapping.care_plan_content(resource)
+
+    def _condition(self, entry: Entry, row: Condition | None, links: Links) -> None:
+        resource = entry.resource
+        condition = self._row(entry, row, Condition)
+        condition.patient = self._target(links.patient[id(entry)])
+        code = mapping.first_code(resource.code)
+        condition.code = code if code and len(code) <= 64 else None  # never a cut-off code
+        condition.text = mapping.concept_text(resource.code)
+        condition.clinical_status = mapping.first_code(resource.clinicalStatus)

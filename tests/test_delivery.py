@@ -1,0 +1,82 @@
+"""Pages get through: Twilio errors are retried with backoff, failed pages redeliver, then escalate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hub.models import Outbound, utcnow
+from hub.scheduler import tick
+from messages import kick
+from tests.practice import BEN, MAYA, WALTER, seed
+
+
+@pytest.fixture
+def practice(rt):
+    with rt.sessions() as session:
+        return seed(session)
+
+
+def outbound(rt) -> list[Outbound]:
+    kick.drain()
+    with rt.sessions() as session:
+        return list(session.scalars(select(Outbound).order_by(Outbound.id)))
+
+
+@pytest.mark.parametrize("status, code", [(500, 20500), (503, 20503), (429, 20429)])
+def test_a_twilio_outage_is_retried_with_backoff_and_the_page_still_arrives(
+        rt, twilio, twilio_api, practice, status, code):
+    twilio_api.fail_next(status, code, times=2)
+    twilio.sms(WALTER, "are you there")
+    (row,) = outbound(rt)
+    assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at > utcnow()
+    tick(rt, now=utcnow() + timedelta(seconds=3))
+    tick(rt, now=utcnow() + timedelta(seconds=10))
+    (page,) = twilio_api.wait_for(1)
+    assert page.form["To"] == BEN
+    (row,) = outbound(rt)
+    assert row.status == "sent" and row.attempts == 3
+
+
+def test_a_timeout_talking_to_twilio_is_retried(rt, twilio, twilio_api, practice, monkeypatch):
+    monkeypatch.setattr(rt.transport._client.http_client, "timeout", 0.3)
+    twilio_api.fail_next(500, delay=1.0)
+    twilio.sms(WALTER, "hello?")
+    (row,) = outbound(rt)
+    assert row.status == "pending" and "ReadTimeout" in (row.last_error or "")
+    tick(rt, now=utcnow() + timedelta(seconds=3))
+    assert twilio_api.wait_for(1)[0].form["To"] == BEN
+
+
+def test_a_page_twilio_keeps_refusing_escalates_to_the_backup(rt, twilio, twilio_api, practice):
+    twilio_api.fail_next(400, 21610)  # the nurse's number opted out of SMS
+    twilio.sms(WALTER, "need a callback")
+    (row,) = outbound(rt)
+    assert row.status == "failed"
+    tick(rt, now=utcnow())
+    assert twilio_api.wait_for(1)[0].form["To"] == MAYA
+
+
+def test_an_undelivered_page_is_sent_again_then_escalated(rt, twilio, twilio_api, practice):
+    twilio.sms(WALTER, "hello")
+    twilio_api.wait_for(1)
+    (first,) = outbound(rt)
+    assert twilio.status(first.provider_sid, "undelivered", 30003).status_code == 204
+    tick(rt, now=utcnow())
+    assert [r.form["To"] for r in twilio_api.wait_for(2)] == [BEN, BEN]
+    second = outbound(rt)[1]
+    twilio.status(second.provider_sid, "failed", 30003)
+    tick(rt, now=utcnow())
+    assert twilio_api.wait_for(3)[2].form["To"] == MAYA
+
+
+def test_delivered_status_is_recorded_and_a_late_sent_does_not_undo_it(
+        rt, twilio, twilio_api, practice):
+    twilio.sms(WALTER, "hello")
+    twilio_api.wait_for(1)
+    (row,) = outbound(rt)
+    twilio.status(row.provider_sid, "delivered")
+    twilio.status(row.provider_sid, "sent")
+    assert outbound(rt)[0].status == "delivered"
