@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Mapping
+from pathlib import Path
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -68,8 +70,11 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected_error(error: Exception) -> Response:
-    # The exception's text may hold patient data: log its type and place only.
-    log.error("unhandled %s on %s", type(error).__name__, request.path)
+    # The exception's text may hold patient data: log its type and where it was raised only.
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if "site-packages" not in f.filename] or traceback.extract_tb(error.__traceback__)
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-4:]))
+    log.error("unhandled %s on %s at %s", type(error).__name__, request.path, where)
     return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")
 
 

@@ -1,1 +1,1 @@
-"""Settings of the hub: defaults, loading from environment and TOML, validation, example policies."""
+"""Settings of the hub: defaults, environment and TOML loading, validation, example policies."""

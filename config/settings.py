@@ -85,7 +85,7 @@ class Settings:
         return ZoneInfo(self.timezone)
 
 
-def _read_toml(path: Path) -> dict[str, object]:
+def _read_toml(path: Path) -> dict[str, str]:
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

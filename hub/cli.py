@@ -46,3 +46,5 @@ _register()
 
 def main() -> None:
     cli(prog_name="hub")
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""The demo practice seeded into an empty local database, and the welcome text of ``python app.py``."""
+"""The demo practice seeded into an empty local database, and what ``python app.py`` prints."""
 
 from __future__ import annotations
 

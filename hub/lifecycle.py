@@ -95,7 +95,7 @@ def receive(session: Session, inbound: Inbound, now: datetime) -> tuple[Contact,
 
 def process(session: Session, contact: Contact, policy: Policy, links: escalation.Links,
             now: datetime) -> None:
-    """Match the sender, then start escalation. Safe to call again: only a received contact moves."""
+    """Match the sender, then start escalation; safe to repeat (only a received contact moves)."""
     lock(session, contact)
     if contact.status != "received":
         return

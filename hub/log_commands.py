@@ -45,17 +45,19 @@ def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
     with rt.session() as session:
         rows = contact_log.entries(session, start, end)
         if fmt == "json":
-            out = sys.stdout
-            out.write("[")
-            for count, row in enumerate(rows, start=1):
-                out.write(("," if count > 1 else "") + "\n" + json.dumps(row, ensure_ascii=False))
-            out.write("\n]\n")
+            sys.stdout.write("[")
+            for row in rows:
+                separator = ",\n" if count else "\n"
+                sys.stdout.write(separator + json.dumps(row, ensure_ascii=False))
+                count += 1
+            sys.stdout.write("\n]\n")
         else:
             writer = csv.writer(sys.stdout)
             writer.writerow(["seq", "at", "event", "contact_id", "actor", "detail"])
-            for count, row in enumerate(rows, start=1):
+            for row in rows:
                 writer.writerow([row["seq"], row["at"], row["event"], row["contact_id"],
                                  row["actor"], json.dumps(row["detail"], ensure_ascii=False)])
+                count += 1
         contact_log.append(session, "log.exported", actor=f"cli:{getpass.getuser()}",
                            detail={"since": since, "until": until, "format": fmt,
                                    "entries": count})

@@ -7,6 +7,7 @@ once a second; it keeps no jobs of ours in any store.
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -54,7 +55,8 @@ def _safe_tick(rt: Runtime) -> None:
     try:
         tick(rt)
     except Exception:
-        log.exception("scheduler tick failed; the next tick retries")
+        log.error("scheduler tick failed (%s); the next tick retries",
+                  type(sys.exc_info()[1]).__name__)
 
 
 def start(rt: Runtime, interval_seconds: float = 1.0) -> BackgroundScheduler:

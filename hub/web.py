@@ -23,7 +23,7 @@ from werkzeug.security import check_password_hash
 from hub import contact_log, lifecycle, runtime
 from hub.models import CarePlan, Condition, Contact, LogEntry, Outbound, Staff, Timer, utcnow
 
-bp = Blueprint("web", __name__)
+bp = Blueprint("web", __name__, template_folder="templates")
 
 
 @bp.get("/healthz")

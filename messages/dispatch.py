@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log
+from hub.db import rows_changed
 from hub.models import Outbound
 from messages.transport import UNREACHABLE_CODES, SendError, Transport
 from routing.escalation import hasten
@@ -44,11 +45,11 @@ def _claim(session: Session, now: datetime, limit: int, only_id: int | None) -> 
     ).all()
     claimed = []
     for row in rows:
-        won = session.execute(
+        won = rows_changed(session, (
             update(Outbound).where(Outbound.id == row.id, Outbound.version == row.version)
             .values(status="sending", claimed_until=now + LEASE, attempts=Outbound.attempts + 1,
                     version=Outbound.version + 1)
-        ).rowcount
+        ))
         if won:
             claimed.append(row.id)
     return list(session.scalars(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from hub.models import utcnow
@@ -32,7 +33,8 @@ def _run(rt: Runtime, status_callback: str) -> None:
     try:
         dispatch_due(rt.sessions, rt.transport, status_callback, utcnow())
     except Exception:  # the tick retries; never let a thread die silently
-        log.exception("dispatch after commit failed; the scheduler tick will retry")
+        log.error("dispatch after commit failed (%s); the scheduler tick will retry",
+                  type(sys.exc_info()[1]).__name__)
 
 
 def dispatch_soon(rt: Runtime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from flask import Blueprint, Response
 
@@ -41,7 +42,8 @@ def _handle_contact(inbound: lifecycle.Inbound) -> str | None:
         except Exception:
             # The contact is committed; the scheduler's sweep pages for it. Answer anyway.
             session.rollback()
-            log.exception("processing contact %s failed; left for the sweep", contact.id)
+            log.error("processing contact %s failed (%s); left for the sweep", contact.id,
+                      type(sys.exc_info()[1]).__name__)
         language = contact.patient.language if contact.patient else None
     dispatch_soon(rt)
     return language

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log
+from hub.db import rows_changed
 from hub.models import Contact, Page, Staff, Timer
 from messages import outbox, templates
 from routing.oncall import resolve_target
@@ -97,12 +98,12 @@ def cancel_timers(session: Session, contact_id: int, now: datetime, outcome: str
 
 def hasten(session: Session, contact_id: int, now: datetime, reason: str) -> None:
     """Bring the contact's next escalation step forward to now (a page could not be delivered)."""
-    result = session.execute(
+    moved = rows_changed(session, (
         update(Timer).where(Timer.contact_id == contact_id, Timer.fired_at.is_(None),
                             Timer.due_at > now)
         .values(due_at=now, version=Timer.version + 1)
-    )
-    if result.rowcount:
+    ))
+    if moved:
         contact_log.append(session, "escalation.hastened", contact_id=contact_id, at=now,
                            detail={"reason": reason})
 
@@ -126,11 +127,11 @@ def _claim_one(session: Session, now: datetime) -> Timer | None:
         ).first()
         if locked is None:
             continue
-        claimed = session.execute(
+        claimed = rows_changed(session, (
             update(Timer).where(Timer.id == timer_id, Timer.version == version,
                                 Timer.fired_at.is_(None))
             .values(fired_at=now, version=Timer.version + 1)
-        ).rowcount
+        ))
         if claimed == 1:
             return session.get(Timer, timer_id, populate_existing=True)
     return None

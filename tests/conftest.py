@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database on SQLite and (when it answers) PostgreSQL, keys, sessions."""
+"""Shared fixtures: a migrated database (SQLite, and PostgreSQL if it answers), the app, Twilio."""
 
 from __future__ import annotations
 

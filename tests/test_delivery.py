@@ -1,4 +1,4 @@
-"""Pages get through: Twilio errors are retried with backoff, failed pages redeliver, then escalate."""
+"""Pages get through: Twilio errors retry with backoff; failed pages redeliver, then escalate."""
 
 from __future__ import annotations
 

@@ -24,6 +24,6 @@ given = config.attributes.get("connection")
 if given is not None:
     _run(given)
 else:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
     with engine.begin() as connection:
         _run(connection)

@@ -1,0 +1,86 @@
+"""A newcomer runs ``python app.py`` on a fresh machine and watches the whole flow, no Twilio."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def local_hub(tmp_path):
+    """``python app.py`` in an empty directory, as the README says; stopped afterwards."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "TWILIO_"))}
+    env["HUB_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "app.py"), "--port", str(port)], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = env["HUB_PUBLIC_URL"]
+    for _ in range(150):
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        pytest.fail("python app.py did not come up: " + (server.stdout.read() or ""))
+
+    def hub(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hub.cli", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    yield url, hub, tmp_path
+    server.terminate()
+    output, _ = server.communicate(timeout=10)
+    local_hub.output = output  # type: ignore[attr-defined]
+
+
+def test_newcomer_texts_as_the_demo_patient_and_acknowledges_as_the_nurse(local_hub):
+    url, hub, home = local_hub
+    assert (home / "instance" / "hub.db").exists()
+    sent = hub("simulate", "sms", "--from", "+12025550142", "I feel dizzy tonight")
+    assert sent.returncode == 0, sent.stderr
+    assert "HTTP 200" in sent.stdout and "911" in sent.stdout
+
+    for _ in range(50):
+        outbox = hub("outbox").stdout
+        if "[sent]" in outbox:
+            break
+        time.sleep(0.1)
+    page = re.search(r"page sms to (\+\d+) \[sent\]\n\s+(.*)", outbox)
+    assert page, outbox
+    nurse, text = page.groups()
+    assert "dizzy" not in text and "Walter" not in text
+    code = re.search(r"ACK (\d{4})", text).group(1)
+
+    acked = hub("simulate", "sms", "--from", nurse, f"ACK {code}")
+    assert "Acknowledged" in acked.stdout
+    assert hub("verify-log").returncode == 0
+    exported = hub("export-log", "--format", "json").stdout
+    assert "contact.acknowledged" in exported and "I feel dizzy tonight" in exported
+
+
+def test_the_demo_login_opens_the_staff_inbox(local_hub):
+    url, _hub, _home = local_hub
+    browser = requests.Session()
+    answer = browser.post(url + "/staff/login",
+                          data={"email": "nora.reyes@demo.clinic", "password": "demo-nora"})
+    assert answer.status_code == 200 and "Open contacts" in answer.text

@@ -1,0 +1,63 @@
+"""The link in a page: the nurse signs in, sees the contact beside the care plan, acknowledges."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select, text
+from werkzeug.security import generate_password_hash
+
+from hub.models import Contact, Staff
+from tests.conftest import PUBLIC_URL
+from tests.practice import WALTER, seed
+
+
+@pytest.fixture
+def paged(rt, twilio, twilio_api):
+    """Walter has texted; Ben (password 'night-shift') got the page with its link."""
+    with rt.sessions() as session:
+        practice = seed(session)
+        session.get(Staff, practice.ben.id).password_hash = generate_password_hash("night-shift")
+        session.commit()
+    twilio.sms(WALTER, "my sugar reading is 45 and I feel shaky")
+    (page,) = twilio_api.wait_for(1)
+    return re.search(PUBLIC_URL + r"(/staff/c/\w+)", page.form["Body"]).group(1)
+
+
+def sign_in(client, password="night-shift"):
+    return client.post("/staff/login", data={"email": "ben@clinic.test", "password": password})
+
+
+def test_the_page_link_asks_for_login_first(client, paged):
+    answer = client.get(paged)
+    assert answer.status_code == 302 and "/staff/login" in answer.headers["Location"]
+
+
+def test_a_wrong_password_is_refused(client, paged):
+    assert sign_in(client, "guess").status_code == 401
+
+
+def test_the_nurse_opens_the_link_reads_the_message_and_acknowledges(rt, client, paged):
+    sign_in(client)
+    page = client.get(paged)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Walter Kowalski" in html and "sugar reading is 45" in html
+    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    assert client.post(paged + "/ack", data={"csrf": "stale"}).status_code == 400
+    assert client.post(paged + "/ack", data={"csrf": csrf}).status_code == 302
+    client.post(paged + "/resolve", data={"csrf": csrf, "disposition": "advised juice, recheck"})
+    with rt.sessions() as session:
+        contact = session.scalars(select(Contact)).one()
+        assert contact.status == "resolved"
+        events = session.scalars(text("SELECT event FROM log_entries ORDER BY seq")).all()
+    assert "access.view_contact" in events
+    assert events[-2:] == ["contact.acknowledged", "contact.resolved"]
+
+
+def test_health_and_metrics_answer(client, paged):
+    assert client.get("/healthz").status_code == 200
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'hub_contacts{status="paging"} 1' in metrics
+    assert "hub_timers_pending 1" in metrics
