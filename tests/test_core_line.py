@@ -184,3 +184,21 @@ def test_timers_are_rows_that_fire_once(rt, twilio, twilio_api, practice):
     with rt.sessions() as session:
         fired = session.scalars(select(Timer).where(Timer.outcome == "fired")).all()
     assert len(fired) == 1
+
+
+def test_a_caregiver_of_two_patients_is_routed_without_guessing_which(
+        rt, twilio, twilio_api, practice):
+    from hub.models import Caregiver
+    from hub.phones import phone_index
+
+    with rt.sessions() as session:
+        session.add(Caregiver(patient_id=practice.rosa.id, name="Lena Kowalski",
+                              phone=LENA, phone_index=phone_index(LENA)))
+        session.commit()
+    answer = twilio.sms(LENA, "one of them needs a refill")
+    assert "<Message>" in answer.text
+    (page,) = twilio_api.wait_for(1)
+    assert page.form["To"] == BEN
+    with rt.sessions() as session:
+        contact = session.scalars(select(Contact)).one()
+    assert contact.match == "ambiguous" and contact.patient_id is None
