@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Mapping
@@ -87,8 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     overrides = {}
     if args.host != "127.0.0.1" or args.port != 5000:
-        import os
-
         overrides["HUB_PUBLIC_URL"] = os.environ.get(
             "HUB_PUBLIC_URL", f"http://{args.host}:{args.port}")
     try:
@@ -102,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     with rt.session() as session:
         seeded = demo.seed_if_empty(session, rt.settings)
     print(demo.welcome(rt.settings, seeded))
+    # Flask refuses app.run() when this variable says a `flask` command is running; a shell
+    # that ran one (or a test runner invoking CLI commands) can leave it set for us.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     app.run(host=args.host, port=args.port, use_reloader=False, threaded=True)
     return 0
 

@@ -13,10 +13,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "twilio" / "twilio_api_v2010.json"
+from tests.shared_data import SHARED
+
+SPEC = SHARED / "twilio" / "twilio_api_v2010.json"
 MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 CALLS = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
 

@@ -30,8 +30,9 @@ from hub.models import (
     Staff,
 )
 from hub.phones import phone_index, to_e164
+from tests.shared_data import SHARED
 
-FHIR = Path(__file__).resolve().parents[2] / "shared" / "fhir"
+FHIR = SHARED / "fhir"
 US_CORE_STORY = [
     "patient-example.json",
     "practitioner-1.json",

@@ -41,7 +41,8 @@ def local_hub(tmp_path):
             time.sleep(0.1)
     else:
         server.kill()
-        pytest.fail("python app.py did not come up: " + (server.stdout.read() or ""))
+        output, _ = server.communicate(timeout=10)
+        pytest.fail("python app.py did not come up: " + (output or ""))
 
     def hub(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "hub.cli", *args], cwd=tmp_path, env=env,
