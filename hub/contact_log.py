@@ -29,14 +29,29 @@ def _canonical(seq: int, at: datetime, event: str, contact_id: int | None, actor
     ).encode("utf-8")
 
 
-def append(session: Session, event: str, *, contact_id: int | None = None,
-           actor: str | None = "system", detail: dict[str, Any] | None = None,
-           at: datetime | None = None) -> LogEntry:
-    """Add one entry in the caller's transaction, chained after the current head."""
+def _locked_head(session: Session) -> LogHead:
+    """The log head, locked for this transaction: read once, then reused by later appends.
+
+    The lock serializes appenders (the chain has one order); remembering the locked row for
+    the rest of the transaction spares a round trip per entry.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get("log_head")
+    if held is not None and held[0] is transaction:
+        return held[1]  # type: ignore[no-any-return]
     head = session.scalars(
         select(LogHead).where(LogHead.id == 1).with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    session.info["log_head"] = (transaction, head)
+    return head
+
+
+def append(session: Session, event: str, *, contact_id: int | None = None,
+           actor: str | None = "system", detail: dict[str, Any] | None = None,
+           at: datetime | None = None) -> LogEntry:
+    """Add one entry in the caller's transaction, chained after the current head."""
+    head = _locked_head(session)
     at = at or utcnow()
     detail_json = json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, default=str)
     seq = head.seq + 1

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log
-from hub.matching import match_sender
+from hub.matching import SenderMatch, match_sender
 from hub.models import Contact, Page, Staff
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from routing import escalation
@@ -57,63 +57,81 @@ def _new_ack_code(session: Session) -> str:
     raise RuntimeError("no free ACK code among 9000: too many open contacts")
 
 
-def receive(session: Session, inbound: Inbound, now: datetime) -> tuple[Contact, bool]:
-    """Store the contact (encrypted) and commit it; a Sid seen before returns the first one.
+def receive(session: Session, inbound: Inbound, now: datetime,
+            found: SenderMatch | None = None) -> tuple[Contact, bool]:
+    """Store the contact (encrypted) with who sent it, and commit; a Sid seen before returns
+    the first one.
 
-    Returns (contact, created). Nothing is decided here: that is :func:`process`.
+    Returns (contact, created). Routing and paging are :func:`process`, after the commit, so
+    the webhook can answer at once; ``found`` is the sender's match when the caller has it.
     """
-    if inbound.sid:
-        existing = session.scalar(select(Contact).where(Contact.provider_sid == inbound.sid))
-        if existing is not None:
-            return existing, False
     try:
         e164: str | None = to_e164(inbound.from_raw) if inbound.from_raw else None
     except NotAPhoneNumber:
         e164 = None  # withheld or malformed caller ID: kept encrypted as given, matched to nobody
+    from_index = phone_index(e164) if e164 else None
+    if found is None:
+        found = match_sender(session, from_index)
     contact = Contact(
         ref=_new_ref(), channel=inbound.channel, provider_sid=inbound.sid,
-        from_number=e164 or inbound.from_raw, from_index=phone_index(e164) if e164 else None,
-        body=inbound.body, received_at=now, status="received",
+        from_number=e164 or inbound.from_raw, from_index=from_index,
+        body=inbound.body, received_at=now, status="received", match=found.kind,
+        patient_id=found.patient.id if found.patient else None,
+        caregiver_id=found.caregiver.id if found.caregiver else None,
     )
     session.add(contact)
     try:
+        # Insert first: a Twilio retry is rare, and the unique Sid turns it away.
         session.flush()
-        contact_log.append(session, "contact.received", contact_id=contact.id, at=now,
-                           actor=inbound.channel,
-                           detail={"channel": inbound.channel, "sid": inbound.sid,
-                                   "from": contact.from_number, "body": inbound.body})
-        session.commit()
     except IntegrityError:
-        # The same Sid arrived twice at once; the other delivery won.
         session.rollback()
         existing = session.scalar(select(Contact).where(Contact.provider_sid == inbound.sid))
         if existing is None:
             raise
         return existing, False
+    contact_log.append(session, "contact.received", contact_id=contact.id, at=now,
+                       actor=inbound.channel,
+                       detail={"channel": inbound.channel, "sid": inbound.sid,
+                               "from": contact.from_number, "body": inbound.body,
+                               "match": found.kind, "patient_id": contact.patient_id,
+                               "caregiver_id": contact.caregiver_id,
+                               "candidate_patient_ids": [p.id for p in found.candidates]})
+    session.commit()
     return contact, True
 
 
 def process(session: Session, contact: Contact, policy: Policy, links: escalation.Links,
-            now: datetime) -> None:
-    """Match the sender, then start escalation; safe to repeat (only a received contact moves)."""
+            now: datetime) -> bool:
+    """Start escalation for a received contact; safe to repeat (only a received one moves)."""
     lock(session, contact)
     if contact.status != "received":
-        return
-    found = match_sender(session, contact.from_index)
-    contact.match = found.kind
-    contact.patient_id = found.patient.id if found.patient else None
-    contact.caregiver_id = found.caregiver.id if found.caregiver else None
+        return False
     contact.ack_code = _new_ack_code(session)
-    session.flush()
-    contact_log.append(session, "contact.matched", contact_id=contact.id, at=now, detail={
-        "match": found.kind,
-        "patient_id": contact.patient_id,
-        "caregiver_id": contact.caregiver_id,
-        "candidate_patient_ids": [p.id for p in found.candidates],
-    })
     escalation.fire(session, contact, policy, 0, now, links)
     contact.status = "paging"
     contact.version += 1
+    return True
+
+
+def process_received(sessions: sessionmaker[Session], policy: Policy, links: escalation.Links,
+                     now: datetime, limit: int = 50) -> int:
+    """Route and page every contact still waiting in ``received``; one transaction each.
+
+    Run right after a webhook commits and by every scheduler tick, in any process: the row
+    lock in :func:`process` lets exactly one of them page for a contact.
+    """
+    with sessions() as session:
+        ids = list(session.scalars(
+            select(Contact.id).where(Contact.status == "received")
+            .order_by(Contact.received_at, Contact.id).limit(limit)
+        ))
+    processed = 0
+    for contact_id in ids:
+        with sessions.begin() as session:
+            contact = session.get(Contact, contact_id)
+            if contact is not None and process(session, contact, policy, links, now):
+                processed += 1
+    return processed
 
 
 def open_pages_for(session: Session, staff: Staff) -> list[Contact]:

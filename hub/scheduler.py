@@ -1,4 +1,4 @@
-"""The tick: fire due escalation timers, page for contacts a crash left unprocessed, send outbound.
+"""The tick: page for received contacts, fire due escalation timers, send outbound.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -8,44 +8,23 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
 
 from hub import lifecycle
-from hub.models import Contact, utcnow
+from hub.models import utcnow
 from hub.runtime import Runtime
 from messages.dispatch import dispatch_due
 from routing.escalation import Links, run_due
 
 log = logging.getLogger(__name__)
-SWEEP_AFTER = timedelta(seconds=5)
-
-
-def sweep_received(rt: Runtime, now: datetime, limit: int = 50) -> int:
-    """Process contacts stored but never processed (their webhook's process died)."""
-    with rt.session() as session:
-        ids = list(session.scalars(
-            select(Contact.id).where(Contact.status == "received",
-                                     Contact.received_at < now - SWEEP_AFTER)
-            .order_by(Contact.received_at).limit(limit)
-        ))
-    links = Links(rt.settings.public_url)
-    for contact_id in ids:
-        with rt.session() as session:
-            contact = session.get(Contact, contact_id)
-            if contact is not None:
-                lifecycle.process(session, contact, rt.policy, links, now)
-    return len(ids)
-
-
 def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
     """One pass of every background duty; returns what it did (for tests and logs)."""
     now = now or utcnow()
     links = Links(rt.settings.public_url)
     return {
-        "swept": sweep_received(rt, now),
+        "processed": lifecycle.process_received(rt.sessions, rt.policy, links, now),
         "fired": run_due(rt.sessions, rt.policy, links, now),
         "sent": dispatch_due(rt.sessions, rt.transport, links.status_callback(), now),
     }

@@ -1,8 +1,9 @@
-"""Send newly queued outbound rows right after the transaction that queued them commits.
+"""Route, page and send right after a webhook's transaction commits, off the request thread.
 
-The scheduler tick would send them within a second anyway; this saves that second. The pool
-only hurries the work along: which process sends a row is decided by the claim in the
-database, so a kick lost in a crash or a restart changes nothing.
+The webhook only stores the contact and answers Twilio; this pool then does what the
+scheduler tick would do within a second anyway: page for received contacts and send queued
+outbound rows. It only hurries the work along: which process pages or sends is decided by row
+locks and claims in the database, so a kick lost in a crash or a restart changes nothing.
 """
 
 from __future__ import annotations
@@ -10,36 +11,54 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from hub.lifecycle import process_received
 from hub.models import utcnow
 from hub.runtime import Runtime
 from messages.dispatch import dispatch_due
+from routing.escalation import Links
 
 log = logging.getLogger(__name__)
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
+# A run not yet started covers every commit before it starts, so a burst of webhooks queues
+# one run, not one per webhook (each run reads the whole backlog).
+_waiting = threading.Lock()
+
+
+MAX_ROUNDS = 50  # a run then leaves any remaining backlog to the next kick or tick
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool, _pool_pid
+    global _pool, _pool_pid, _waiting
     if _pool is None or _pool_pid != os.getpid():  # a forked worker needs threads of its own
-        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hub-dispatch")
+        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hub-work")
         _pool_pid = os.getpid()
+        _waiting = threading.Lock()
     return _pool
 
 
-def _run(rt: Runtime, status_callback: str) -> None:
+def _run(rt: Runtime) -> None:
+    _waiting.release()
+    links = Links(rt.settings.public_url)
     try:
-        dispatch_due(rt.sessions, rt.transport, status_callback, utcnow())
+        for _ in range(MAX_ROUNDS):
+            paged = process_received(rt.sessions, rt.policy, links, utcnow())
+            sent = dispatch_due(rt.sessions, rt.transport, links.status_callback(), utcnow())
+            if not paged and not sent:
+                break
     except Exception:  # the tick retries; never let a thread die silently
-        log.error("dispatch after commit failed (%s); the scheduler tick will retry",
+        log.error("work after commit failed (%s); the scheduler tick will retry",
                   type(sys.exc_info()[1]).__name__)
 
 
-def dispatch_soon(rt: Runtime) -> None:
-    """Start sending due outbound rows in the background."""
-    _executor().submit(_run, rt, rt.settings.public_url + "/twilio/status")
+def work_soon(rt: Runtime) -> None:
+    """Start paging for received contacts and sending due outbound rows, in the background."""
+    pool = _executor()
+    if _waiting.acquire(blocking=False):
+        pool.submit(_run, rt)
 
 
 def drain(timeout: float = 10.0) -> None:

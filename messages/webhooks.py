@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-
 from flask import Blueprint, Response
+from sqlalchemy.orm import Session
 
 from hub import lifecycle, runtime
-from hub.matching import staff_by_phone
+from hub.matching import SenderMatch, match_sender, staff_by_phone
 from hub.models import InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from messages import forms, staff_replies, templates
-from messages.kick import dispatch_soon
+from messages.kick import work_soon
 from messages.signature import twilio_signed
 from messages.status import record_status
 from routing.escalation import Links
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
-log = logging.getLogger(__name__)
 
 
 def _xml(twiml: str) -> Response:
@@ -29,23 +26,16 @@ def _links() -> Links:
     return Links(runtime.current().settings.public_url)
 
 
-def _handle_contact(inbound: lifecycle.Inbound) -> str | None:
-    """Receive (commit), then process; return the patient's language for the reply."""
-    rt = runtime.current()
-    now = utcnow()
-    with rt.session() as session:
-        contact, _created = lifecycle.receive(session, inbound, now)
-        try:
-            # A retried Sid whose first delivery failed after receive is processed now.
-            lifecycle.process(session, contact, rt.policy, _links(), now)
-            session.commit()
-        except Exception:
-            # The contact is committed; the scheduler's sweep pages for it. Answer anyway.
-            session.rollback()
-            log.error("processing contact %s failed (%s); left for the sweep", contact.id,
-                      type(sys.exc_info()[1]).__name__)
-        language = contact.patient.language if contact.patient else None
-    dispatch_soon(rt)
+def _handle_contact(session: Session, inbound: lifecycle.Inbound,
+                    found: SenderMatch | None = None) -> str | None:
+    """Store the contact (committed, encrypted); return the patient's language for the reply.
+
+    Routing and paging follow on a background thread (and the scheduler tick, in any process,
+    should this one die first): Twilio gets its answer without waiting for them.
+    """
+    contact, _created = lifecycle.receive(session, inbound, utcnow(), found)
+    language = contact.patient.language if contact.patient else None
+    work_soon(runtime.current())
     return language
 
 
@@ -78,11 +68,12 @@ def sms() -> Response:
         index = None
     with runtime.current().session() as session:
         staff = staff_by_phone(session, index)
-        staff_id = staff.id if staff else None
-    if staff_id is not None and staff_replies.parse(body) is not None:
-        return _xml(templates.twiml_message(_staff_reply(staff_id, message_sid, body)))
-    language = _handle_contact(lifecycle.Inbound("sms", message_sid, sender, body))
-    return _xml(templates.twiml_message(templates.patient_reply(language)))
+        if staff is None or staff_replies.parse(body) is None:
+            inbound = lifecycle.Inbound("sms", message_sid, sender, body)
+            language = _handle_contact(session, inbound, match_sender(session, index))
+            return _xml(templates.twiml_message(templates.patient_reply(language)))
+        staff_id = staff.id
+    return _xml(templates.twiml_message(_staff_reply(staff_id, message_sid, body)))
 
 
 @bp.post("/voice")
@@ -91,7 +82,8 @@ def voice() -> Response:
     """An inbound call: recorded as a contact and paged like a text; the caller is told so."""
     call_sid = forms.sid("CallSid", ("CA",))
     sender = forms.sender(required=False)
-    language = _handle_contact(lifecycle.Inbound("voice", call_sid, sender, None))
+    with runtime.current().session() as session:
+        language = _handle_contact(session, lifecycle.Inbound("voice", call_sid, sender, None))
     return _xml(templates.twiml_say(templates.patient_call_greeting(language)))
 
 
@@ -107,7 +99,7 @@ def status() -> Response:
     rt = runtime.current()
     with rt.session() as session:
         record_status(session, found[1], state, code, utcnow())
-    dispatch_soon(rt)
+    work_soon(rt)
     return Response(status=204)
 
 

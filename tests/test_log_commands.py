@@ -36,9 +36,10 @@ def test_manager_exports_the_night_as_csv_and_the_export_is_audited(app, night):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     events = [r["event"] for r in rows]
-    assert events[:2] == ["contact.received", "contact.matched"]
+    assert events[:2] == ["contact.received", "escalation.paged"]
     assert "contact.acknowledged" in events and "outbound.sent" in events
-    assert "my ankles are swollen again" in rows[0]["detail"]
+    received = json.loads(rows[0]["detail"])
+    assert received["body"] == "my ankles are swollen again" and received["match"] == "patient"
     audit = json.loads(hub(app, "export-log", "--format", "json").output)
     assert audit[-1]["event"] == "log.exported" and audit[-1]["detail"]["format"] == "csv"
 
