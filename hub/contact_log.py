@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Connection, Text, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from hub.crypto import FieldCipher, active
@@ -29,40 +29,51 @@ def _canonical(seq: int, at: datetime, event: str, contact_id: int | None, actor
     ).encode("utf-8")
 
 
-def _locked_head(session: Session) -> LogHead:
-    """The log head, locked for this transaction: read once, then reused by later appends.
+_HEAD = select(LogHead.seq, LogHead.mac).where(LogHead.id == 1).with_for_update()
+_ADVANCE = update(LogHead).where(LogHead.id == 1)
+_INSERT = insert(LogEntry)
 
-    The lock serializes appenders (the chain has one order); remembering the locked row for
-    the rest of the transaction spares a round trip per entry.
+
+def _locked_head(conn: Connection) -> list[Any]:
+    """[transaction, seq, mac] of the log head, locked for this transaction.
+
+    The lock serializes appenders (the chain has one order). It is read once per transaction
+    and then kept here, so further entries in the same transaction cost no extra round trip.
     """
-    transaction = session.get_transaction()
-    held = session.info.get("log_head")
+    transaction = conn.get_transaction()
+    held = conn.info.get("log_head")
     if held is not None and held[0] is transaction:
-        return held[1]  # type: ignore[no-any-return]
-    head = session.scalars(
-        select(LogHead).where(LogHead.id == 1).with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    session.info["log_head"] = (transaction, head)
-    return head
+        return held  # type: ignore[no-any-return]
+    seq, mac = conn.execute(_HEAD).one()
+    held = [transaction, seq, mac]
+    conn.info["log_head"] = held
+    return held
+
+
+def append_to(conn: Connection, event: str, *, contact_id: int | None = None,
+              actor: str | None = "system", detail: dict[str, Any] | None = None,
+              at: datetime | None = None) -> int:
+    """Add one entry in the connection's transaction, chained after the head; return its seq."""
+    head = _locked_head(conn)
+    at = at or utcnow()
+    detail_json = json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, default=str)
+    seq = head[1] + 1
+    mac = active().mac(head[2].encode() + b"\n"
+                       + _canonical(seq, at, event, contact_id, actor, detail_json))
+    conn.execute(_INSERT, {"seq": seq, "at": at, "event": event, "contact_id": contact_id,
+                           "actor": actor, "detail": detail_json, "mac": mac})
+    conn.execute(_ADVANCE, {"seq": seq, "mac": mac})
+    head[1], head[2] = seq, mac
+    return seq
 
 
 def append(session: Session, event: str, *, contact_id: int | None = None,
            actor: str | None = "system", detail: dict[str, Any] | None = None,
-           at: datetime | None = None) -> LogEntry:
-    """Add one entry in the caller's transaction, chained after the current head."""
-    head = _locked_head(session)
-    at = at or utcnow()
-    detail_json = json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, default=str)
-    seq = head.seq + 1
-    mac = active().mac(head.mac.encode() + b"\n"
-                       + _canonical(seq, at, event, contact_id, actor, detail_json))
-    entry = LogEntry(seq=seq, at=at, event=event, contact_id=contact_id, actor=actor,
-                     detail=detail_json, mac=mac)
-    session.add(entry)
-    head.seq, head.mac = seq, mac
+           at: datetime | None = None) -> int:
+    """:func:`append_to` in a session's transaction (its pending rows flushed first)."""
     session.flush()
-    return entry
+    return append_to(session.connection(), event, contact_id=contact_id, actor=actor,
+                     detail=detail, at=at)
 
 
 @dataclass(frozen=True)

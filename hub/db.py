@@ -13,7 +13,18 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Executable,
+    Insert,
+    Table,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -51,6 +62,15 @@ def _sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_unless_duplicate(conn: Connection, table: Table, unique_column: str) -> Insert:
+    """INSERT ... ON CONFLICT (unique_column) DO NOTHING, for SQLite or PostgreSQL.
+
+    With RETURNING, a duplicate returns no row: no exception, no rolled-back transaction.
+    """
+    dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=[unique_column])
 
 
 def rows_changed(session: Session, statement: Executable) -> int:

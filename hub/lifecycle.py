@@ -6,14 +6,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log
-from hub.matching import SenderMatch, match_sender
+from hub.db import insert_unless_duplicate
+from hub.matching import SenderMatch
 from hub.models import Contact, Page, Staff
-from hub.phones import NotAPhoneNumber, phone_index, to_e164
+from hub.phones import phone_index
 from routing import escalation
 from routing.policy import Policy
 
@@ -27,7 +27,8 @@ class Inbound:
 
     channel: str
     sid: str | None
-    from_raw: str | None
+    from_raw: str | None  # as Twilio sent it (kept, encrypted, when it is not a number)
+    from_e164: str | None  # None for a withheld or malformed caller ID: matched to nobody
     body: str | None
 
 
@@ -57,47 +58,45 @@ def _new_ack_code(session: Session) -> str:
     raise RuntimeError("no free ACK code among 9000: too many open contacts")
 
 
-def receive(session: Session, inbound: Inbound, now: datetime,
-            found: SenderMatch | None = None) -> tuple[Contact, bool]:
-    """Store the contact (encrypted) with who sent it, and commit; a Sid seen before returns
-    the first one.
+@dataclass(frozen=True)
+class Received:
+    """What the webhook needs back: the stored contact and whether this delivery made it."""
 
-    Returns (contact, created). Routing and paging are :func:`process`, after the commit, so
-    the webhook can answer at once; ``found`` is the sender's match when the caller has it.
+    contact_id: int
+    ref: str
+    created: bool
+
+
+def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, now: datetime) -> Received:
+    """Store the contact (encrypted) with who sent it, and log it, in ``conn``'s transaction.
+
+    A Sid stored before (Twilio retrying) changes nothing and returns the first contact.
+    Routing and paging are :func:`process`, after the commit, so the webhook answers at once.
+    Core statements: every inbound contact pays for this while Twilio waits.
     """
-    try:
-        e164: str | None = to_e164(inbound.from_raw) if inbound.from_raw else None
-    except NotAPhoneNumber:
-        e164 = None  # withheld or malformed caller ID: kept encrypted as given, matched to nobody
-    from_index = phone_index(e164) if e164 else None
-    if found is None:
-        found = match_sender(session, from_index)
-    contact = Contact(
-        ref=_new_ref(), channel=inbound.channel, provider_sid=inbound.sid,
-        from_number=e164 or inbound.from_raw, from_index=from_index,
-        body=inbound.body, received_at=now, status="received", match=found.kind,
-        patient_id=found.patient.id if found.patient else None,
-        caregiver_id=found.caregiver.id if found.caregiver else None,
-    )
-    session.add(contact)
-    try:
-        # Insert first: a Twilio retry is rare, and the unique Sid turns it away.
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        existing = session.scalar(select(Contact).where(Contact.provider_sid == inbound.sid))
-        if existing is None:
-            raise
-        return existing, False
-    contact_log.append(session, "contact.received", contact_id=contact.id, at=now,
-                       actor=inbound.channel,
-                       detail={"channel": inbound.channel, "sid": inbound.sid,
-                               "from": contact.from_number, "body": inbound.body,
-                               "match": found.kind, "patient_id": contact.patient_id,
-                               "caregiver_id": contact.caregiver_id,
-                               "candidate_patient_ids": [p.id for p in found.candidates]})
-    session.commit()
-    return contact, True
+    e164 = inbound.from_e164
+    ref = _new_ref()
+    contact_id = conn.execute(insert_unless_duplicate(conn, Contact.__table__, "provider_sid")
+                              .returning(Contact.id), {
+        "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,
+        "from_number": e164 or inbound.from_raw,
+        "from_index": phone_index(e164) if e164 else None, "body": inbound.body,
+        "received_at": now, "status": "received", "match": sender.kind,
+        "patient_id": sender.patient_id, "caregiver_id": sender.caregiver_id,
+        "urgency": "routine", "escalation_step": 0, "version": 0,
+    }).scalar()
+    if contact_id is None:
+        first_id, first_ref = conn.execute(
+            select(Contact.id, Contact.ref).where(Contact.provider_sid == inbound.sid)).one()
+        return Received(first_id, first_ref, created=False)
+    contact_log.append_to(conn, "contact.received", contact_id=contact_id, at=now,
+                          actor=inbound.channel, detail={
+                              "channel": inbound.channel, "sid": inbound.sid,
+                              "from": e164 or inbound.from_raw, "body": inbound.body,
+                              "match": sender.kind, "patient_id": sender.patient_id,
+                              "caregiver_id": sender.caregiver_id,
+                              "candidate_patient_ids": list(sender.candidates)})
+    return Received(contact_id, ref, created=True)
 
 
 def process(session: Session, contact: Contact, policy: Policy, links: escalation.Links,

@@ -1,58 +1,80 @@
-"""Who is writing? Match a sender's number to a patient, caregivers, or a staff member."""
+"""Who is writing? Match a sender's number to staff, a patient, or a caregiver, in one query.
+
+Numbers are found through their keyed hash (``phone_index``), never by decrypting. The result
+holds ids only: the webhook pays for one indexed query, not for loading (and decrypting) rows.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, literal, select, union_all
 
 from hub.models import Caregiver, Patient, PatientPhone, Staff
 
 
-@dataclass
+@dataclass(frozen=True)
 class SenderMatch:
-    """The outcome of matching one number; ``kind`` is patient|caregiver|ambiguous|unknown."""
+    """The outcome of matching one number; ``kind`` is patient|caregiver|ambiguous|unknown.
+
+    ``staff_id`` is set when the number is an active staff member's (their replies to pages
+    are commands); ``language`` is the matched patient's.
+    """
 
     kind: str
-    patient: Patient | None = None
-    caregiver: Caregiver | None = None
-    candidates: list[Patient] = field(default_factory=list)
+    patient_id: int | None = None
+    caregiver_id: int | None = None
+    candidates: tuple[int, ...] = ()
+    language: str | None = None
+    staff_id: int | None = None
 
 
-def match_sender(session: Session, from_index: str | None) -> SenderMatch:
-    """Find the patient behind a number through its keyed hash (no decryption).
+UNKNOWN = SenderMatch("unknown")
+
+_INDEX = bindparam("index")
+_BY_INDEX = union_all(
+    select(literal("staff").label("kind"), Staff.id.label("id"),
+           literal(None).label("patient_id"), literal(None).label("language"))
+    .where(Staff.phone_index == _INDEX, Staff.active.is_(True)),
+    select(literal("patient"), Patient.id, Patient.id, Patient.language)
+    .join(PatientPhone, PatientPhone.patient_id == Patient.id)
+    .where(PatientPhone.phone_index == _INDEX),
+    select(literal("caregiver"), Caregiver.id, Patient.id, Patient.language)
+    .join(Patient, Patient.id == Caregiver.patient_id)
+    .where(Caregiver.phone_index == _INDEX),
+)
+
+
+def identify(conn: Connection, from_index: str | None) -> SenderMatch:
+    """Match a number's keyed hash.
 
     A number shared by several patients, or a caregiver of several patients, is
     ``ambiguous``: the contact is still routed, never guessed.
     """
     if from_index is None:
-        return SenderMatch("unknown")
-    patients = list(session.scalars(
-        select(Patient).join(PatientPhone).where(PatientPhone.phone_index == from_index)
-        .distinct().order_by(Patient.id)
-    ))
-    caregivers = list(session.scalars(
-        select(Caregiver).where(Caregiver.phone_index == from_index).order_by(Caregiver.id)
-    ))
+        return UNKNOWN
+    staff_ids: list[int] = []
+    patients: dict[int, str] = {}  # patient id -> language, in id order
+    caregivers: list[tuple[int, int, str]] = []  # (caregiver id, patient id, language)
+    for kind, row_id, patient_id, language in conn.execute(_BY_INDEX, {"index": from_index}):
+        if kind == "staff":
+            staff_ids.append(row_id)
+        elif kind == "patient":
+            patients[row_id] = language
+        else:
+            caregivers.append((row_id, patient_id, language))
+    staff_id = min(staff_ids) if staff_ids else None
+    caregivers.sort()
+    cared_for = {patient_id: language for _, patient_id, language in caregivers}
     if len(patients) == 1 and not caregivers:
-        return SenderMatch("patient", patient=patients[0], candidates=patients)
-    cared_for = {c.patient_id: c.patient for c in caregivers}
+        (patient_id, language), = patients.items()
+        return SenderMatch("patient", patient_id=patient_id, candidates=(patient_id,),
+                           language=language, staff_id=staff_id)
     if not patients and len(cared_for) == 1:
-        return SenderMatch("caregiver", patient=caregivers[0].patient, caregiver=caregivers[0],
-                           candidates=list(cared_for.values()))
-    candidates = patients + [p for pid, p in cared_for.items()
-                             if pid not in {x.id for x in patients}]
-    if candidates:
-        return SenderMatch("ambiguous", candidates=candidates)
-    return SenderMatch("unknown")
-
-
-def staff_by_phone(session: Session, from_index: str | None) -> Staff | None:
-    """The active staff member using this number, if any."""
-    if from_index is None:
-        return None
-    return session.scalars(
-        select(Staff).where(Staff.phone_index == from_index, Staff.active.is_(True))
-        .order_by(Staff.id).limit(1)
-    ).first()
+        caregiver_id, patient_id, language = caregivers[0]
+        return SenderMatch("caregiver", patient_id=patient_id, caregiver_id=caregiver_id,
+                           candidates=(patient_id,), language=language, staff_id=staff_id)
+    candidates = tuple(sorted(patients)) + tuple(
+        pid for pid in sorted(cared_for) if pid not in patients)
+    return SenderMatch("ambiguous" if candidates else "unknown", candidates=candidates,
+                       staff_id=staff_id)

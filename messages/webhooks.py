@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
-from sqlalchemy.orm import Session
 
 from hub import lifecycle, runtime
-from hub.matching import SenderMatch, match_sender, staff_by_phone
+from hub.matching import SenderMatch, identify
 from hub.models import InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from messages import forms, staff_replies, templates
@@ -26,17 +25,34 @@ def _links() -> Links:
     return Links(runtime.current().settings.public_url)
 
 
-def _handle_contact(session: Session, inbound: lifecycle.Inbound,
-                    found: SenderMatch | None = None) -> str | None:
-    """Store the contact (committed, encrypted); return the patient's language for the reply.
+def _e164(sender: str | None) -> str | None:
+    try:
+        return to_e164(sender) if sender else None
+    except NotAPhoneNumber:
+        return None
 
-    Routing and paging follow on a background thread (and the scheduler tick, in any process,
-    should this one die first): Twilio gets its answer without waiting for them.
+
+def _is_staff_command(found: SenderMatch, body: str | None) -> bool:
+    return found.staff_id is not None and staff_replies.parse(body or "") is not None
+
+
+def _take_in(channel: str, sid: str, sender: str | None, body: str | None) -> SenderMatch:
+    """Store the contact (committed, encrypted) unless it is a staff member's command.
+
+    Returns who sent it; the caller answers a staff command. Routing and paging follow on a
+    background thread (and the scheduler tick, in any process, should this one die first):
+    Twilio gets its answer without waiting for them.
     """
-    contact, _created = lifecycle.receive(session, inbound, utcnow(), found)
-    language = contact.patient.language if contact.patient else None
-    work_soon(runtime.current())
-    return language
+    rt = runtime.current()
+    e164 = _e164(sender)
+    with rt.engine.begin() as conn:
+        found = identify(conn, phone_index(e164) if e164 else None)
+        if _is_staff_command(found, body):
+            return found
+        lifecycle.receive(conn, lifecycle.Inbound(channel, sid, sender, e164, body), found,
+                          utcnow())
+    work_soon(rt)
+    return found
 
 
 def _staff_reply(staff_id: int, sid: str, body: str) -> str:
@@ -62,18 +78,10 @@ def sms() -> Response:
     message_sid = forms.sid("MessageSid", ("SM", "MM"))
     sender = forms.sender()
     body = forms.body()
-    try:
-        index = phone_index(to_e164(sender or ""))
-    except NotAPhoneNumber:
-        index = None
-    with runtime.current().session() as session:
-        staff = staff_by_phone(session, index)
-        if staff is None or staff_replies.parse(body) is None:
-            inbound = lifecycle.Inbound("sms", message_sid, sender, body)
-            language = _handle_contact(session, inbound, match_sender(session, index))
-            return _xml(templates.twiml_message(templates.patient_reply(language)))
-        staff_id = staff.id
-    return _xml(templates.twiml_message(_staff_reply(staff_id, message_sid, body)))
+    found = _take_in("sms", message_sid, sender, body)
+    if found.staff_id is not None and _is_staff_command(found, body):
+        return _xml(templates.twiml_message(_staff_reply(found.staff_id, message_sid, body)))
+    return _xml(templates.twiml_message(templates.patient_reply(found.language)))
 
 
 @bp.post("/voice")
@@ -82,9 +90,8 @@ def voice() -> Response:
     """An inbound call: recorded as a contact and paged like a text; the caller is told so."""
     call_sid = forms.sid("CallSid", ("CA",))
     sender = forms.sender(required=False)
-    with runtime.current().session() as session:
-        language = _handle_contact(session, lifecycle.Inbound("voice", call_sid, sender, None))
-    return _xml(templates.twiml_say(templates.patient_call_greeting(language)))
+    found = _take_in("voice", call_sid, sender, None)
+    return _xml(templates.twiml_say(templates.patient_call_greeting(found.language)))
 
 
 @bp.post("/status")
