@@ -224,6 +224,42 @@ class Gunicorn:
             pass
 
 
+@dataclass
+class Background:
+    """A long-running command (the hub's scheduler) in a process group of its own."""
+
+    command: list[str]
+    cwd: Path
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Background:
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def cpu_seconds(self) -> float:
+        if self.proc is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
 class PostgresDatabase:
     """A fresh database ``hub_bench_<random>`` on the local server, dropped by :meth:`drop`."""
 
@@ -252,13 +288,14 @@ class PostgresDatabase:
 class Profiler:
     """py-spy (when installed) recording each given pid, in raw collapsed-stack form, until stopped."""
 
-    def __init__(self, pids: list[int], out_dir: Path, label: str) -> None:
+    def __init__(self, pids: list[int], out_dir: Path, label: str, wall: bool) -> None:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.files: list[Path] = []
+        mode = ["--idle"] if wall else []  # wall: sleeping and lock-waiting threads too
         for pid in pids:
-            path = out_dir / f"{label}-{pid}.txt"
+            path = out_dir / f"{label}-{'wall' if wall else 'cpu'}-{pid}.txt"
             self.procs.append(subprocess.Popen(
-                ["py-spy", "record", "--pid", str(pid), "--idle", "--threads", "--rate", "200",
+                ["py-spy", "record", "--pid", str(pid), *mode, "--threads", "--rate", "100",
                  "--format", "raw", "--output", str(path)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             self.files.append(path)

@@ -34,6 +34,7 @@ import uuid
 from pathlib import Path
 
 from benchkit import (
+    Background,
     Gunicorn,
     PostgresDatabase,
     Profiler,
@@ -77,8 +78,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="webhooks sent one at a time for webhook -> page")
     parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between those")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--profile", action="store_true",
-                        help="py-spy the hub workers during the load (raw stacks in results/)")
+    parser.add_argument("--engine", choices=("inline", "separate"), default="separate",
+                        help="HUB_ENGINE: web workers also route and page (inline), or only take "
+                             "contacts in while a `nice -n 10 hub scheduler` process pages")
+    parser.add_argument("--profile", choices=("cpu", "wall"),
+                        help="py-spy the hub workers during the load (raw stacks in results/); "
+                             "it takes CPU from the servers, so the figures drop")
     return parser.parse_args(argv)
 
 
@@ -211,14 +216,20 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
     database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
     database_url = database.url if database else f"sqlite:///{tmp / 'hub.db'}"
     port = free_port()
-    settings = hub_settings(database_url, port, fake.url, tmp / "instance")
+    settings = {**hub_settings(database_url, port, fake.url, tmp / "instance"),
+                "HUB_ENGINE": args.engine}
     log_path = tmp / "hub-gunicorn.log"
     server = Gunicorn("app:create_app()", port, ROOT, server_env(settings), log_path,
                       args.workers)
+    engine = (Background(["nice", "-n", "10", sys.executable, "-m", "hub.cli", "scheduler"],
+                         ROOT, server_env(settings), log_path)
+              if args.engine == "separate" else None)
     out: dict = {}  # type: ignore[type-arg]
     try:
         seed_practice(settings)
         server.start()
+        if engine:
+            engine.start()
         url = settings["HUB_PUBLIC_URL"] + PATH
         warm = fire(port, PATH, shots_for(url, args.warmup), args.concurrency)[0]
         wait_pages(fake, sum(r.status == 200 for r in warm), timeout=30, quiet=10)
@@ -226,13 +237,17 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
         # Load: N webhooks from C threads; then wait for every page they owe the nurse.
         shots = shots_for(url, args.requests)
         before = len(ben_pages(fake))
-        profiler = (Profiler(server.worker_pids(), RESULTS, f"pyspy-{args.db}")
+        profiler = (Profiler(server.worker_pids(), RESULTS, f"pyspy-{args.db}",
+                             wall=args.profile == "wall")
                     if args.profile and shutil.which("py-spy") else None)
         cpu0, client0 = server.cpu_seconds(), time.process_time()
+        engine0 = engine.cpu_seconds() if engine else 0.0
         results, wall = fire(port, PATH, shots, args.concurrency)
         load_end = time.monotonic()
         out["hub"] = {**summarize(results, wall), "server_cpu_s": server.cpu_seconds() - cpu0,
                       "client_cpu_s": time.process_time() - client0}
+        if engine:
+            out["hub"]["engine_cpu_s_during_load"] = engine.cpu_seconds() - engine0
         expected = sum(r.status == 200 for r in results)
         pages = wait_pages(fake, before + expected, timeout=120, quiet=15)[before:]
         if profiler:
@@ -263,6 +278,8 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
         raise
     finally:
         server.stop()
+        if engine:
+            engine.stop()
         fake.stop()
         if database:
             database.drop()
@@ -285,6 +302,7 @@ def report(r: dict) -> None:  # type: ignore[type-arg]
     meta = r["meta"]
     print(f"\nwebhook benchmark: db={meta['db']}, {meta['requests']} requests, "
           f"concurrency {meta['concurrency']}, gunicorn -w {meta['workers']} (sync), "
+          f"HUB_ENGINE={meta['engine']}, "
           f"{meta['cpus']} CPUs shared with the load generator")
     print(f"{'':22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
           f"{'errors':>8}{'srv CPU s':>11}{'cli CPU s':>11}")
@@ -332,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     r = {"meta": {"db": args.db, "requests": args.requests, "concurrency": args.concurrency,
-                  "workers": args.workers, "warmup": args.warmup, "cpus": os.cpu_count(),
+                  "workers": args.workers, "engine": args.engine, "warmup": args.warmup, "cpus": os.cpu_count(),
                   "python": platform.python_version(), "at": time.strftime("%Y-%m-%dT%H:%M:%S")},
          "bare": bare, **hub}
     r["ratio"] = r["hub"]["throughput_rps"] / r["bare"]["throughput_rps"]

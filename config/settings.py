@@ -46,6 +46,7 @@ NAMES = (
     "HUB_ESCALATION_POLICY",
     "HUB_TIMEZONE",
     "HUB_SCHEDULER",
+    "HUB_ENGINE",
     "HUB_OUTBOUND",
 )
 
@@ -72,6 +73,7 @@ class Settings:
     escalation_policy: Path
     timezone: str
     scheduler: bool
+    engine: str  # inline: web processes route and page too | separate: `hub scheduler` does
     outbound: str  # "twilio" (REST API) or "outbox" (local capture)
     warnings: tuple[str, ...] = field(default=())
 
@@ -221,6 +223,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if scheduler not in ("on", "off"):
         raise SettingError("HUB_SCHEDULER: must be 'on' or 'off'")
 
+    engine = raw.get("HUB_ENGINE", "inline").lower()
+    if engine not in ("inline", "separate"):
+        raise SettingError("HUB_ENGINE: must be 'inline' or 'separate'")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -235,7 +241,8 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         instance_dir=instance,
         escalation_policy=policy,
         timezone=timezone,
-        scheduler=scheduler == "on",
+        scheduler=scheduler == "on" and engine == "inline",
+        engine=engine,
         outbound=outbound,
         warnings=tuple(notes),
     )

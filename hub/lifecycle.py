@@ -68,11 +68,12 @@ class Received:
 
 
 def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, now: datetime) -> Received:
-    """Store the contact (encrypted) with who sent it, and log it, in ``conn``'s transaction.
+    """Store the contact (encrypted) with who sent it, in ``conn``'s transaction.
 
     A Sid stored before (Twilio retrying) changes nothing and returns the first contact.
-    Routing and paging are :func:`process`, after the commit, so the webhook answers at once.
-    Core statements: every inbound contact pays for this while Twilio waits.
+    Logging, routing and paging are :func:`process`, after the commit, so the webhook answers
+    at once and never waits on the log's single head row. Core statements: every inbound
+    contact pays for this while Twilio waits.
     """
     e164 = inbound.from_e164
     ref = _new_ref()
@@ -83,19 +84,13 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, now: dateti
         "from_index": phone_index(e164) if e164 else None, "body": inbound.body,
         "received_at": now, "status": "received", "match": sender.kind,
         "patient_id": sender.patient_id, "caregiver_id": sender.caregiver_id,
+        "candidates": ",".join(map(str, sender.candidates)) or None,
         "urgency": "routine", "escalation_step": 0, "version": 0,
     }).scalar()
     if contact_id is None:
         first_id, first_ref = conn.execute(
             select(Contact.id, Contact.ref).where(Contact.provider_sid == inbound.sid)).one()
         return Received(first_id, first_ref, created=False)
-    contact_log.append_to(conn, "contact.received", contact_id=contact_id, at=now,
-                          actor=inbound.channel, detail={
-                              "channel": inbound.channel, "sid": inbound.sid,
-                              "from": e164 or inbound.from_raw, "body": inbound.body,
-                              "match": sender.kind, "patient_id": sender.patient_id,
-                              "caregiver_id": sender.caregiver_id,
-                              "candidate_patient_ids": list(sender.candidates)})
     return Received(contact_id, ref, created=True)
 
 
@@ -105,6 +100,13 @@ def process(session: Session, contact: Contact, policy: Policy, links: escalatio
     lock(session, contact)
     if contact.status != "received":
         return False
+    contact_log.append(session, "contact.received", contact_id=contact.id,
+                       at=contact.received_at, actor=contact.channel, detail={
+                           "channel": contact.channel, "sid": contact.provider_sid,
+                           "from": contact.from_number, "body": contact.body,
+                           "match": contact.match, "patient_id": contact.patient_id,
+                           "caregiver_id": contact.caregiver_id,
+                           "candidate_patient_ids": contact.candidate_ids})
     contact.ack_code = _new_ack_code(session)
     escalation.fire(session, contact, policy, 0, now, links)
     contact.status = "paging"

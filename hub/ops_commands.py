@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
@@ -30,16 +31,22 @@ def outbox_command(limit: int) -> None:
 
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="run one tick and exit")
+@click.option("--interval", type=click.FloatRange(0.05, 60), default=0.2, show_default=True,
+              help="seconds between ticks when there is nothing to do")
 @with_appcontext
-def scheduler_command(once: bool) -> None:
-    """Run the escalation/dispatch tick in this process (safe beside web workers)."""
+def scheduler_command(once: bool, interval: float) -> None:
+    """Route, page, fire escalations and send, in this process (safe beside web workers and
+    other scheduler processes; the one engine with HUB_ENGINE=separate)."""
     rt = runtime.current()
     if once:
         click.echo(scheduler.tick(rt))
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    running = scheduler.start(rt)
+    # A tick that found work runs again at once (up to 50 rounds); skipped overlapping ticks
+    # are expected then, not worth a warning each.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    running = scheduler.start(rt, interval_seconds=interval, max_rounds=50)
     click.echo("scheduler running; Ctrl-C to stop")
     try:
         stop.wait()

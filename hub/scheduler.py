@@ -30,18 +30,20 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
     }
 
 
-def _safe_tick(rt: Runtime) -> None:
+def _safe_tick(rt: Runtime, max_rounds: int = 1) -> None:
     try:
-        tick(rt)
+        for _ in range(max_rounds):  # a backlog drains without waiting for the next tick
+            if not any(tick(rt).values()):
+                break
     except Exception:
         log.error("scheduler tick failed (%s); the next tick retries",
                   type(sys.exc_info()[1]).__name__)
 
 
-def start(rt: Runtime, interval_seconds: float = 1.0) -> BackgroundScheduler:
-    """Start the once-a-second tick in a daemon thread of this process."""
+def start(rt: Runtime, interval_seconds: float = 1.0, max_rounds: int = 1) -> BackgroundScheduler:
+    """Start the tick (once a second in web processes) in a daemon thread of this process."""
     scheduler = BackgroundScheduler(daemon=True)
-    scheduler.add_job(_safe_tick, "interval", args=[rt], seconds=interval_seconds,
+    scheduler.add_job(_safe_tick, "interval", args=[rt, max_rounds], seconds=interval_seconds,
                       max_instances=1, coalesce=True, id="hub-tick")
     scheduler.start()
     return scheduler

@@ -36,6 +36,8 @@ class Contact(Base):
     match: Mapped[str | None] = mapped_column(String(16))  # patient|caregiver|ambiguous|unknown
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
     caregiver_id: Mapped[int | None] = mapped_column(ForeignKey("caregivers.id"))
+    # Patient ids an ambiguous sender may mean (comma-separated): asked, never guessed.
+    candidates: Mapped[str | None] = mapped_column(String(255))
     urgency: Mapped[str] = mapped_column(String(16), default="routine")
     ack_code: Mapped[str | None] = mapped_column(String(8), index=True)
     escalation_step: Mapped[int] = mapped_column(Integer, default=0)
@@ -47,6 +49,10 @@ class Contact(Base):
 
     patient: Mapped[Patient | None] = relationship()
     caregiver: Mapped[Caregiver | None] = relationship()
+
+    @property
+    def candidate_ids(self) -> list[int]:
+        return [int(part) for part in self.candidates.split(",")] if self.candidates else []
     acknowledged_by: Mapped[Staff | None] = relationship(foreign_keys=[acknowledged_by_id])
     resolved_by: Mapped[Staff | None] = relationship(foreign_keys=[resolved_by_id])
 
