@@ -76,7 +76,10 @@ def post_once(conn: http.client.HTTPConnection, path: str, shot: Shot) -> Result
 
 
 def fire(port: int, path: str, shots: list[Shot], concurrency: int) -> tuple[list[Result], float]:
-    """Send every shot from ``concurrency`` threads as fast as answers come; return (results, wall s)."""
+    """Send every shot from ``concurrency`` threads as fast as answers come.
+
+    Returns (results, wall seconds).
+    """
     counter = itertools.count()
     results: list[Result] = []
     lock = threading.Lock()
@@ -286,7 +289,7 @@ class PostgresDatabase:
 
 
 class Profiler:
-    """py-spy (when installed) recording each given pid, in raw collapsed-stack form, until stopped."""
+    """py-spy (when installed) recording each given pid, raw collapsed stacks, until stopped."""
 
     def __init__(self, pids: list[int], out_dir: Path, label: str, wall: bool) -> None:
         self.procs: list[subprocess.Popen[bytes]] = []

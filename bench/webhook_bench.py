@@ -78,9 +78,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="webhooks sent one at a time for webhook -> page")
     parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between those")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gunicorn --threads per worker (above 1: the gthread worker), for "
+                             "both servers alike")
     parser.add_argument("--engine", choices=("inline", "separate"), default="separate",
                         help="HUB_ENGINE: web workers also route and page (inline), or only take "
-                             "contacts in while a `nice -n 10 hub scheduler` process pages")
+                             "contacts in while a `hub scheduler` process pages")
+    parser.add_argument("--engine-nice", type=int, default=0,
+                        help="niceness of the separate scheduler process")
     parser.add_argument("--profile", choices=("cpu", "wall"),
                         help="py-spy the hub workers during the load (raw stacks in results/); "
                              "it takes CPU from the servers, so the figures drop")
@@ -131,7 +136,7 @@ def ben_pages(fake) -> list:  # type: ignore[no-untyped-def]
 
 
 def wait_pages(fake, count: int, timeout: float, quiet: float | None = None) -> list:  # type: ignore[no-untyped-def]
-    """Wait until ``count`` pages reached the nurse, or ``timeout``, or ``quiet`` s with none new."""
+    """Wait for ``count`` pages to the nurse, or ``timeout``, or ``quiet`` s with none new."""
     deadline = time.monotonic() + timeout
     last_change, seen = time.monotonic(), -1
     while True:
@@ -192,10 +197,15 @@ def sequential_pages(fake, port: int, shots: list, gap: float) -> tuple[list[Res
     return results, delays
 
 
+def gunicorn_threads(args: argparse.Namespace) -> list[str]:
+    return ["--threads", str(args.threads)] if args.threads > 1 else []
+
+
 def run_bare(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ignore[no-untyped-def,type-arg]
     port = free_port()
     server = Gunicorn("bare_app:create_app()", port, ROOT, server_env({}),
-                      tmp / "bare-gunicorn.log", args.workers, ["--chdir", str(ROOT / "bench")])
+                      tmp / "bare-gunicorn.log", args.workers,
+                      ["--chdir", str(ROOT / "bench"), *gunicorn_threads(args)])
     try:
         server.start()
         url = f"http://127.0.0.1:{port}{PATH}"
@@ -220,9 +230,10 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
                 "HUB_ENGINE": args.engine}
     log_path = tmp / "hub-gunicorn.log"
     server = Gunicorn("app:create_app()", port, ROOT, server_env(settings), log_path,
-                      args.workers)
-    engine = (Background(["nice", "-n", "10", sys.executable, "-m", "hub.cli", "scheduler"],
-                         ROOT, server_env(settings), log_path)
+                      args.workers, gunicorn_threads(args))
+    scheduler = [sys.executable, "-m", "hub.cli", "scheduler"]
+    engine = (Background(["nice", "-n", str(args.engine_nice), *scheduler], ROOT,
+                         server_env(settings), log_path)
               if args.engine == "separate" else None)
     out: dict = {}  # type: ignore[type-arg]
     try:
@@ -301,7 +312,8 @@ def fmt(value: float | None, width: int = 9, digits: int = 1) -> str:
 def report(r: dict) -> None:  # type: ignore[type-arg]
     meta = r["meta"]
     print(f"\nwebhook benchmark: db={meta['db']}, {meta['requests']} requests, "
-          f"concurrency {meta['concurrency']}, gunicorn -w {meta['workers']} (sync), "
+          f"concurrency {meta['concurrency']}, gunicorn -w {meta['workers']} "
+          f"({'gthread --threads ' + str(meta['threads']) if meta['threads'] > 1 else 'sync'}), "
           f"HUB_ENGINE={meta['engine']}, "
           f"{meta['cpus']} CPUs shared with the load generator")
     print(f"{'':22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
@@ -350,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     r = {"meta": {"db": args.db, "requests": args.requests, "concurrency": args.concurrency,
-                  "workers": args.workers, "engine": args.engine, "warmup": args.warmup, "cpus": os.cpu_count(),
+                  "workers": args.workers, "threads": args.threads, "engine": args.engine,
+                  "engine_nice": args.engine_nice, "warmup": args.warmup, "cpus": os.cpu_count(),
                   "python": platform.python_version(), "at": time.strftime("%Y-%m-%dT%H:%M:%S")},
          "bare": bare, **hub}
     r["ratio"] = r["hub"]["throughput_rps"] / r["bare"]["throughput_rps"]

@@ -64,6 +64,22 @@ def _sqlite_transactions(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+@contextmanager
+def quick_write(engine: Engine) -> Iterator[Connection]:
+    """A connection for a few statements that need no transaction around them together.
+
+    On PostgreSQL each statement commits by itself (autocommit): no BEGIN and COMMIT round
+    trips on the webhook's path. On SQLite, where a round trip costs nothing, they share one
+    immediate transaction.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+    else:
+        with engine.begin() as conn:
+            yield conn
+
+
 def insert_unless_duplicate(conn: Connection, table: Table, unique_column: str) -> Insert:
     """INSERT ... ON CONFLICT (unique_column) DO NOTHING, for SQLite or PostgreSQL.
 

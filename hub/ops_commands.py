@@ -31,7 +31,7 @@ def outbox_command(limit: int) -> None:
 
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="run one tick and exit")
-@click.option("--interval", type=click.FloatRange(0.05, 60), default=0.2, show_default=True,
+@click.option("--interval", type=click.FloatRange(0.05, 60), default=0.05, show_default=True,
               help="seconds between ticks when there is nothing to do")
 @with_appcontext
 def scheduler_command(once: bool, interval: float) -> None:

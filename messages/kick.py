@@ -55,7 +55,13 @@ def _run(rt: Runtime) -> None:
 
 
 def work_soon(rt: Runtime) -> None:
-    """Start paging for received contacts and sending due outbound rows, in the background."""
+    """Start paging for received contacts and sending due outbound rows, in the background.
+
+    Not with ``HUB_ENGINE=separate``: then web processes only take contacts in, and the
+    ``hub scheduler`` processes (which poll several times a second) do the rest.
+    """
+    if rt.settings.engine != "inline":
+        return
     pool = _executor()
     if _waiting.acquire(blocking=False):
         pool.submit(_run, rt)

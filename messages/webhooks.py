@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from hub import lifecycle, runtime
+from hub.db import quick_write
 from hub.matching import SenderMatch, identify
 from hub.models import InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
@@ -45,7 +46,7 @@ def _take_in(channel: str, sid: str, sender: str | None, body: str | None) -> Se
     """
     rt = runtime.current()
     e164 = _e164(sender)
-    with rt.engine.begin() as conn:
+    with quick_write(rt.engine) as conn:
         found = identify(conn, phone_index(e164) if e164 else None)
         if _is_staff_command(found, body):
             return found
