@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from config.settings import SettingError, load_settings
 from hub import crypto, db
 from hub.runtime import Runtime
+from hub.triage.classify import TriageConfigError, load_triager
 from messages.transport import make_transport
 from routing.policy import PolicyError, load_policy
 
@@ -23,12 +24,16 @@ log = logging.getLogger("hub")
 
 
 def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
-    """Build the app: settings, schema upgrade, cipher, policy, blueprints, scheduler."""
+    """Build the app: settings, schema upgrade, cipher, policy, triage, blueprints, scheduler."""
     settings = load_settings(test_config)
     try:
         policy = load_policy(settings.escalation_policy)
     except PolicyError as exc:
         raise SettingError(f"HUB_ESCALATION_POLICY: {exc}") from None
+    try:
+        triager = load_triager(settings.triage_config)
+    except (TriageConfigError, ValueError) as exc:
+        raise SettingError(f"HUB_TRIAGE_CONFIG: {exc}") from None
     db.upgrade(settings.database_url)
     cipher = crypto.FieldCipher(settings.encryption_keys, settings.index_key)
     crypto.install(cipher)
@@ -44,7 +49,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     )
     app.extensions["hub"] = Runtime(
         settings=settings, engine=engine, sessions=db.make_session_factory(engine),
-        cipher=cipher, policy=policy, transport=make_transport(settings),
+        cipher=cipher, policy=policy, triager=triager, transport=make_transport(settings),
     )
     for note in settings.warnings:
         log.warning(note)

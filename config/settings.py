@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_POLICY = CONFIG_DIR / "escalation.toml"
+DEFAULT_TRIAGE = CONFIG_DIR / "triage.toml"
 
 # The local-mode Twilio credentials: the simulator signs with this token, and outbound
 # messages go to the local outbox instead of Twilio.
@@ -44,6 +45,7 @@ NAMES = (
     "HUB_FALLBACK_NUMBER",
     "HUB_INSTANCE_DIR",
     "HUB_ESCALATION_POLICY",
+    "HUB_TRIAGE_CONFIG",
     "HUB_TIMEZONE",
     "HUB_SCHEDULER",
     "HUB_ENGINE",
@@ -71,6 +73,7 @@ class Settings:
     fallback_number: str | None
     instance_dir: Path
     escalation_policy: Path
+    triage_config: Path
     timezone: str
     scheduler: bool
     engine: str  # inline: web processes route and page too | separate: `hub scheduler` does
@@ -213,6 +216,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not policy.is_file():
         raise SettingError(f"HUB_ESCALATION_POLICY: no such file {policy}")
 
+    triage = Path(raw.get("HUB_TRIAGE_CONFIG", str(DEFAULT_TRIAGE)))
+    if not triage.is_file():
+        raise SettingError(f"HUB_TRIAGE_CONFIG: no such file {triage}")
+
     timezone = raw.get("HUB_TIMEZONE", "America/New_York")
     try:
         ZoneInfo(timezone)
@@ -240,6 +247,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         fallback_number=fallback_number,
         instance_dir=instance,
         escalation_policy=policy,
+        triage_config=triage,
         timezone=timezone,
         scheduler=scheduler == "on" and engine == "inline",
         engine=engine,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,11 +10,12 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import contact_log
+from hub import care_rules, contact_log
 from hub.db import insert_unless_duplicate
 from hub.matching import SenderMatch
 from hub.models import Contact, Page, Staff
 from hub.phones import phone_index
+from hub.triage import Triage
 from routing import escalation
 from routing.policy import Policy
 
@@ -67,7 +69,8 @@ class Received:
     created: bool
 
 
-def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, now: datetime) -> Received:
+def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Triage,
+            now: datetime) -> Received:
     """Store the contact (encrypted) with who sent it, in ``conn``'s transaction.
 
     A Sid stored before (Twilio retrying) changes nothing and returns the first contact.
@@ -85,12 +88,15 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, now: dateti
         "received_at": now, "status": "received", "match": sender.kind,
         "patient_id": sender.patient_id, "caregiver_id": sender.caregiver_id,
         "candidates": ",".join(map(str, sender.candidates)) or None,
-        "urgency": "routine", "escalation_step": 0, "version": 0,
+        "urgency": triage.urgency, "triage": json.dumps(triage.audit()),
+        "escalation_step": 0, "version": 0,
     }).scalar()
     if contact_id is None:
         first_id, first_ref = conn.execute(
             select(Contact.id, Contact.ref).where(Contact.provider_sid == inbound.sid)).one()
         return Received(first_id, first_ref, created=False)
+    if sender.patient_id is not None:
+        care_rules.keep_readings(conn, sender.patient_id, contact_id, triage.readings, now)
     return Received(contact_id, ref, created=True)
 
 
@@ -107,6 +113,9 @@ def process(session: Session, contact: Contact, policy: Policy, links: escalatio
                            "match": contact.match, "patient_id": contact.patient_id,
                            "caregiver_id": contact.caregiver_id,
                            "candidate_patient_ids": contact.candidate_ids})
+    # Why the contact is (or is not) urgent, rule by rule, for the manager's audit.
+    contact_log.append(session, "contact.triaged", contact_id=contact.id,
+                       at=contact.received_at, detail=json.loads(contact.triage or "{}"))
     contact.ack_code = _new_ack_code(session)
     escalation.fire(session, contact, policy, 0, now, links)
     contact.status = "paging"

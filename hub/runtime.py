@@ -1,4 +1,4 @@
-"""What one process runs with: settings, database, cipher, escalation policy, outbound transport.
+"""What one process runs with: settings, database, cipher, policy, triage, outbound transport.
 
 Built once per process by :func:`app.create_app` and kept in ``app.extensions["hub"]``; the
 CLI, the web requests and the scheduler tick all reach it through :func:`current`.
@@ -19,6 +19,7 @@ from config.settings import Settings
 from hub import crypto, db
 
 if TYPE_CHECKING:
+    from hub.triage import Triager
     from messages.transport import Transport
     from routing.policy import Policy
 
@@ -32,6 +33,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     cipher: crypto.FieldCipher
     policy: Policy
+    triager: Triager
     transport: Transport
 
     @contextmanager

@@ -14,11 +14,32 @@ EMERGENCY = {
     "es": "Si es una emergencia, llame al 911. Para una crisis de salud mental, "
           "llame o envíe un texto al 988.",
 }
-RECEIVED = {
-    "en": "Your care team has received your message and the on-call nurse has been paged. "
-          "They will call you back.",
-    "es": "Su equipo de atención recibió su mensaje y se avisó a la enfermera de guardia. "
-          "Le devolverán la llamada.",
+URGENT = {  # red flag, dangerous reading or care-plan rule: 911 first
+    "en": "This may be an emergency: call 911 now. Your care team's on-call nurse is being "
+          "paged right now and will call you back.",
+    "es": "Esto puede ser una emergencia: llame al 911 ahora. Estamos avisando ahora mismo a "
+          "la enfermera de guardia de su equipo de atención y le devolverá la llamada.",
+}
+CRISIS = {  # thoughts of suicide or self-harm: 988 first
+    "en": "Please call or text 988 now (Suicide & Crisis Lifeline), or call 911 if you are in "
+          "danger. Your care team's on-call nurse is being paged right now and will call you.",
+    "es": "Por favor llame o envíe un texto al 988 ahora (Línea de Prevención del Suicidio y "
+          "Crisis), o llame al 911 si está en peligro. Estamos avisando ahora mismo a la "
+          "enfermera de guardia y le llamará.",
+}
+ROUTINE = {
+    "en": "Thank you, your care team received your message. The on-call nurse reviews it "
+          "tonight; refills, appointments and other routine requests are answered on the next "
+          "business day.",
+    "es": "Gracias, su equipo de atención recibió su mensaje. La enfermera de guardia lo "
+          "revisa esta noche; las recetas, citas y otras solicitudes de rutina se contestan el "
+          "siguiente día hábil.",
+}
+DETAILS = {
+    "en": "We received your message but it was empty. Please reply with what you need or how "
+          "you feel.",
+    "es": "Recibimos su mensaje pero llegó vacío. Por favor responda con lo que necesita o "
+          "cómo se siente.",
 }
 CALL_RECEIVED = {
     "en": "Thank you for calling your care team. The on-call nurse has been paged and will "
@@ -32,10 +53,17 @@ def _lang(language: str | None) -> str:
     return language if language in EMERGENCY else "en"
 
 
-def patient_reply(language: str | None) -> str:
-    """The auto-reply to a patient or caregiver: reached, and what to do in an emergency."""
+def patient_reply(language: str | None, guidance: str | None = None,
+                  needs_details: bool = False) -> str:
+    """The auto-reply to a patient or caregiver, in their language: 911 or 988 first when
+    triage says so; otherwise honest about when the practice answers, with the emergency
+    numbers."""
     lang = _lang(language)
-    return f"{RECEIVED[lang]} {EMERGENCY[lang]}"
+    if guidance == "988":
+        return CRISIS[lang]
+    if guidance == "911":
+        return URGENT[lang]
+    return f"{(DETAILS if needs_details else ROUTINE)[lang]} {EMERGENCY[lang]}"
 
 
 def patient_call_greeting(language: str | None) -> str:
@@ -43,10 +71,14 @@ def patient_call_greeting(language: str | None) -> str:
     return f"{CALL_RECEIVED[lang]} {EMERGENCY[lang]}"
 
 
-def page_sms(ref: str, ack_code: str, link: str, urgent: bool) -> str:
-    """The page to a staff member's phone: reference, link and ACK code only."""
+def page_sms(ref: str, ack_code: str, link: str, urgent: bool,
+             plan_rules: tuple[str, ...] = ()) -> str:
+    """The page to a staff member's phone: reference, link and ACK code only; for a
+    care-plan threshold, the rule's code (R2), which only the care plan page explains."""
     head = "URGENT care line page" if urgent else "Care line page"
-    return f"{head} {ref}: a patient contact needs a callback. {link} Reply ACK {ack_code}"
+    rules = f" (care-plan rule {', '.join(plan_rules)})" if plan_rules else ""
+    return (f"{head} {ref}{rules}: a patient contact needs a callback. {link} "
+            f"Reply ACK {ack_code}")
 
 
 def page_call_twiml(ref: str, gather_url: str, urgent: bool) -> str:

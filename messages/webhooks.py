@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from hub import lifecycle, runtime
+from hub import care_rules, lifecycle, runtime
 from hub.db import quick_write
 from hub.matching import SenderMatch, identify
 from hub.models import InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
+from hub.triage import Triage
 from messages import forms, staff_replies, templates
 from messages.kick import work_soon
 from messages.signature import twilio_signed
@@ -37,23 +38,27 @@ def _is_staff_command(found: SenderMatch, body: str | None) -> bool:
     return found.staff_id is not None and staff_replies.parse(body or "") is not None
 
 
-def _take_in(channel: str, sid: str, sender: str | None, body: str | None) -> SenderMatch:
-    """Store the contact (committed, encrypted) unless it is a staff member's command.
+def _take_in(channel: str, sid: str, sender: str | None,
+             body: str | None) -> tuple[SenderMatch, Triage | None]:
+    """Triage and store the contact (committed, encrypted) unless it is a staff command.
 
-    Returns who sent it; the caller answers a staff command. Routing and paging follow on a
-    background thread (and the scheduler tick, in any process, should this one die first):
-    Twilio gets its answer without waiting for them.
+    Returns who sent it and the triage (None for a staff command, which the caller answers).
+    Routing and paging follow on a background thread (and the scheduler tick, in any process,
+    should this one die first): Twilio gets its answer without waiting for them.
     """
     rt = runtime.current()
     e164 = _e164(sender)
+    now = utcnow()
     with quick_write(rt.engine) as conn:
         found = identify(conn, phone_index(e164) if e164 else None)
         if _is_staff_command(found, body):
-            return found
+            return found, None
+        triage = (care_rules.classify(conn, rt.triager, body, found.patient_id, now)
+                  if channel != "voice" else Triage("routine"))
         lifecycle.receive(conn, lifecycle.Inbound(channel, sid, sender, e164, body), found,
-                          utcnow())
+                          triage, now)
     work_soon(rt)
-    return found
+    return found, triage
 
 
 def _staff_reply(staff_id: int, sid: str, body: str) -> str:
@@ -79,10 +84,12 @@ def sms() -> Response:
     message_sid = forms.sid("MessageSid", ("SM", "MM"))
     sender = forms.sender()
     body = forms.body()
-    found = _take_in("sms", message_sid, sender, body)
-    if found.staff_id is not None and _is_staff_command(found, body):
+    found, triage = _take_in("sms", message_sid, sender, body)
+    if triage is None and found.staff_id is not None:
         return _xml(templates.twiml_message(_staff_reply(found.staff_id, message_sid, body)))
-    return _xml(templates.twiml_message(templates.patient_reply(found.language)))
+    assert triage is not None
+    return _xml(templates.twiml_message(templates.patient_reply(
+        found.language, triage.guidance, triage.needs_details)))
 
 
 @bp.post("/voice")
@@ -91,7 +98,7 @@ def voice() -> Response:
     """An inbound call: recorded as a contact and paged like a text; the caller is told so."""
     call_sid = forms.sid("CallSid", ("CA",))
     sender = forms.sender(required=False)
-    found = _take_in("voice", call_sid, sender, None)
+    found, _ = _take_in("voice", call_sid, sender, None)
     return _xml(templates.twiml_say(templates.patient_call_greeting(found.language)))
 
 

@@ -8,6 +8,7 @@ and a process killed mid-step leaves its row for the next claimer.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,7 +52,12 @@ def _targets(session: Session, contact: Contact, targets: tuple[str, ...],
 
 def fire(session: Session, contact: Contact, policy: Policy, number: int, now: datetime,
          links: Links) -> int | None:
-    """Page step ``number`` (skipping steps with nobody reachable); return the step paged."""
+    """Page step ``number`` (skipping steps with nobody reachable); return the step paged.
+
+    Urgent contacts follow the policy's urgent steps (a call beside the SMS by default).
+    """
+    policy = policy.for_urgency(contact.urgency)
+    plan_rules = tuple(json.loads(contact.triage or "{}").get("plan_rules", ()))
     while (step := policy.step(number)) is not None:
         staff = _targets(session, contact, step.targets, now)
         reachable = [s for s in staff if s.phone]
@@ -71,7 +77,7 @@ def fire(session: Session, contact: Contact, policy: Policy, number: int, now: d
                         if channel == "call" else
                         templates.page_sms(contact.ref, contact.ack_code or "",
                                            links.contact(contact.ref),
-                                           contact.urgency == "urgent"))
+                                           contact.urgency == "urgent", plan_rules))
                 outbox.queue(session, kind="page", channel=channel, to=person.phone or "",
                              body=body, now=now, contact_id=contact.id, page_id=page.id,
                              staff_id=person.id)

@@ -26,10 +26,23 @@ class Step:
 
 @dataclass(frozen=True)
 class Policy:
-    """Steps in order; after the last one the list runs ``repeat`` more times."""
+    """Steps in order; after the last one the list runs ``repeat`` more times.
+
+    ``urgent`` is the policy for urgent contacts (the file's ``[urgent]`` table); without one,
+    urgent contacts follow these steps with a call added to every step.
+    """
 
     steps: tuple[Step, ...]
     repeat: int = 0
+    urgent: Policy | None = None
+
+    def for_urgency(self, urgency: str) -> Policy:
+        if urgency != "urgent":
+            return self
+        if self.urgent is not None:
+            return self.urgent
+        return Policy(tuple(Step(s.targets, tuple(dict.fromkeys((*s.channels, "call"))), s.wait)
+                            for s in self.steps), self.repeat)
 
     def step(self, number: int) -> Step | None:
         """Step ``number`` (0-based, counting repeats), or None when escalation is exhausted."""
@@ -77,6 +90,16 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{source}: not valid TOML: {exc}") from None
+    urgent = raw.pop("urgent", None)
+    if urgent is not None and not isinstance(urgent, dict):
+        raise PolicyError(f"{source}: [urgent] must be a table with its own [[urgent.steps]]")
+    policy = _policy(raw, source)
+    if urgent is None:
+        return policy
+    return Policy(policy.steps, policy.repeat, _policy(urgent, f"{source}: urgent"))
+
+
+def _policy(raw: dict[str, object], source: str) -> Policy:
     steps = raw.get("steps")
     if not isinstance(steps, list) or not steps:
         raise PolicyError(f"{source}: needs at least one [[steps]] table")

@@ -39,15 +39,16 @@ def test_patient_text_at_night_pages_the_on_call_nurse_without_clinical_content(
         rt, twilio, twilio_api, practice):
     answer = twilio.sms(WALTER, "my chest feels tight and I'm scared")
     assert answer.status_code == 200
-    assert "<Message>" in answer.text and "911" in answer.text and "988" in answer.text
-    (page,) = twilio_api.wait_for(1)
-    assert page.resource == "Messages"
-    assert page.form["To"] == BEN and page.form["From"] == PRACTICE_NUMBER
+    assert "<Message>" in answer.text and "call 911 now" in answer.text
+    page, call = sorted(twilio_api.wait_for(2), key=lambda r: r.resource != "Messages")
+    assert page.resource == "Messages" and call.resource == "Calls"  # urgent: SMS and a call
+    assert page.form["To"] == BEN == call.form["To"] and page.form["From"] == PRACTICE_NUMBER
     assert page.form["StatusCallback"] == f"{PUBLIC_URL}/twilio/status"
+    assert page.form["Body"].startswith("URGENT") and "Urgent" in call.form["Twiml"]
     assert re.search(r"Reply ACK \d{4}$", page.form["Body"])
     assert f"{PUBLIC_URL}/staff/c/" in page.form["Body"]
     for secret in ("Walter", "Kowalski", "chest", "tight", WALTER, "2025550142"):
-        assert secret not in page.form["Body"]
+        assert secret not in page.form["Body"] and secret not in call.form["Twiml"]
 
 
 def test_the_designated_care_manager_is_paged_first_when_on_shift(rt, twilio, twilio_api):
@@ -74,7 +75,7 @@ def test_nurse_replies_ack_and_the_backup_is_never_paged(rt, twilio, twilio_api,
 
 
 def test_without_ack_the_backup_then_the_manager_are_paged(rt, twilio, twilio_api, practice):
-    twilio.sms(WALTER, "can't sleep, short of breath")
+    twilio.sms(WALTER, "can't sleep, my ankles are swollen")
     twilio_api.wait_for(1)
     assert tick_after(rt, 2.1)["fired"] == 1
     assert [r.form["To"] for r in twilio_api.wait_for(2)][1] == MAYA

@@ -36,7 +36,7 @@ def test_manager_exports_the_night_as_csv_and_the_export_is_audited(app, night):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     events = [r["event"] for r in rows]
-    assert events[:2] == ["contact.received", "escalation.paged"]
+    assert events[:3] == ["contact.received", "contact.triaged", "escalation.paged"]
     assert "contact.acknowledged" in events and "outbound.sent" in events
     received = json.loads(rows[0]["detail"])
     assert received["body"] == "my ankles are swollen again" and received["match"] == "patient"

@@ -21,7 +21,7 @@ def paged(rt, twilio, twilio_api):
         session.get(Staff, practice.ben.id).password_hash = generate_password_hash("night-shift")
         session.commit()
     twilio.sms(WALTER, "my sugar reading is 45 and I feel shaky")
-    (page,) = twilio_api.wait_for(1)
+    page = next(r for r in twilio_api.wait_for(1) if r.resource == "Messages")
     return re.search(PUBLIC_URL + r"(/staff/c/\w+)", page.form["Body"]).group(1)
 
 

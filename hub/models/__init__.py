@@ -1,7 +1,14 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from hub.models.base import Base, UTCDateTime, utcnow
-from hub.models.care import CarePlan, CareTeam, CareTeamMember, Condition
+from hub.models.care import (
+    CarePlan,
+    CareTeam,
+    CareTeamMember,
+    Condition,
+    PlanRule,
+    ReportedReading,
+)
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.log import LogEntry, LogHead
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
@@ -21,6 +28,8 @@ __all__ = [
     "Outbound",
     "Page",
     "Patient",
+    "PlanRule",
+    "ReportedReading",
     "PatientPhone",
     "Shift",
     "Staff",

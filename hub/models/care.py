@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.crypto import Encrypted
-from hub.models.base import Base
+from hub.models.base import Base, UTCDateTime
 from hub.models.people import Patient, Staff
 
 
@@ -72,3 +74,41 @@ class Condition(Base):
     clinical_status: Mapped[str | None] = mapped_column(String(32))
 
     patient: Mapped[Patient] = relationship()
+
+
+class PlanRule(Base):
+    """A symptom-management threshold in a patient's care plan: "weight up 3 lb in a day: call".
+
+    ``metric`` is one of hub.triage.plan_rules.METRICS; ``code`` (R1, R2...) is what a page may
+    carry, ``instruction`` what the plan says to do (encrypted).
+    """
+
+    __tablename__ = "care_plan_rules"
+    __table_args__ = (UniqueConstraint("patient_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"),
+                                            index=True)
+    care_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("care_plans.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(8))
+    metric: Mapped[str] = mapped_column(String(32))
+    threshold: Mapped[float] = mapped_column(Float)
+    instruction: Mapped[str | None] = mapped_column(Encrypted)
+
+
+class ReportedReading(Base):
+    """A vital sign a patient (or caregiver) reported in a message; the value is encrypted.
+
+    Kept so a later message can be compared with it ("weight 190" after "weight 186" yesterday).
+    """
+
+    __tablename__ = "reported_readings"
+    __table_args__ = (Index("ix_reported_readings_patient_kind_at", "patient_id", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    value: Mapped[str] = mapped_column(Encrypted)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

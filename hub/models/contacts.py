@@ -39,6 +39,8 @@ class Contact(Base):
     # Patient ids an ambiguous sender may mean (comma-separated): asked, never guessed.
     candidates: Mapped[str | None] = mapped_column(String(255))
     urgency: Mapped[str] = mapped_column(String(16), default="routine")
+    # The classification and the rules that fired (JSON, encrypted: it says what is wrong).
+    triage: Mapped[str | None] = mapped_column(Encrypted)
     ack_code: Mapped[str | None] = mapped_column(String(8), index=True)
     escalation_step: Mapped[int] = mapped_column(Integer, default=0)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

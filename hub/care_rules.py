@@ -1,0 +1,61 @@
+"""What triage needs to know of a patient at intake: care-plan rules and recent weights.
+
+Core statements, run only when a matched patient's message holds a reading (most do not), and
+the readings of each message kept for the next one to compare with.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, insert, select
+
+from hub.models import PlanRule, ReportedReading
+from hub.triage.classify import Triage, Triager
+from hub.triage.plan_rules import WEEK_HOURS
+from hub.triage.plan_rules import PlanRule as Rule
+from hub.triage.readings import Reading
+
+KEPT_KINDS = ("weight", "glucose", "bp")
+
+_RULES = select(PlanRule.code, PlanRule.metric, PlanRule.threshold).order_by(PlanRule.code)
+
+
+def classify(conn: Connection, triager: Triager, text: str | None, patient_id: int | None,
+             now: datetime) -> Triage:
+    """Triage a message; with the patient's care-plan rules when it reports a reading."""
+    first = triager.classify(text)
+    if patient_id is None or not first.readings:
+        return first
+    rules = rules_for(conn, patient_id)
+    if not rules:
+        return first
+    weights = (recent_weights(conn, patient_id, now)
+               if any(rule.metric.startswith("weight") for rule in rules) else [])
+    return triager.classify(text, rules, weights)
+
+
+def rules_for(conn: Connection, patient_id: int) -> list[Rule]:
+    """The patient's care-plan thresholds."""
+    rows = conn.execute(_RULES.where(PlanRule.patient_id == patient_id))
+    return [Rule(code, metric, float(threshold)) for code, metric, threshold in rows]
+
+
+def recent_weights(conn: Connection, patient_id: int, now: datetime) -> list[tuple[float, float]]:
+    """The patient's weights reported in the last week, as (hours ago, pounds)."""
+    rows = conn.execute(
+        select(ReportedReading.at, ReportedReading.value)
+        .where(ReportedReading.patient_id == patient_id, ReportedReading.kind == "weight",
+               ReportedReading.at >= now - timedelta(hours=WEEK_HOURS))
+    )
+    return [((now - at).total_seconds() / 3600, float(value)) for at, value in rows]
+
+
+def keep_readings(conn: Connection, patient_id: int, contact_id: int,
+                  found: tuple[Reading, ...], now: datetime) -> None:
+    """Store the message's weights, glucoses and blood pressures for later comparison."""
+    rows = [{"patient_id": patient_id, "contact_id": contact_id, "kind": r.kind,
+             "value": f"{r.value:g}" if r.second is None else f"{r.value:g}/{r.second:g}",
+             "at": now} for r in found if r.kind in KEPT_KINDS]
+    if rows:
+        conn.execute(insert(ReportedReading), rows)

@@ -1,0 +1,186 @@
+"""Classify one message: red flags, dangerous readings, the patient's care-plan rules.
+
+:class:`Triager` is built once per process from ``config/triage.toml`` and is then a pure
+function of the text (and, for care-plan rules, the patient's rules and recent weights): no
+database, no clock. Every result says which rules fired, for the log and the manager's audit.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.triage.context import Context, MessageContext
+from hub.triage.lexicon import Lexicon
+from hub.triage.normalize import normalize
+from hub.triage.plan_rules import PlanRule, fired_plan_rules
+from hub.triage.readings import Reading, readings
+
+KINDS = ("emergency", "crisis")
+
+
+class TriageConfigError(ValueError):
+    """The triage configuration cannot be used; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str
+    kind: str
+    any_of: tuple[str, ...] = ()
+    near: tuple[str, ...] = ()
+    window: int = 6
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The outcome for one message.
+
+    ``urgency`` is urgent|routine; ``guidance`` says what the patient is told at once
+    ("911", "988" for a crisis, or None); ``fired`` names every rule that raised it
+    (``flag:chest_pain``, ``reading:glucose_low``, ``plan:R2``); ``needs_details`` marks an
+    empty message (the reply asks what is wrong).
+    """
+
+    urgency: str
+    guidance: str | None = None
+    fired: tuple[str, ...] = ()
+    plan_rules: tuple[str, ...] = ()
+    readings: tuple[Reading, ...] = field(default=(), repr=False)
+    needs_details: bool = False
+    set_aside: tuple[str, ...] = ()  # rules only mentioned in a denial or a distant past
+
+    @property
+    def urgent(self) -> bool:
+        return self.urgency == "urgent"
+
+    def audit(self) -> dict[str, Any]:
+        """What the log keeps about this classification (encrypted there)."""
+        return {"urgency": self.urgency, "guidance": self.guidance, "fired": list(self.fired),
+                "set_aside": list(self.set_aside), "plan_rules": list(self.plan_rules),
+                "readings": [[r.kind, r.value, r.second] for r in self.readings]}
+
+
+class Triager:
+    """Classifies messages with one practice's lexicon and thresholds."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        try:
+            self.lexicon = Lexicon(config["concepts"])
+            self.thresholds = {k: float(v) for k, v in config["thresholds"].items()}
+            self.flags = [self._flag(i, raw) for i, raw in enumerate(config["flags"])]
+            self.context = Context.from_config(config.get("context", {}))
+        except KeyError as exc:
+            raise TriageConfigError(f"triage config: missing {exc}") from None
+        for key in ("glucose_low", "glucose_high", "bp_systolic_high", "bp_diastolic_high",
+                    "bp_systolic_low"):
+            if key not in self.thresholds:
+                raise TriageConfigError(f"triage config: thresholds.{key} is missing")
+
+    def _flag(self, index: int, raw: dict[str, Any]) -> Flag:
+        where = f"triage config: flags[{index}]"
+        flag = Flag(name=str(raw.get("name", "")), kind=str(raw.get("kind", "")),
+                    any_of=tuple(raw.get("any", ())), near=tuple(raw.get("near", ())),
+                    window=int(raw.get("window", 6)))
+        if not flag.name or flag.kind not in KINDS:
+            raise TriageConfigError(f"{where}: needs a name and kind emergency|crisis")
+        if bool(flag.any_of) == bool(flag.near) or len(flag.near) == 1:
+            raise TriageConfigError(f"{where} ({flag.name}): give `any`, or two+ `near`")
+        for concept in flag.any_of + flag.near:
+            if concept not in self.lexicon.concepts:
+                raise TriageConfigError(f"{where} ({flag.name}): unknown concept {concept!r}")
+        return flag
+
+    def _red_flags(self, words: list[str], context: MessageContext
+                   ) -> tuple[list[Flag], list[Flag]]:
+        """(flags fired, flags only mentioned where context sets them aside)."""
+        found = self.lexicon.find(words)
+        fired, set_aside = [], []
+        for flag in self.flags:
+            if flag.any_of:
+                starts: Iterable[int] = (start for c in flag.any_of
+                                         for start, _ in found.get(c, ()))
+            elif all(concept in found for concept in flag.near):
+                starts = _near([found[c] for c in flag.near], flag.window)
+            else:
+                continue
+            mentioned = False
+            for start in starts:
+                mentioned = True
+                if flag.kind == "crisis" or not context.sets_aside(start):
+                    fired.append(flag)
+                    break
+            else:
+                if mentioned:
+                    set_aside.append(flag)
+        return fired, set_aside
+
+    def _dangerous(self, reading: Reading) -> str | None:
+        t = self.thresholds
+        if reading.kind == "bp":
+            if reading.value >= t["bp_systolic_high"] or (reading.second or 0) >= t[
+                    "bp_diastolic_high"]:
+                return "bp_high"
+            if reading.value <= t["bp_systolic_low"]:
+                return "bp_low"
+        if reading.kind in ("glucose", "glucose_lo") and reading.value < t["glucose_low"]:
+            return "glucose_low"
+        if reading.kind in ("glucose", "glucose_hi") and reading.value > t["glucose_high"]:
+            return "glucose_high"
+        return None
+
+    def classify(self, text: str | None, plan: Sequence[PlanRule] = (),
+                 recent_weights: Sequence[tuple[float, float]] = ()) -> Triage:
+        """Classify ``text``; ``plan`` are the patient's care-plan rules and
+        ``recent_weights`` their earlier weights as (hours ago, pounds)."""
+        normalized = normalize(text)
+        if not normalized:
+            return Triage("routine", needs_details=True)
+        words = normalized.split()
+        context = self.context.for_message(words)
+        flags, flags_aside = self._red_flags(words, context)
+        fired = [f"flag:{flag.name}" for flag in flags]
+        set_aside = [f"flag:{flag.name}" for flag in flags_aside]
+        found = tuple(readings(normalized))
+        current = tuple(r for r in found if not context.distant(r.position))
+        for reading in found:
+            if danger := self._dangerous(reading):
+                (fired if reading in current else set_aside).append(f"reading:{danger}")
+        plan_hits = tuple(fired_plan_rules(plan, current, recent_weights))
+        fired += [f"plan:{code}" for code in plan_hits]
+        fired = list(dict.fromkeys(fired))  # each rule once, in the order found
+        set_aside = [rule for rule in dict.fromkeys(set_aside) if rule not in fired]
+        if not fired:
+            return Triage("routine", readings=found, set_aside=tuple(set_aside))
+        crisis = any(f.kind == "crisis" for f in flags)
+        return Triage("urgent", guidance="988" if crisis else "911", fired=tuple(fired),
+                      plan_rules=plan_hits, readings=found, set_aside=tuple(set_aside))
+
+
+def _near(positions: list[list[tuple[int, int]]], window: int) -> Iterator[int]:
+    """Start of each combination with every concept within ``window`` words of the first
+    concept's occurrence (the earliest word of the combination), in order."""
+    first, *others = positions
+    other_starts = [sorted(start for start, _ in spans) for spans in others]
+    for start, end in first:
+        earliest = start
+        for starts in other_starts:
+            i = bisect_left(starts, start - window)
+            if i == len(starts) or starts[i] > end + window:
+                break
+            earliest = min(earliest, starts[i])
+        else:
+            yield earliest
+
+
+def load_triager(path: Path) -> Triager:
+    """Read and check ``config/triage.toml`` (or another file)."""
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise TriageConfigError(f"triage config {path}: {exc}") from None
+    return Triager(config)

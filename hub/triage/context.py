@@ -1,0 +1,138 @@
+"""Context that can set one red-flag mention aside: a direct denial, or a distant past.
+
+"no chest pain today, just need a refill" and "the chest pain I had last month was checked"
+name a red flag without reporting it now. A mention is set aside only when all of these hold:
+
+- the practice switched the rule on in ``config/triage.toml`` ``[context]``;
+- a denial ("no", "denies", "didn't", "sin", "ya no me") stands at most a few words before
+  the mention, in the same clause, and is not a pseudo-denial ("not sure", "no se si"); or
+  the mention's clause names a time weeks or more ago ("last month", "hace 3 anos");
+- the message says nothing of now or of change anywhere ("again", "still", "worse",
+  "started", "now", "otra vez", "todavia"...).
+
+It is never applied to a crisis (988) flag, and a set-aside mention only ever leaves the other
+mentions and readings of the message to decide: one other red flag keeps it urgent. Every
+set-aside mention is reported, so the log shows why a message was not urgent.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hub.triage.normalize import BOUNDARY, normalize
+from hub.triage.phrases import PhraseIndex
+
+
+def _phrases(entries: Sequence[str]) -> PhraseIndex[None]:
+    return PhraseIndex((tuple(normalize(e).split()), None) for e in entries if normalize(e))
+
+
+@dataclass(frozen=True)
+class Context:
+    """The practice's context rules, compiled."""
+
+    denials: PhraseIndex[None]
+    pseudo_denials: PhraseIndex[None]
+    terminators: frozenset[str]
+    chain: frozenset[str]
+    reach: int
+    present: PhraseIndex[None]
+    distant_past: re.Pattern[str] | None
+    use_denials: bool
+    use_distant_past: bool
+    denial_endings: dict[str, list[tuple[str, ...]]]
+
+    @classmethod
+    def from_config(cls, raw: dict[str, Any]) -> Context:
+        past = [p for p in raw.get("distant_past", ()) if p]
+        endings: dict[str, list[tuple[str, ...]]] = {}
+        for entry in raw.get("denials", ()):
+            if words := tuple(normalize(entry).split()):
+                endings.setdefault(words[-1], []).append(words)
+        return cls(
+            denials=_phrases(raw.get("denials", ())),
+            pseudo_denials=_phrases(raw.get("pseudo_denials", ())),
+            terminators=frozenset(normalize(" ".join(raw.get("terminators", ()))).split())
+            | {BOUNDARY},
+            chain=frozenset(normalize(" ".join(raw.get("chain", ()))).split()),
+            reach=int(raw.get("reach", 3)),
+            present=_phrases(raw.get("present", ())),
+            distant_past=re.compile("|".join(f"(?:{p})" for p in past)) if past else None,
+            use_denials=bool(raw.get("discount_denied", False)),
+            use_distant_past=bool(raw.get("discount_distant_past", False)),
+            denial_endings=endings,
+        )
+
+    def speaks_of_now(self, words: Sequence[str]) -> bool:
+        """Whether the message says anything of the present or of change."""
+        if not self.present.single.keys().isdisjoint(words):
+            return True
+        pairs = self.present.multi
+        return any((first, second) in pairs and self.present.at(words, i)
+                   for i, (first, second) in enumerate(zip(words, words[1:], strict=False)))
+
+    def denied(self, words: Sequence[str], at: int) -> bool:
+        """Whether a denial covers word ``at``: it stands before it in the same clause, with
+        no run of more than ``reach`` words between them that a list word ("or", "ni") does
+        not join ("no chest pain or sob" covers "sob")."""
+        run = 0
+        for k in range(at - 1, max(-1, at - 64), -1):
+            word = words[k]
+            if word in self.terminators:
+                return False
+            for phrase in self.denial_endings.get(word, ()):
+                begin = k - len(phrase) + 1
+                if begin >= 0 and tuple(words[begin:k + 1]) == phrase and not (
+                        self.pseudo_denials.at(words, begin)):
+                    return True
+            run = 0 if word in self.chain else run + 1
+            if run > self.reach:
+                return False
+        return False
+
+    def for_message(self, words: Sequence[str]) -> MessageContext:
+        return MessageContext(self, words)
+
+
+class MessageContext:
+    """The context rules applied to one message (clause bounds and answers cached)."""
+
+    def __init__(self, context: Context, words: Sequence[str]) -> None:
+        self.context = context
+        self.words = words
+        self.active = (context.use_denials or context.use_distant_past) and not (
+            context.speaks_of_now(words))
+        self._bounds: list[int] | None = None
+        self._aside: dict[int, bool] = {}
+        self._distant: dict[int, bool] = {}
+
+    def _clause(self, at: int) -> tuple[int, int]:
+        if self._bounds is None:
+            self._bounds = [i for i, w in enumerate(self.words) if w == BOUNDARY]
+        i = bisect_left(self._bounds, at)
+        start = self._bounds[i - 1] + 1 if i > 0 else 0
+        end = self._bounds[i] if i < len(self._bounds) else len(self.words)
+        return start, end
+
+    def distant(self, at: int) -> bool:
+        """Whether word ``at``'s clause names a time weeks or more ago."""
+        pattern = self.context.distant_past
+        if not (self.active and self.context.use_distant_past) or pattern is None:
+            return False
+        start, end = self._clause(at)
+        if start not in self._distant:
+            self._distant[start] = pattern.search(" ".join(self.words[start:end])) is not None
+        return self._distant[start]
+
+    def sets_aside(self, at: int) -> bool:
+        """Whether the mention starting at word ``at`` is set aside (see the module doc)."""
+        if not self.active:
+            return False
+        if at not in self._aside:
+            self._aside[at] = ((self.context.use_denials and self.context.denied(self.words, at))
+                               or self.distant(at))
+        return self._aside[at]

@@ -1,0 +1,84 @@
+"""The red-flag lexicon: concepts (words and phrases, English and Spanish) found in a message.
+
+Written by clinicians in ``config/triage.toml``. A concept is a list of words or phrases; a
+word of five letters or more also matches its common misspellings (one letter dropped, added,
+changed, or two swapped: "breth", "brreath", "braeth"), a four-letter word its swaps ("pian").
+The misspellings are worked out once, at load, into one dictionary: finding the concepts of a
+message is then one lookup per word, whatever its length.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from hub.triage.normalize import normalize
+from hub.triage.phrases import PhraseIndex
+
+_LETTERS = string.ascii_lowercase
+
+
+def _misspellings(word: str) -> set[str]:
+    """Every spelling one edit away (Damerau: swaps count as one) that we accept for ``word``."""
+    if not word.isalpha() or len(word) < 4:
+        return set()
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    if len(word) < 5:
+        return swaps - {word}
+    drops = {a + b[1:] for a, b in splits if b}
+    changes = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    adds = {a + c + b for a, b in splits for c in _LETTERS}
+    return (swaps | drops | changes | adds) - {word}
+
+
+class Lexicon:
+    """Concepts by name, each a set of phrases (tuples of words), with misspellings resolved.
+
+    >>> lexicon = Lexicon({"chest": ["chest", "pecho"], "breath": ["short of breath"]})
+    >>> lexicon.find("SHORT of breth and my chset hurts".lower().split())
+    {'breath': [(0, 3)], 'chest': [(5, 6)]}
+    """
+
+    def __init__(self, concepts: Mapping[str, Iterable[str]]) -> None:
+        self.concepts = frozenset(concepts)
+        entries: list[tuple[tuple[str, ...], str]] = []
+        for concept, phrases in concepts.items():
+            for phrase in phrases:
+                words = tuple(normalize(phrase).split())
+                if not words:
+                    raise ValueError(f"concept {concept!r}: an empty entry")
+                entries.append((words, concept))
+        self.index: PhraseIndex[str] = PhraseIndex(entries)
+        vocabulary = {word for words, _ in entries for word in words}
+        # Exact words first, so a misspelling never shadows a real word of the lexicon.
+        self.spelling: dict[str, str] = {}
+        for word in sorted(vocabulary, key=len, reverse=True):
+            for variant in _misspellings(word):
+                self.spelling.setdefault(variant, word)
+        self.spelling.update({word: word for word in vocabulary})
+
+    def canonical(self, words: list[str]) -> list[str]:
+        """Each word as the lexicon spells it (unknown words unchanged)."""
+        return list(map(self.spelling.get, words, words))
+
+    def find(self, words: list[str]) -> dict[str, list[tuple[int, int]]]:
+        """Where each concept occurs: concept -> [(start, end) word positions].
+
+        Set operations (in C) first pick the few words that can start a phrase; only those
+        positions are then looked at one by one.
+        """
+        words = self.canonical(words)
+        index = self.index
+        starters = set(words) & index.single.keys()
+        pairs = set(zip(words, words[1:], strict=False)) & index.multi.keys()
+        starters.update(first for first, _ in pairs)
+        found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        if not starters:
+            return {}
+        for start, word in enumerate(words):
+            if word in starters:
+                for phrase, concept in index.at(words, start):
+                    found[concept].append((start, start + len(phrase)))
+        return dict(found)
