@@ -236,5 +236,14 @@ class Twilio:
 
 
 @pytest.fixture
+def practice(rt):
+    """The small practice of tests/practice.py: Ben on primary call, Maya backup."""
+    from tests.practice import seed
+
+    with rt.sessions() as session:
+        return seed(session)
+
+
+@pytest.fixture
 def twilio(client) -> Twilio:
     return Twilio(client)

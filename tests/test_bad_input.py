@@ -7,13 +7,7 @@ from sqlalchemy import func, select
 
 from hub.models import Contact
 from tests.conftest import ACCOUNT_SID
-from tests.practice import WALTER, seed
-
-
-@pytest.fixture
-def practice(rt):
-    with rt.sessions() as session:
-        return seed(session)
+from tests.practice import WALTER
 
 
 def contacts(rt) -> int:

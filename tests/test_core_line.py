@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, text
 
 from hub.models import Contact, Timer, utcnow
@@ -13,12 +12,6 @@ from hub.scheduler import tick
 from messages import kick
 from tests.conftest import PRACTICE_NUMBER, PUBLIC_URL
 from tests.practice import BEN, LENA, MAYA, NORA, ROSA, STRANGER, WALTER, seed
-
-
-@pytest.fixture
-def practice(rt):
-    with rt.sessions() as session:
-        return seed(session)
 
 
 def ack_code(request) -> str:

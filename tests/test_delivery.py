@@ -10,13 +10,7 @@ from sqlalchemy import select
 from hub.models import Outbound, utcnow
 from hub.scheduler import tick
 from messages import kick
-from tests.practice import BEN, MAYA, WALTER, seed
-
-
-@pytest.fixture
-def practice(rt):
-    with rt.sessions() as session:
-        return seed(session)
+from tests.practice import BEN, MAYA, WALTER
 
 
 def outbound(rt) -> list[Outbound]:
