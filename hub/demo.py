@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from config.settings import CONFIG_DIR, Settings
-from hub.models import Caregiver, Patient, PatientPhone, Staff, utcnow
+from hub.models import Caregiver, Patient, PatientPhone, PlanRule, Staff, utcnow
 from hub.phones import phone_index
 
 # 555-01xx numbers are reserved for fiction; nobody real is ever paged by the demo.
@@ -21,6 +21,13 @@ PATIENTS = [
     ("Rosa Demo", "1952-09-30", "es", "+12025550143", "ben.okafor@demo.clinic"),
 ]
 CAREGIVER = ("Lena Demo", "daughter", "+12025550150", 0)
+# Walter has heart failure, Rosa diabetes: their plans' symptom-management thresholds.
+PLAN_RULES = [
+    (0, "R1", "weight_gain_day", 3, "Weight up 3 lb or more in a day: call the care team"),
+    (0, "R2", "weight_gain_week", 5, "Weight up 5 lb or more in a week: call the care team"),
+    (1, "R1", "glucose_above", 300, "Glucosa mayor de 300: llamar al equipo de atención"),
+    (1, "R2", "glucose_below", 70, "Glucosa menor de 70: tomar 15 g de azúcar y llamar"),
+]
 
 
 def seed_if_empty(session: Session, settings: Settings) -> bool:
@@ -43,6 +50,9 @@ def seed_if_empty(session: Session, settings: Settings) -> bool:
         session.add(patient)
         patients.append(patient)
     session.flush()
+    for which, code, metric, threshold, instruction in PLAN_RULES:
+        session.add(PlanRule(patient_id=patients[which].id, code=code, metric=metric,
+                             threshold=threshold, instruction=instruction))
     name, relation, phone, which = CAREGIVER
     session.add(Caregiver(patient_id=patients[which].id, name=name, relationship_text=relation,
                           phone=phone, phone_index=phone_index(phone)))

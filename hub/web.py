@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,17 @@ from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash
 
 from hub import contact_log, lifecycle, runtime
-from hub.models import CarePlan, Condition, Contact, LogEntry, Outbound, Staff, Timer, utcnow
+from hub.models import (
+    CarePlan,
+    Condition,
+    Contact,
+    LogEntry,
+    Outbound,
+    PlanRule,
+    Staff,
+    Timer,
+    utcnow,
+)
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -117,7 +128,10 @@ def contact_page(ref: str) -> str:
             abort(404, description="no contact with that reference")
         plans: list[CarePlan] = []
         conditions: list[Condition] = []
+        rules: list[PlanRule] = []
         if contact.patient_id is not None:
+            rules = list(db.scalars(select(PlanRule).where(
+                PlanRule.patient_id == contact.patient_id).order_by(PlanRule.code)))
             plans = list(db.scalars(select(CarePlan).where(
                 CarePlan.patient_id == contact.patient_id)))
             conditions = list(db.scalars(select(Condition).where(
@@ -125,7 +139,8 @@ def contact_page(ref: str) -> str:
         contact_log.append(db, "access.view_contact", contact_id=contact.id,
                            actor=f"staff:{staff_id}", detail={"patient_id": contact.patient_id})
         return render_template("contact.html", contact=contact, plans=plans,
-                               conditions=conditions, csrf=_csrf_token())
+                               conditions=conditions, rules=rules,
+                               triage=json.loads(contact.triage or "{}"), csrf=_csrf_token())
 
 
 @bp.post("/staff/c/<ref>/<action>")

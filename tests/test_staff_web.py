@@ -44,6 +44,7 @@ def test_the_nurse_opens_the_link_reads_the_message_and_acknowledges(rt, client,
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Walter Kowalski" in html and "sugar reading is 45" in html
+    assert "Rules that fired: reading:glucose_low" in html  # why it was urgent
     csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
     assert client.post(paged + "/ack", data={"csrf": "stale"}).status_code == 400
     assert client.post(paged + "/ack", data={"csrf": csrf}).status_code == 302
