@@ -19,7 +19,6 @@ from sqlalchemy import (
     Engine,
     Executable,
     Insert,
-    Table,
     create_engine,
     event,
 )
@@ -80,13 +79,13 @@ def quick_write(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def insert_unless_duplicate(conn: Connection, table: Table, unique_column: str) -> Insert:
+def insert_unless_duplicate(conn: Connection, model: type[Any], unique_column: str) -> Insert:
     """INSERT ... ON CONFLICT (unique_column) DO NOTHING, for SQLite or PostgreSQL.
 
     With RETURNING, a duplicate returns no row: no exception, no rolled-back transaction.
     """
     dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=[unique_column])
+    return dialect_insert(model).on_conflict_do_nothing(index_elements=[unique_column])
 
 
 def rows_changed(session: Session, statement: Executable) -> int:

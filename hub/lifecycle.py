@@ -80,7 +80,7 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
     """
     e164 = inbound.from_e164
     ref = _new_ref()
-    contact_id = conn.execute(insert_unless_duplicate(conn, Contact.__table__, "provider_sid")
+    contact_id = conn.execute(insert_unless_duplicate(conn, Contact, "provider_sid")
                               .returning(Contact.id), {
         "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,
         "from_number": e164 or inbound.from_raw,

@@ -7,8 +7,10 @@ holds ids only: the webhook pays for one indexed query, not for loading (and dec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, literal, select, union_all
+from sqlalchemy import CompoundSelect, Connection, String, bindparam, literal, select, union_all
+from sqlalchemy.sql.elements import BindParameter
 
 from hub.models import Caregiver, Patient, PatientPhone, Staff
 
@@ -31,8 +33,8 @@ class SenderMatch:
 
 UNKNOWN = SenderMatch("unknown")
 
-_INDEX = bindparam("index")
-_BY_INDEX = union_all(
+_INDEX: BindParameter[str] = bindparam("index", type_=String)
+_BY_INDEX: CompoundSelect[Any] = union_all(
     select(literal("staff").label("kind"), Staff.id.label("id"),
            literal(None).label("patient_id"), literal(None).label("language"))
     .where(Staff.phone_index == _INDEX, Staff.active.is_(True)),
