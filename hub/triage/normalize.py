@@ -12,13 +12,23 @@ import unicodedata
 
 from text_to_num import alpha2digit
 
-_NOT_WORD = re.compile(r"[^a-z0-9/.]+")
-_BOUNDARY = re.compile(r"(?<!\d)[.](?!\d)|[,;!?\n\r]+")  # a clause ends; 98.6 stays whole
 BOUNDARY = "."
 NUMBER_WORDS_WITHIN = 2000
+# Passes in C over the (accent-free, ASCII) text: letters and digits stay, a clause break
+# becomes the word ".", "/" stands apart (190/120 -> 190 / 120), anything else is a space.
+def _byte_table() -> bytes:
+    table = bytearray(c if c < 128 and chr(c).isalnum() else 32 for c in range(256))
+    for chars, mark in ((",;!?\n\r", 2), (".", 1), ("/", 3)):  # marks, widened just below
+        for char in chars:
+            table[ord(char)] = mark
+    return bytes(table)
+
+
+_TABLE = _byte_table()
+_DECIMAL = re.compile(r"(\d) \x01 (\d)")  # 98.6 stays whole; "80. Then" ends a clause
+_BREAKS = re.compile(r"\.(?: \.)+")  # "!!!" is one clause break
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "soooo" -> "soo": keeps real double letters
 _SPOKEN_HUNDREDS = re.compile(r"\b([12]) ([1-9]\d)\b")  # "1 90" (read "one ninety") -> 190
-_SLASHED = re.compile(r"(\d)/(\d)")
 
 
 def _strip_accents(text: str) -> str:
@@ -33,19 +43,22 @@ def normalize(text: str | None) -> str:
     and each clause break (``, ; . ! ?``) kept as a ``.`` word."""
     if not text:
         return ""
-    text = _strip_accents(text.lower())
-    text = text.replace("’", "'").replace("'", "")  # can't -> cant, don't -> dont
-    text = _BOUNDARY.sub(" . ", text)
-    text = _NOT_WORD.sub(" ", text)
+    text = _strip_accents(text.lower().replace("’", "'"))  # can't -> cant, don't -> dont
+    marked = text.replace("'", "").encode("ascii", "ignore").translate(_TABLE).decode("ascii")
+    marked = marked.replace("\x02", " . ").replace("\x01", " \x01 ").replace("\x03", " / ")
+    text = " ".join(marked.split())
+    if "\x01" in text:
+        text = _DECIMAL.sub(r"\1.\2", text).replace("\x01", ".")
+    if ". ." in text:
+        text = _BREAKS.sub(".", text)
     text = _REPEATS.sub(r"\1\1", text)
     # Numbers in words are read in the first few thousand characters: where readings are
     # written, and text2num's cost grows quickly with runs of number words.
     head, tail = text[:NUMBER_WORDS_WITHIN], text[NUMBER_WORDS_WITHIN:]
     for language in ("en", "es"):
         head = alpha2digit(head, language)
-    text = head + tail
-    text = _SPOKEN_HUNDREDS.sub(r"\1\2", text)
-    return _SLASHED.sub(r"\1 / \2", text).strip()
+    head = _SPOKEN_HUNDREDS.sub(r"\1\2", head)
+    return head + tail
 
 
 def tokens(text: str | None) -> list[str]:
