@@ -69,11 +69,7 @@ class Context:
 
     def speaks_of_now(self, words: Sequence[str]) -> bool:
         """Whether the message says anything of the present or of change."""
-        if not self.present.single.keys().isdisjoint(words):
-            return True
-        pairs = self.present.multi
-        return any((first, second) in pairs and self.present.at(words, i)
-                   for i, (first, second) in enumerate(zip(words, words[1:], strict=False)))
+        return self.present.anywhere(words)
 
     def denied(self, words: Sequence[str], at: int) -> bool:
         """Whether a denial covers word ``at``: it stands before it in the same clause, with
@@ -104,11 +100,18 @@ class MessageContext:
     def __init__(self, context: Context, words: Sequence[str]) -> None:
         self.context = context
         self.words = words
-        self.active = (context.use_denials or context.use_distant_past) and not (
-            context.speaks_of_now(words))
+        self._active: bool | None = None  # worked out on the first question
         self._bounds: list[int] | None = None
         self._aside: dict[int, bool] = {}
         self._distant: dict[int, bool] = {}
+
+    @property
+    def active(self) -> bool:
+        if self._active is None:
+            context = self.context
+            self._active = (context.use_denials or context.use_distant_past) and not (
+                context.speaks_of_now(self.words))
+        return self._active
 
     def _clause(self, at: int) -> tuple[int, int]:
         if self._bounds is None:

@@ -71,14 +71,20 @@ class Lexicon:
         """
         words = self.canonical(words)
         index = self.index
-        starters = set(words) & index.single.keys()
-        pairs = set(zip(words, words[1:], strict=False)) & index.multi.keys()
-        starters.update(first for first, _ in pairs)
-        found: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        if not starters:
+        present = set(words)
+        singles = index.single.keys() & present
+        firsts = index.multi_first_words & present
+        if not singles and not firsts:
             return {}
+        found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        single, multi, last = index.single, index.multi, len(words) - 1
         for start, word in enumerate(words):
-            if word in starters:
-                for phrase, concept in index.at(words, start):
-                    found[concept].append((start, start + len(phrase)))
+            if word in singles:
+                for concept in single[word]:
+                    found[concept].append((start, start + 1))
+            if word in firsts and start < last:
+                for phrase, concept in multi.get((word, words[start + 1]), ()):
+                    end = start + len(phrase)
+                    if len(phrase) == 2 or tuple(words[start:end]) == phrase:
+                        found[concept].append((start, end))
         return dict(found)

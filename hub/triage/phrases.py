@@ -26,6 +26,8 @@ class PhraseIndex(Generic[T]):
                 self.multi.setdefault((phrase[0], phrase[1]), []).append((phrase, value))
         for candidates in self.multi.values():
             candidates.sort(key=lambda item: len(item[0]), reverse=True)  # longest first
+        self.multi_first_words = frozenset(first for first, _ in self.multi)
+        self.first_words = frozenset(self.single) | self.multi_first_words
 
     def at(self, words: Sequence[str], i: int) -> list[tuple[tuple[str, ...], T]]:
         """Every phrase that starts at word ``i``, longest first."""
@@ -47,4 +49,10 @@ class PhraseIndex(Generic[T]):
         return found[0][0] if found else None
 
     def anywhere(self, words: Sequence[str]) -> bool:
-        return any(self.at(words, i) for i in range(len(words)))
+        """Whether any phrase occurs (set operations in C first; few words looked at)."""
+        present = self.first_words.intersection(words)
+        if not present:
+            return False
+        if not present.isdisjoint(self.single):
+            return True
+        return any(word in present and self.at(words, i) for i, word in enumerate(words))

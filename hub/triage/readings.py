@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 
-_BP = re.compile(r"\b(\d{2,3}) (?:/|over|sobre|entre) (\d{2,3})\b")
 _NOT_AFTER_GLUCOSE = (r"(?!\s*(?:/|over|sobre|lb|lbs|pounds|libras|kg|kilos|units|unidades|u|"
                       r"am|pm|hours|hrs|horas|minutes|min|days|dias)\b)")
 GLUCOSE_WORDS = ("sugar", "suger", "sugars", "glucose", "glucoses", "bs", "bg", "cbg", "fsbs",
@@ -30,28 +30,20 @@ UNIT_WORDS = ("lb", "lbs", "pound", "pounds", "libra", "libras", "kg", "kgs", "k
               "kilogramos")
 GAIN_WORDS = ("gained", "gain", "gaining", "up", "put", "subi", "aumente", "aumento", "subio",
               "gane")
-_WEIGHT_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,3}?\s+(\d{2,3}(?: \d)?)\b")
+_WEIGHT_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,3}?\s+(\d{2,3}(?:\.\d+)?)\b")
 _UNITS = r"(?:lb|lbs|pound|pounds|libra|libras|kg|kgs|kilo|kilos|kilogramos)"
 _GAIN_AT = re.compile(r"(?:put on|\S+)(?:\s+(?!\d)\S+){0,2}?\s+(\d{1,2})\s+" + _UNITS + r"\b")
 _UNIT_AFTER = re.compile(r" " + _UNITS + r"\b")
-_NUMBER_BEFORE_UNIT = re.compile(r"\b(\d{1,3}) $")
+_NUMBER_BEFORE_UNIT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?) $")
 _MORE_AFTER_UNIT = re.compile(r"\S+ (?:more|heavier|up|mas|de mas|arriba)\b")
 _WEEK = re.compile(r"\b(?:week|weeks|7 days|semana|semanas|7 dias)\b")
 _KG_TO_LB = 2.20462
-_DIGIT = re.compile(r"\d")
 
 
-def _occurrences(text: str, words: tuple[str, ...]) -> list[int]:
-    """Start of every whole-word occurrence of any of ``words`` (found with str.find, in C)."""
-    found = []
-    for word in words:
-        i = text.find(word)
-        while i >= 0:
-            end = i + len(word)
-            if (i == 0 or text[i - 1] == " ") and (end == len(text) or text[end] == " "):
-                found.append(i)
-            i = text.find(word, end)
-    return sorted(found)
+_FAMILY = {**{w: "glucose" for w in GLUCOSE_WORDS}, **{w: "weight" for w in WEIGHT_WORDS},
+           **{w: "unit" for w in UNIT_WORDS}, **{w: "gain" for w in GAIN_WORDS},
+           **{w: "bp" for w in ("/", "over", "sobre", "entre")}}
+_BP_NUMBER = re.compile(r"\d{2,3}")
 
 
 @dataclass(frozen=True)
@@ -65,53 +57,71 @@ class Reading:
     position: int = field(default=-1, compare=False)  # word index in the normalized text
 
 
-class _Words:
-    """Word index of a character offset in one text: spaces counted (in C) since the last
-    offset asked, so offsets asked in rising order cost one pass over the text in all."""
+class _Index:
+    """The words of one normalized text, where the keywords of readings are, and offsets."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.offset = 0
-        self.count = 0
+        self.words = text.split(" ")
+        self.keywords: dict[str, list[int]] = {}
+        hits = _FAMILY.keys() & set(self.words)  # in C; most messages stop here
+        if not hits:
+            return
+        self.ends = list(accumulate(map(len, self.words)))  # in C
+        for i, word in enumerate(self.words):
+            if word in hits:
+                self.keywords.setdefault(_FAMILY[word], []).append(i)
+        self._offset, self._count = 0, 0
 
-    def at(self, offset: int) -> int:
-        if offset < self.offset:
-            self.offset, self.count = 0, 0
-        self.count += self.text.count(" ", self.offset, offset)
-        self.offset = offset
-        return self.count
+    def start(self, i: int) -> int:
+        """Character offset of word ``i``."""
+        return self.ends[i] - len(self.words[i]) + i
+
+    def offsets(self, family: str) -> list[int]:
+        return [self.start(i) for i in self.keywords.get(family, ())]
+
+    def word_at(self, offset: int) -> int:
+        """Word index at a character offset: spaces counted (in C) since the last offset
+        asked, so rising offsets cost one pass over the text in all."""
+        if offset < self._offset:
+            self._offset, self._count = 0, 0
+        self._count += self.text.count(" ", self._offset, offset)
+        self._offset = offset
+        return self._count
 
 
 def _pounds(number: str, unit_text: str) -> float:
-    value = float(number.replace(" ", "."))
+    value = float(number)
     return value * _KG_TO_LB if re.search(r"\bk", unit_text) else value
 
 
-def blood_pressures(text: str, words: _Words, matches: list[re.Match[str]]) -> list[Reading]:
-    out = []
-    for match in matches:
-        systolic, diastolic = int(match.group(1)), int(match.group(2))
-        if 50 <= systolic <= 300 and 20 <= diastolic <= 200 and systolic > diastolic:
-            out.append(Reading("bp", systolic, diastolic, words.at(match.start())))
+def blood_pressures(index: _Index) -> list[Reading]:
+    out, words = [], index.words
+    for i in index.keywords.get("bp", ()):
+        if 0 < i < len(words) - 1 and _BP_NUMBER.fullmatch(words[i - 1]) and (
+                _BP_NUMBER.fullmatch(words[i + 1])):
+            systolic, diastolic = int(words[i - 1]), int(words[i + 1])
+            if 50 <= systolic <= 300 and 20 <= diastolic <= 200 and systolic > diastolic:
+                out.append(Reading("bp", systolic, diastolic, i - 1))
     return out
 
 
-def glucoses(text: str, words: _Words, bp_starts: set[int]) -> list[Reading]:
+def glucoses(text: str, index: _Index, bp_words: set[int]) -> list[Reading]:
     out = []
-    for at in _occurrences(text, GLUCOSE_WORDS):
+    for at in index.offsets("glucose"):
         number = _GLUCOSE_AT.match(text, at)
         before = _GLUCOSE_BEFORE.search(text, max(0, at - 12), at)
         for match in (number, before):
-            if match is None or match.start(1) in bp_starts:
+            if match is None or index.word_at(match.start(1)) in bp_words:
                 continue
             value = int(match.group(1))
             if 10 <= value <= 999:
-                out.append(Reading("glucose", value, position=words.at(match.start(1))))
+                out.append(Reading("glucose", value, position=index.word_at(match.start(1))))
         meter = _METER_AT.match(text, at)
         if meter is not None:
             high = meter.group(1) in ("hi", "high", "alto")
             out.append(Reading("glucose_hi" if high else "glucose_lo", 600 if high else 20,
-                               position=words.at(meter.start(1))))
+                               position=index.word_at(meter.start(1))))
     return out
 
 
@@ -120,44 +130,42 @@ def _period(text: str, start: int, end: int) -> str:
     return "week" if _WEEK.search(near) else "day"
 
 
-def weights(text: str, words: _Words) -> list[Reading]:
+def weights(text: str, index: _Index) -> list[Reading]:
     out = []
-    for at in _occurrences(text, GAIN_WORDS):
+    for at in index.offsets("gain"):
         gain = _GAIN_AT.match(text, at)
         if gain is not None:
             out.append(Reading(f"weight_gain_{_period(text, gain.start(), gain.end())}",
                                _pounds(gain.group(1), gain.group(0)),
-                               position=words.at(gain.start())))
-    for at in _occurrences(text, UNIT_WORDS):
-        number = _NUMBER_BEFORE_UNIT.search(text, max(0, at - 5), at)
+                               position=index.word_at(gain.start())))
+    for i in index.keywords.get("unit", ()):
+        at, unit = index.start(i), index.words[i]
+        number = _NUMBER_BEFORE_UNIT.search(text, max(0, at - 9), at)
         if number is None:
             continue
-        unit = text[at:text.find(" ", at) if " " in text[at:] else len(text)]
         if _MORE_AFTER_UNIT.match(text, at):  # "4 lbs heavier"
             if int(number.group(1)) < 100:
                 out.append(Reading(f"weight_gain_{_period(text, number.start(), at)}",
-                                   _pounds(number.group(1), unit),
-                                   position=words.at(number.start(1))))
+                                   _pounds(number.group(1), unit), position=i - 1))
             continue
         pounds = _pounds(number.group(1), unit)
         if 60 <= pounds <= 700:
-            out.append(Reading("weight", pounds, position=words.at(number.start(1))))
-    for at in _occurrences(text, WEIGHT_WORDS):
+            out.append(Reading("weight", pounds, position=i - 1))
+    for at in index.offsets("weight"):
         match = _WEIGHT_AT.match(text, at)
         if match is not None and not _UNIT_AFTER.match(text, match.end()):  # else: units found it
             pounds = _pounds(match.group(1), match.group(0))
             if 60 <= pounds <= 700:
-                out.append(Reading("weight", pounds, position=words.at(match.start(1))))
+                out.append(Reading("weight", pounds, position=index.word_at(match.start(1))))
     return out
 
 
 def readings(text: str) -> list[Reading]:
     """Every reading in a normalized message."""
-    words = _Words(text)
-    found: list[Reading] = []
-    bp = list(_BP.finditer(text)) if _DIGIT.search(text) else []
-    if bp:
-        found += blood_pressures(text, words, bp)
-    found += glucoses(text, words, {m.start(i) for m in bp for i in (1, 2)})
-    found += weights(text, words)
+    index = _Index(text)
+    if not index.keywords:
+        return []
+    bp = blood_pressures(index)
+    found = bp + glucoses(text, index, {r.position for r in bp} | {r.position + 2 for r in bp})
+    found += weights(text, index)
     return list(dict.fromkeys(found))  # "glucose meter says HI": one reading, not two
