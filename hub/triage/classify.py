@@ -145,7 +145,7 @@ class Triager:
         flags, flags_aside = self._red_flags(words, context)
         fired = [f"flag:{flag.name}" for flag in flags]
         set_aside = [f"flag:{flag.name}" for flag in flags_aside]
-        found = tuple(readings(normalized))
+        found = tuple(readings(normalized, words))
         current = tuple(r for r in found if not context.distant(r.position))
         for reading in found:
             if danger := self._dangerous(reading):

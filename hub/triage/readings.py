@@ -60,9 +60,9 @@ class Reading:
 class _Index:
     """The words of one normalized text, where the keywords of readings are, and offsets."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, words: list[str] | None = None) -> None:
         self.text = text
-        self.words = text.split(" ")
+        self.words = text.split(" ") if words is None else words
         self.keywords: dict[str, list[int]] = {}
         hits = _FAMILY.keys() & set(self.words)  # in C; most messages stop here
         if not hits:
@@ -160,9 +160,9 @@ def weights(text: str, index: _Index) -> list[Reading]:
     return out
 
 
-def readings(text: str) -> list[Reading]:
-    """Every reading in a normalized message."""
-    index = _Index(text)
+def readings(text: str, words: list[str] | None = None) -> list[Reading]:
+    """Every reading in a normalized message (``words``: its words, when already split)."""
+    index = _Index(text, words)
     if not index.keywords:
         return []
     bp = blood_pressures(index)
