@@ -55,15 +55,28 @@ def test_thoughts_of_suicide_or_self_harm_get_988(triager, text):
 
 def test_a_denial_never_hides_another_red_flag(triager):
     assert triager.classify("no chest pain but I can't breathe").urgent
-    assert triager.classify("no chest pain, it's back again tonight").urgent  # "again": now
-    assert triager.classify("not sure if this is chest pain").urgent  # not a denial
+    assert triager.classify("not sure if this is chest pain").urgent
 
 
-def test_a_plain_denial_or_a_long_past_event_is_routine_and_says_what_it_set_aside(triager):
-    result = triager.classify("no chest pain today, just need my refill")
-    assert not result.urgent and result.set_aside == ("flag:chest_pain",)
+def test_a_negation_never_lowers_priority_on_its_own(triager):
+    assert triager.classify("no chest pain today, just need my refill").urgent
+    assert triager.classify("no relief from the nitro, chest still tight").urgent
+
+
+def test_a_long_past_event_is_routine_and_says_what_it_set_aside(triager):
     past = triager.classify("the chest pain I had last month was checked in the ER, follow up?")
     assert not past.urgent and past.set_aside == ("flag:chest_pain",)
+    assert triager.classify("chest pain since last week").urgent  # ongoing, not past
+
+
+def test_a_practice_may_choose_to_set_plain_denials_aside(tmp_path):
+    path = tmp_path / "triage.toml"
+    path.write_text(DEFAULT_TRIAGE.read_text().replace("discount_denied = false",
+                                                       "discount_denied = true"))
+    lenient = load_triager(path)
+    result = lenient.classify("no chest pain today, just need my refill")
+    assert not result.urgent and result.set_aside == ("flag:chest_pain",)
+    assert lenient.classify("no chest pain but I can't breathe").urgent
 
 
 def test_a_crisis_is_never_set_aside(triager):

@@ -97,6 +97,6 @@ def test_the_same_reading_from_another_patient_fires_no_rule(rt, twilio, practic
 
 
 def test_the_manager_sees_why_a_message_was_not_urgent(rt, twilio, practice):
-    twilio.sms(WALTER, "no chest pain today, just checking my appointment time")
+    twilio.sms(WALTER, "the fall where I hit my head last month, do I need a follow up visit?")
     audit = triaged(rt)
-    assert audit["urgency"] == "routine" and audit["set_aside"] == ["flag:chest_pain"]
+    assert audit["urgency"] == "routine" and audit["set_aside"] == ["flag:fall_head_injury"]
