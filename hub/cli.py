@@ -33,11 +33,12 @@ def _register() -> None:
     from hub.log_commands import export_log_command, rotate_keys_command, verify_log_command
     from hub.ops_commands import outbox_command, scheduler_command, seed_demo_command
     from hub.simulate import simulate
+    from routing.oncall_commands import coverage_command, oncall_command
     from routing.schedule_command import import_schedule_command
 
     for command in (import_fhir_command, import_schedule_command, export_log_command,
                     verify_log_command, rotate_keys_command, simulate, outbox_command,
-                    scheduler_command, seed_demo_command):
+                    scheduler_command, seed_demo_command, oncall_command, coverage_command):
         cli.add_command(command)
 
 
