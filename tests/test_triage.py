@@ -139,3 +139,21 @@ def test_a_bad_lexicon_is_refused_naming_the_entry(tmp_path):
     path.write_text(DEFAULT_TRIAGE.read_text().replace('any = ["overdose"]', 'any = ["ovredose"]'))
     with pytest.raises(TriageConfigError, match="unknown concept 'ovredose'"):
         load_triager(path)
+
+
+def test_two_workers_classify_alike_whatever_their_hash_seed():
+    """Misspellings resolve the same way in every process (gunicorn workers must agree)."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import json, pathlib; from config.settings import DEFAULT_TRIAGE; "
+              "from hub.triage import load_triager; t = load_triager(DEFAULT_TRIAGE); "
+              "rows = [json.loads(l)['text'] for l in pathlib.Path("
+              f"{str(DATA / 'triage_messages.jsonl')!r}).read_text().splitlines()]; "
+              "print([(r.urgency, r.fired) for r in map(t.classify, rows)])")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
+                              cwd=Path(__file__).parents[1]).stdout
+               for seed in ("1", "2", "3")}
+    assert len(outputs) == 1

@@ -54,7 +54,7 @@ class Lexicon:
         vocabulary = {word for words, _ in entries for word in words}
         # Exact words first, so a misspelling never shadows a real word of the lexicon.
         self.spelling: dict[str, str] = {}
-        for word in sorted(vocabulary, key=len, reverse=True):
+        for word in sorted(vocabulary, key=lambda w: (-len(w), w)):  # same in every process
             for variant in _misspellings(word):
                 self.spelling.setdefault(variant, word)
         self.spelling.update({word: word for word in vocabulary})

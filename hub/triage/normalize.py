@@ -27,7 +27,10 @@ def _byte_table() -> bytes:
 _TABLE = _byte_table()
 _DECIMAL = re.compile(r"(\d) \x01 (\d)")  # 98.6 stays whole; "80. Then" ends a clause
 _BREAKS = re.compile(r"\.(?: \.)+")  # "!!!" is one clause break
-_REPEATS = re.compile(r"([a-z])\1{2,}")  # "soooo" -> "soo": keeps real double letters
+# "soooo" -> "soo", keeping real double letters: a substring test per letter (in C) finds the
+# letters written three times or more, and a literal pattern per such letter shortens them.
+_TRIPLES = [(letter * 3, re.compile(letter * 3 + "+"), letter * 2)
+            for letter in "abcdefghijklmnopqrstuvwxyz"]
 _SPOKEN_HUNDREDS = re.compile(r"\b([12]) ([1-9]\d)\b")  # "1 90" (read "one ninety") -> 190
 
 
@@ -51,7 +54,9 @@ def normalize(text: str | None) -> str:
         text = _DECIMAL.sub(r"\1.\2", text).replace("\x01", ".")
     if ". ." in text:
         text = _BREAKS.sub(".", text)
-    text = _REPEATS.sub(r"\1\1", text)
+    for triple, pattern, double in _TRIPLES:
+        if triple in text:
+            text = pattern.sub(double, text)
     # Numbers in words are read in the first few thousand characters: where readings are
     # written, and text2num's cost grows quickly with runs of number words.
     head, tail = text[:NUMBER_WORDS_WITHIN], text[NUMBER_WORDS_WITHIN:]
