@@ -32,13 +32,15 @@ def _register() -> None:
     from hub.fhir_command import import_fhir_command
     from hub.log_commands import export_log_command, rotate_keys_command, verify_log_command
     from hub.ops_commands import outbox_command, scheduler_command, seed_demo_command
+    from hub.plan_rule_commands import plan_rule_group
     from hub.simulate import simulate
     from routing.oncall_commands import coverage_command, oncall_command
     from routing.schedule_command import import_schedule_command
 
     for command in (import_fhir_command, import_schedule_command, export_log_command,
                     verify_log_command, rotate_keys_command, simulate, outbox_command,
-                    scheduler_command, seed_demo_command, oncall_command, coverage_command):
+                    scheduler_command, seed_demo_command, oncall_command, coverage_command,
+                    plan_rule_group):
         cli.add_command(command)
 
 

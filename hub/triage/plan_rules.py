@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from hub.triage.readings import Reading
 
-METRICS = ("weight_gain_day", "weight_gain_week", "glucose_above", "glucose_below",
-           "bp_systolic_above", "bp_diastolic_above", "bp_systolic_below")
+UNITS = {"weight_gain_day": "lb", "weight_gain_week": "lb", "glucose_above": "mg/dL",
+         "glucose_below": "mg/dL", "bp_systolic_above": "mmHg", "bp_diastolic_above": "mmHg",
+         "bp_systolic_below": "mmHg"}
+METRICS = tuple(UNITS)
 DAY_HOURS, WEEK_HOURS = 30.0, 7 * 24.0  # "since yesterday" spans more than 24 hours
 
 
