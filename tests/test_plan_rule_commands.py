@@ -1,4 +1,4 @@
-"""The care manager records Walter's heart-failure thresholds; his next reading is judged by them."""
+"""The care manager records Walter's heart-failure thresholds; his next reading meets them."""
 
 from __future__ import annotations
 
