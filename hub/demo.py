@@ -76,6 +76,8 @@ def welcome(settings: Settings, seeded: bool) -> str:
         "Try it (in another terminal):",
         f'  hub simulate sms --from {PATIENTS[0][3]} "I feel dizzy tonight"   # a patient texts',
         "  hub outbox                                   # the page the nurse got",
-        f'  hub simulate sms --from {STAFF[0][2]} "ACK"   # the nurse acknowledges',
+        '  hub simulate sms --from <the number the page went to> "ACK"   # she acknowledges',
+        f'  hub simulate sms --from {PATIENTS[0][3]} "chest pain and short of breath"'
+        "   # urgent: 911 answer, SMS and call",
     ]
     return "\n".join(lines)
