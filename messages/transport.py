@@ -6,6 +6,7 @@ point it at a loopback server speaking Twilio's API.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Protocol
 
@@ -50,15 +51,27 @@ class _BaseUrlHttpClient(TwilioHttpClient):
 
 
 class TwilioTransport:
-    """Pages and calls through the Twilio REST API."""
+    """Pages and calls through the Twilio REST API; safe to use from several threads (each
+    thread gets its own client and HTTP session)."""
 
     def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
         self._from = settings.practice_number
-        self._client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            http_client=_BaseUrlHttpClient(settings.twilio_api_url, timeout),
-        )
+        self._settings = settings
+        self.timeout = timeout  # seconds per request to Twilio, for every thread's client
+        self._local = threading.local()
+
+    @property
+    def _client(self) -> Client:
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = Client(
+                self._settings.twilio_account_sid,
+                self._settings.twilio_auth_token,
+                http_client=_BaseUrlHttpClient(self._settings.twilio_api_url, self.timeout),
+            )
+            self._local.client = client
+        client.http_client.timeout = self.timeout
+        return client
 
     def send(self, channel: str, to: str, body: str, status_callback: str) -> str:
         try:

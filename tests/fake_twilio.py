@@ -59,9 +59,12 @@ class FakeTwilio:
     requests: list[Request] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     url: str = ""
+    latency: float = 0.0  # seconds each accepted request takes, as Twilio's API does
+    max_in_flight: int = 0  # the most requests being answered at one moment
 
     def __post_init__(self) -> None:
         self._examples = _examples()
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         fake = self
@@ -134,7 +137,12 @@ class FakeTwilio:
             self._reply(handler, 400, {"code": 21604, "message": f"missing {missing}",
                                        "status": 400})
             return
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        time.sleep(self.latency)
         with self._arrived:
+            self._in_flight -= 1
             self.requests.append(Request(resource, parts[2], form, time.monotonic()))
             self._arrived.notify_all()
         body = dict(self._examples.get(resource, {}))

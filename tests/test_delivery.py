@@ -35,7 +35,7 @@ def test_a_twilio_outage_is_retried_with_backoff_and_the_page_still_arrives(
 
 
 def test_a_timeout_talking_to_twilio_is_retried(rt, twilio, twilio_api, practice, monkeypatch):
-    monkeypatch.setattr(rt.transport._client.http_client, "timeout", 0.3)
+    monkeypatch.setattr(rt.transport, "timeout", 0.3)
     twilio_api.fail_next(500, delay=1.0)
     twilio.sms(WALTER, "hello?")
     (row,) = outbound(rt)
@@ -74,3 +74,10 @@ def test_delivered_status_is_recorded_and_a_late_sent_does_not_undo_it(
     twilio.status(row.provider_sid, "delivered")
     twilio.status(row.provider_sid, "sent")
     assert outbound(rt)[0].status == "delivered"
+
+
+def test_an_urgent_pages_sms_and_call_leave_side_by_side(twilio, twilio_api, practice):
+    twilio_api.latency = 0.3  # Twilio's API answers in a few hundred milliseconds
+    twilio.sms(WALTER, "chest pain and I can't catch my breath")
+    assert sorted(r.resource for r in twilio_api.wait_for(2)) == ["Calls", "Messages"]
+    assert twilio_api.max_in_flight == 2  # sent together, not one after the other
