@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import care_rules, contact_log
+from hub import care_rules, contact_log, patient_chart
 from hub.db import insert_unless_duplicate
 from hub.matching import SenderMatch
 from hub.models import Contact, Page, Staff
@@ -120,6 +120,11 @@ def process(session: Session, contact: Contact, policy: Policy, links: escalatio
     escalation.fire(session, contact, policy, 0, now, links)
     contact.status = "paging"
     contact.version += 1
+    # Routed exactly as any other contact (paged first); the manager sees the gap in the log.
+    if contact.patient_id is not None and not patient_chart.has_ccm_consent(
+            session, contact.patient_id):
+        contact_log.append(session, "consent.missing", contact_id=contact.id,
+                           at=contact.received_at, detail={"patient_id": contact.patient_id})
     return True
 
 

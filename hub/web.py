@@ -21,7 +21,7 @@ from flask import (
 from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash
 
-from hub import contact_log, lifecycle, runtime
+from hub import contact_log, lifecycle, patient_chart, runtime
 from hub.models import (
     CarePlan,
     Condition,
@@ -120,7 +120,7 @@ def inbox() -> str:
 @bp.get("/staff/c/<ref>")
 @login_required
 def contact_page(ref: str) -> str:
-    """One contact with the patient's care plan beside it; every view is audited."""
+    """One contact with the patient's care plan and chart beside it; every view is audited."""
     staff_id = session["staff_id"]
     with runtime.current().session() as db:
         contact = db.scalar(select(Contact).where(Contact.ref == ref))
@@ -129,7 +129,9 @@ def contact_page(ref: str) -> str:
         plans: list[CarePlan] = []
         conditions: list[Condition] = []
         rules: list[PlanRule] = []
+        chart: patient_chart.Chart | None = None
         if contact.patient_id is not None:
+            chart = patient_chart.load(db, contact.patient_id)
             rules = list(db.scalars(select(PlanRule).where(
                 PlanRule.patient_id == contact.patient_id).order_by(PlanRule.code)))
             plans = list(db.scalars(select(CarePlan).where(
@@ -139,7 +141,7 @@ def contact_page(ref: str) -> str:
         contact_log.append(db, "access.view_contact", contact_id=contact.id,
                            actor=f"staff:{staff_id}", detail={"patient_id": contact.patient_id})
         return render_template("contact.html", contact=contact, plans=plans,
-                               conditions=conditions, rules=rules,
+                               conditions=conditions, rules=rules, chart=chart,
                                triage=json.loads(contact.triage or "{}"), csrf=_csrf_token())
 
 

@@ -19,12 +19,15 @@ from hub.db import make_engine, make_session_factory, session_scope
 from hub.fhir_command import import_fhir_command
 from hub.fhir_import import FhirImportError, import_bundle, read_file
 from hub.models import (
+    Allergy,
     Caregiver,
     CarePlan,
     CareTeam,
     CareTeamMember,
     Condition,
+    Consent,
     LogEntry,
+    Medication,
     Patient,
     PatientPhone,
     Staff,
@@ -44,7 +47,8 @@ US_CORE_STORY = [
     "goal-1.json",
     "allergyintolerance-example.json",
 ]
-TABLES = [Patient, PatientPhone, Caregiver, Staff, CareTeam, CareTeamMember, CarePlan, Condition]
+TABLES = [Patient, PatientPhone, Caregiver, Staff, CareTeam, CareTeamMember, CarePlan, Condition,
+          Medication, Allergy, Consent]
 
 
 @pytest.fixture
@@ -90,11 +94,13 @@ def test_us_core_patient_with_care_team_imports_and_reimports_without_duplicates
     first = import_bundle(session, story)
     session.commit()
     assert dict(first.created) == {"Patient": 1, "Practitioner": 2, "RelatedPerson": 1,
-                                   "CareTeam": 1, "CarePlan": 1, "Condition": 1}
-    assert dict(first.skipped_types) == {"Goal": 1, "AllergyIntolerance": 1}
+                                   "CareTeam": 1, "CarePlan": 1, "Condition": 1,
+                                   "AllergyIntolerance": 1}
+    assert dict(first.skipped_types) == {"Goal": 1}
     counts = row_counts(session)
     assert counts == {"patients": 1, "patient_phones": 1, "caregivers": 1, "staff": 2,
-                      "care_teams": 1, "care_team_members": 2, "care_plans": 1, "conditions": 1}
+                      "care_teams": 1, "care_team_members": 2, "care_plans": 1, "conditions": 1,
+                      "medications": 0, "allergies": 1, "consents": 0}
 
     again = import_bundle(session, json.dumps(story).encode())
     session.commit()
@@ -121,7 +127,7 @@ def test_us_core_patient_with_care_team_imports_and_reimports_without_duplicates
     condition = session.scalars(select(Condition)).one()
     assert (condition.code, condition.text, condition.clinical_status) == (
         "51868009", "Active Duodenal Ulcer", "active")
-    assert "Passed over 2 resources" in str(again) and "Amy" not in str(again)
+    assert "Passed over 1 resource" in str(again) and "Amy" not in str(again)
 
 
 def test_caregiver_texting_from_her_phone_is_found_by_its_keyed_hash(session, story):
@@ -256,8 +262,9 @@ def test_synthea_patient_imports_after_its_practitioners(session, fhir_dir):
     data = read_file(fhir_dir / "synthea" / "sample_complete_patient.json")
     summary = import_bundle(session, data)
     session.commit()
-    assert dict(summary.created) == {"Patient": 1, "CareTeam": 4, "CarePlan": 4, "Condition": 21}
-    assert sum(summary.skipped_types.values()) == 314 - 30
+    assert dict(summary.created) == {"Patient": 1, "CareTeam": 4, "CarePlan": 4, "Condition": 21,
+                                     "MedicationRequest": 12}
+    assert sum(summary.skipped_types.values()) == 314 - 42
     assert summary.skipped_types["Observation"] == 58
 
     patient = session.scalars(select(Patient)).one()

@@ -1,8 +1,9 @@
-"""FHIR R4 import: a Bundle of patients, caregivers, staff, care teams, plans and conditions.
+"""FHIR R4 import: a Bundle of patients, caregivers, staff, care teams, plans and conditions,
+and medications, allergies and consents.
 
 Modules, in the order an import runs: ``bundle`` (read and validate entries with the R4B
 models), ``refs`` and ``links`` (resolve references), ``writer`` (upsert rows by
-fhir_id, using the rules in ``mapping``), ``summary`` (counts and the refusal).
+fhir_id, using the rules in ``mapping`` and ``chart``), ``summary`` (counts and the refusal).
 """
 
 from __future__ import annotations

@@ -89,8 +89,8 @@ def _key(kind: str, resource: Any, full_url: str | None, label: str) -> str:
     )
 
 
-def entries(data: bytes | str | dict[str, Any]) -> Parsed:
-    """Validate every kept resource of ``data`` (a Bundle or one kept resource)."""
+def entries(data: bytes | str | dict[str, Any], kept: tuple[str, ...] = KEPT_TYPES) -> Parsed:
+    """Validate every resource of ``data`` (a Bundle or one resource) whose type is ``kept``."""
     document = load_json(data)
     kind = document["resourceType"]
     if kind == "Bundle":
@@ -103,12 +103,12 @@ def entries(data: bytes | str | dict[str, Any]) -> Parsed:
                                       for e in raw_entries])
         validate("Bundle", shell, _label("Bundle", document, None, 0))
         pairs = [(e.get("fullUrl"), e.get("resource")) for e in raw_entries]
-    elif kind in KEPT_TYPES:
+    elif kind in kept:
         pairs = [(None, document)]
     else:
         raise FhirImportError(
             kind, None,
-            "not a resource the hub imports; give a Bundle or one of " + ", ".join(KEPT_TYPES),
+            "not a resource the hub imports; give a Bundle or one of " + ", ".join(kept),
         )
 
     parsed = Parsed(entries=[], skipped_types=Counter())
@@ -121,7 +121,7 @@ def entries(data: bytes | str | dict[str, Any]) -> Parsed:
             raise FhirImportError(f"Bundle entry {position + 1}", "resource",
                                   "not a FHIR resource: no resourceType")
         entry_kind = raw["resourceType"]
-        if entry_kind not in KEPT_TYPES:
+        if entry_kind not in kept:
             parsed.skipped_types[entry_kind] += 1
             continue
         label = _label(entry_kind, raw, full_url, position)

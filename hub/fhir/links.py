@@ -1,6 +1,7 @@
 """Resolve, before anything is written, every reference the import needs.
 
-A CarePlan's, CareTeam's, Condition's or RelatedPerson's patient, a care team member who
+A CarePlan's, CareTeam's, Condition's, RelatedPerson's, MedicationRequest's,
+MedicationStatement's, AllergyIntolerance's or Consent's patient, a care team member who
 is a Practitioner (or a PractitionerRole's practitioner) and a PractitionerRole's
 practitioner must each point at something in the bundle or already imported; otherwise
 the whole bundle is refused, naming the resource and the field.
@@ -101,7 +102,12 @@ def resolve_all(resolver: Resolver, entries: list[Entry]) -> Links:
             links.patient[id(entry)] = _required(
                 resolver, entry, "patient", resource.patient, "Patient"
             )
-        elif entry.kind in ("CareTeam", "CarePlan", "Condition"):
+        elif entry.kind in ("AllergyIntolerance", "Consent"):
+            links.patient[id(entry)] = _required(
+                resolver, entry, "patient", resource.patient, "Patient"
+            )
+        elif entry.kind in ("CareTeam", "CarePlan", "Condition", "MedicationRequest",
+                            "MedicationStatement"):
             links.patient[id(entry)] = _required(
                 resolver, entry, "subject", resource.subject, "Patient"
             )

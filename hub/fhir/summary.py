@@ -23,7 +23,7 @@ class FhirImportError(ValueError):
 
 
 # The order resources are reported in (and written in).
-KEPT_TYPES = (
+CORE_TYPES = (
     "Practitioner",
     "PractitionerRole",
     "Patient",
@@ -32,6 +32,14 @@ KEPT_TYPES = (
     "CarePlan",
     "Condition",
 )
+# The patient's chart beyond the care plan, kept when the import is asked to (hub.fhir.chart).
+CHART_TYPES = (
+    "MedicationRequest",
+    "MedicationStatement",
+    "AllergyIntolerance",
+    "Consent",
+)
+KEPT_TYPES = CORE_TYPES + CHART_TYPES
 
 
 def _plural(n: int, word: str) -> str:

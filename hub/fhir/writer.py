@@ -11,28 +11,36 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.fhir import mapping
+from hub.fhir import chart, mapping
 from hub.fhir.bundle import Entry
 from hub.fhir.links import Links
 from hub.fhir.refs import Target
 from hub.fhir.summary import KEPT_TYPES, ImportSummary
 from hub.models import (
+    Allergy,
     Caregiver,
     CarePlan,
     CareTeam,
     CareTeamMember,
     Condition,
+    Consent,
+    Medication,
     Patient,
     PatientPhone,
     Staff,
 )
 from hub.phones import phone_index
 
-Row = TypeVar("Row", Staff, Patient, Caregiver, CareTeam, CarePlan, Condition)
+Row = TypeVar("Row", Staff, Patient, Caregiver, CareTeam, CarePlan, Condition, Medication,
+              Allergy, Consent)
 _TABLES: dict[str, Any] = {
     "Practitioner": Staff, "Patient": Patient, "RelatedPerson": Caregiver,
     "CareTeam": CareTeam, "CarePlan": CarePlan, "Condition": Condition,
+    "MedicationRequest": Medication, "MedicationStatement": Medication,
+    "AllergyIntolerance": Allergy, "Consent": Consent,
 }
+# Requests and statements share the medications table: each is found among its own kind.
+_MEDICATION_KIND = {"MedicationRequest": "request", "MedicationStatement": "statement"}
 _NOT_CURRENT_TEAM = {"inactive", "entered-in-error"}
 UNNAMED = "(no name given)"
 
@@ -53,15 +61,17 @@ class Writer:
             for kind in KEPT_TYPES:
                 batch = [e for e in entries if e.kind == kind]
                 table = _TABLES.get(kind)
-                found = self._existing(table, [e.key for e in batch]) if table else {}
+                found = self._existing(table, [e.key for e in batch], kind) if table else {}
                 for entry in batch:
                     getattr(self, "_" + kind.lower())(entry, found.get(entry.key), links)
 
-    def _existing(self, table: Any, keys: list[str]) -> dict[str, Any]:
+    def _existing(self, table: Any, keys: list[str], kind: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            for row in self.session.scalars(select(table).where(table.fhir_id.in_(chunk))):
+            query = select(table).where(table.fhir_id.in_(keys[start:start + 500]))
+            if kind in _MEDICATION_KIND:
+                query = query.where(Medication.kind == _MEDICATION_KIND[kind])
+            for row in self.session.scalars(query):
                 found[row.fhir_id] = row
         return found
 
@@ -214,3 +224,45 @@ class Writer:
         condition.code = code if code and len(code) <= 64 else None  # never a cut-off code
         condition.text = mapping.concept_text(resource.code)
         condition.clinical_status = mapping.first_code(resource.clinicalStatus)
+
+    # -- the chart: medications, allergies, consent ------------------------------------------
+
+    def _medication(self, entry: Entry, row: Medication | None, links: Links,
+                    dosages: list[Any] | None, date: str | None) -> None:
+        resource = entry.resource
+        medication = self._row(entry, row, Medication)
+        medication.kind = _MEDICATION_KIND[entry.kind]
+        medication.patient = self._target(links.patient[id(entry)])
+        medication.status = resource.status
+        medication.text = chart.medication_text(resource)
+        medication.code = chart.medication_code(resource)
+        medication.dosage = chart.dosage_text(dosages)
+        medication.date = date
+
+    def _medicationrequest(self, entry: Entry, row: Medication | None, links: Links) -> None:
+        resource = entry.resource
+        self._medication(entry, row, links, resource.dosageInstruction,
+                         mapping.fhir_date(resource.authoredOn))
+
+    def _medicationstatement(self, entry: Entry, row: Medication | None, links: Links) -> None:
+        resource = entry.resource
+        self._medication(entry, row, links, resource.dosage, chart.statement_date(resource))
+
+    def _allergyintolerance(self, entry: Entry, row: Allergy | None, links: Links) -> None:
+        resource = entry.resource
+        allergy = self._row(entry, row, Allergy)
+        allergy.patient = self._target(links.patient[id(entry)])
+        allergy.clinical_status = mapping.first_code(resource.clinicalStatus)
+        allergy.criticality = resource.criticality
+        allergy.substance = chart.allergy_substance(resource)
+        allergy.reaction = chart.allergy_reaction(resource)
+
+    def _consent(self, entry: Entry, row: Consent | None, links: Links) -> None:
+        resource = entry.resource
+        consent = self._row(entry, row, Consent)
+        consent.patient = self._target(links.patient[id(entry)])
+        consent.status = resource.status
+        consent.date = mapping.fhir_date(resource.dateTime)
+        consent.method = chart.consent_method(resource)
+        consent.obtained_by = chart.consent_obtained_by(resource)
+        consent.scope = chart.consent_scope(resource)

@@ -9,22 +9,26 @@ from hub.models.care import (
     PlanRule,
     ReportedReading,
 )
+from hub.models.chart import Allergy, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.log import LogEntry, LogHead
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.schedule import Shift
 
 __all__ = [
+    "Allergy",
     "Base",
     "CarePlan",
     "CareTeam",
     "CareTeamMember",
     "Caregiver",
     "Condition",
+    "Consent",
     "Contact",
     "InboundReceipt",
     "LogEntry",
     "LogHead",
+    "Medication",
     "Outbound",
     "Page",
     "Patient",
