@@ -149,6 +149,35 @@ def process_received(sessions: sessionmaker[Session], policy: Policy, links: esc
     return processed
 
 
+def add_transcript(session: Session, contact: Contact, transcript: str, triage: Triage,
+                   policy: Policy, links: escalation.Links, now: datetime) -> bool:
+    """A call's voicemail transcript: kept (encrypted), triaged and logged; when it makes the
+    contact urgent, escalation restarts at once on the urgent steps (SMS and a call).
+
+    Returns False when the transcript is already there (Twilio repeated its callback).
+    """
+    lock(session, contact)
+    if contact.body == transcript:
+        return False
+    contact.body = transcript
+    contact.triage = json.dumps(triage.audit())
+    contact_log.append(session, "contact.transcribed", contact_id=contact.id, at=now,
+                       actor="voice", detail={"transcript": transcript})
+    contact_log.append(session, "contact.triaged", contact_id=contact.id, at=now,
+                       detail=triage.audit())
+    if contact.patient_id is not None:
+        care_rules.keep_readings(session.connection(), contact.patient_id, contact.id,
+                                 triage.readings, now)
+    if triage.urgent and contact.urgency != "urgent":
+        contact.urgency = "urgent"
+        if contact.status == "paging":  # still nobody's: page again now, as urgent
+            escalation.cancel_timers(session, contact.id, now, "raised to urgent")
+            escalation.fire(session, contact, policy, 0, now, links)
+        # "received": process() pages it as urgent; acknowledged: the nurse already has it.
+    contact.version += 1
+    return True
+
+
 def open_pages_for(session: Session, staff: Staff) -> list[Contact]:
     """Contacts this staff member was paged about that still wait for an ACK or RESOLVE."""
     return list(session.scalars(

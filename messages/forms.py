@@ -39,10 +39,10 @@ def sender(field: str = "From", required: bool = True) -> str | None:
     return value
 
 
-def body() -> str:
-    value = request.form.get("Body", "")
+def body(field: str = "Body") -> str:
+    value = request.form.get(field, "")
     if len(value) > MAX_BODY:
-        abort(413, description=f"Body is longer than {MAX_BODY} characters")
+        abort(413, description=f"{field} is longer than {MAX_BODY} characters")
     return value
 
 

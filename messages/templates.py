@@ -66,9 +66,41 @@ def patient_reply(language: str | None, guidance: str | None = None,
     return f"{(DETAILS if needs_details else ROUTINE)[lang]} {EMERGENCY[lang]}"
 
 
+VOICEMAIL_PROMPT = {
+    "en": "After the tone, please say what is happening and press the pound key when done.",
+    "es": "Después del tono, por favor diga qué está pasando y oprima la tecla numeral al "
+          "terminar.",
+}
+VOICEMAIL_THANKS = {
+    "en": "Thank you. The on-call nurse will call you back.",
+    "es": "Gracias. La enfermera de guardia le devolverá la llamada.",
+}
+_VOICES = {"en": "en-US", "es": "es-US"}
+
+
 def patient_call_greeting(language: str | None) -> str:
     lang = _lang(language)
     return f"{CALL_RECEIVED[lang]} {EMERGENCY[lang]}"
+
+
+def call_voicemail_twiml(language: str | None, transcription_url: str, done_url: str) -> str:
+    """Answer a patient's call: the team was paged, emergency numbers, then a voicemail whose
+    transcript Twilio posts back to be triaged."""
+    lang = _lang(language)
+    response = VoiceResponse()
+    response.say(patient_call_greeting(lang), language=_VOICES[lang])
+    response.say(VOICEMAIL_PROMPT[lang], language=_VOICES[lang])
+    response.record(max_length=120, finish_on_key="#", play_beep=True, transcribe=True,
+                    transcribe_callback=transcription_url, action=done_url, method="POST")
+    return str(response)
+
+
+def call_thanks_twiml(language: str | None) -> str:
+    lang = _lang(language)
+    response = VoiceResponse()
+    response.say(VOICEMAIL_THANKS[lang], language=_VOICES[lang])
+    response.hangup()
+    return str(response)
 
 
 def page_sms(ref: str, ack_code: str, link: str, urgent: bool,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, abort, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from hub import care_rules, lifecycle, runtime
+from hub import care_rules, contact_log, lifecycle, runtime
 from hub.db import quick_write
 from hub.matching import SenderMatch, identify
-from hub.models import InboundReceipt, Page, Staff, utcnow
+from hub.models import Contact, InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
 from messages import forms, staff_replies, templates
@@ -99,7 +101,49 @@ def voice() -> Response:
     call_sid = forms.sid("CallSid", ("CA",))
     sender = forms.sender(required=False)
     found, _ = _take_in("voice", call_sid, sender, None)
-    return _xml(templates.twiml_say(templates.patient_call_greeting(found.language)))
+    base = runtime.current().settings.public_url + "/twilio"
+    return _xml(templates.call_voicemail_twiml(found.language, base + "/transcription",
+                                               base + "/voicemail-done"))
+
+
+def _call_contact(session: Session, call_sid: str) -> Contact:
+    contact = session.scalar(select(Contact).where(Contact.provider_sid == call_sid))
+    if contact is None:
+        abort(404, description="no call with that CallSid")
+    return contact
+
+
+@bp.post("/voicemail-done")
+@twilio_signed
+def voicemail_done() -> Response:
+    """The caller finished the voicemail: thank them and hang up."""
+    call_sid = forms.sid("CallSid", ("CA",))
+    with runtime.current().session() as session:
+        contact = _call_contact(session, call_sid)
+        language = contact.patient.language if contact.patient else None
+    return _xml(templates.call_thanks_twiml(language))
+
+
+@bp.post("/transcription")
+@twilio_signed
+def transcription() -> Response:
+    """The voicemail's transcript: triaged like a text; an urgent one escalates at once."""
+    call_sid = forms.sid("CallSid", ("CA",))
+    text = forms.body("TranscriptionText").strip()
+    state = request.form.get("TranscriptionStatus", "completed")
+    rt = runtime.current()
+    now = utcnow()
+    with rt.session() as session:
+        contact = _call_contact(session, call_sid)
+        if state != "completed" or not text:
+            contact_log.append(session, "contact.transcription_failed", contact_id=contact.id,
+                               at=now, actor="voice", detail={"status": state})
+            return Response(status=204)
+        triage = care_rules.classify(session.connection(), rt.triager, text,
+                                     contact.patient_id, now)
+        lifecycle.add_transcript(session, contact, text, triage, rt.policy, _links(), now)
+    work_soon(rt)
+    return Response(status=204)
 
 
 @bp.post("/status")
