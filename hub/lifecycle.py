@@ -188,8 +188,12 @@ def open_pages_for(session: Session, staff: Staff) -> list[Contact]:
 
 
 def acknowledge(session: Session, contact: Contact, staff: Staff, now: datetime,
-                via: str) -> bool:
-    """Stop escalation; return False when the contact was already acknowledged or closed."""
+                via: str, policy: Policy | None = None) -> bool:
+    """Stop escalation; return False when the contact was already acknowledged or closed.
+
+    With the policy's callback deadline, a timer is set: a contact not resolved by then
+    resumes escalation at the next step (the nurse who took it may not have called back).
+    """
     lock(session, contact)
     if contact.status not in ("received", "paging"):
         return False
@@ -198,9 +202,13 @@ def acknowledge(session: Session, contact: Contact, staff: Staff, now: datetime,
     contact.acknowledged_at = now
     contact.version += 1
     escalation.cancel_timers(session, contact.id, now, "acknowledged")
+    deadline = policy.for_urgency(contact.urgency).callback if policy else None
+    if deadline is not None:
+        escalation.set_callback_deadline(session, contact, now + deadline)
     contact_log.append(session, "contact.acknowledged", contact_id=contact.id, at=now,
-                       actor=f"staff:{staff.id}", detail={"via": via,
-                       "seconds_to_ack": (now - contact.received_at).total_seconds()})
+                       actor=f"staff:{staff.id}", detail={
+                           "via": via, "callback_due": (now + deadline) if deadline else None,
+                           "seconds_to_ack": (now - contact.received_at).total_seconds()})
     return True
 
 
@@ -212,6 +220,7 @@ def resolve(session: Session, contact: Contact, staff: Staff, now: datetime, via
         return False
     if contact.status != "acknowledged":
         acknowledge(session, contact, staff, now, via)
+    escalation.cancel_timers(session, contact.id, now, "resolved")  # the callback deadline
     contact.status = "resolved"
     contact.resolved_by_id = staff.id
     contact.resolved_at = now

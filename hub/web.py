@@ -156,7 +156,8 @@ def contact_action(ref: str, action: str) -> Any:
         if contact is None or staff is None:
             abort(404, description="no contact with that reference")
         if action == "ack":
-            lifecycle.acknowledge(db, contact, staff, utcnow(), via="web")
+            lifecycle.acknowledge(db, contact, staff, utcnow(), via="web",
+                                  policy=runtime.current().policy)
         else:
             lifecycle.resolve(db, contact, staff, utcnow(), via="web",
                               disposition=request.form.get("disposition") or None)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hub import lifecycle
 from hub.models import Staff
 from messages import templates
+from routing.policy import Policy
 
 COMMAND = re.compile(r"^\s*(ACK|RESOLVE|HELP)\b[\s:#-]*(\d{4})?\s*\.?\s*$", re.IGNORECASE)
 
@@ -29,7 +30,8 @@ def parse(body: str | None) -> StaffCommand | None:
     return StaffCommand(match.group(1).upper(), match.group(2))
 
 
-def handle(session: Session, staff: Staff, command: StaffCommand, now: datetime) -> str:
+def handle(session: Session, staff: Staff, command: StaffCommand, now: datetime,
+           policy: Policy | None = None) -> str:
     """Carry out a staff command; return the text to send back to the staff member."""
     if command.verb == "HELP":
         return templates.STAFF_HELP
@@ -46,7 +48,7 @@ def handle(session: Session, staff: Staff, command: StaffCommand, now: datetime)
         return templates.staff_nothing_open()
     contact = chosen[0]
     if command.verb == "ACK":
-        if lifecycle.acknowledge(session, contact, staff, now, via="sms"):
+        if lifecycle.acknowledge(session, contact, staff, now, via="sms", policy=policy):
             return templates.staff_acknowledged(contact.ref)
         return templates.staff_already(contact.ref, contact.status)
     if lifecycle.resolve(session, contact, staff, now, via="sms"):

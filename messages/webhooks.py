@@ -74,7 +74,7 @@ def _staff_reply(staff_id: int, sid: str, body: str) -> str:
         if command is None or staff is None:
             reply = templates.STAFF_HELP
         else:
-            reply = staff_replies.handle(session, staff, command, utcnow())
+            reply = staff_replies.handle(session, staff, command, utcnow(), rt.policy)
         session.add(InboundReceipt(sid=sid, kind="staff", reply=reply))
     return reply
 
@@ -172,7 +172,8 @@ def page_ack(page_id: int) -> Response:
         page = session.get(Page, page_id)
         acknowledged = False
         if page is not None and digits == "1":
-            lifecycle.acknowledge(session, page.contact, page.staff, utcnow(), via="call")
+            lifecycle.acknowledge(session, page.contact, page.staff, utcnow(), via="call",
+                                  policy=rt.policy)
             acknowledged = page.contact.status in ("acknowledged", "resolved")
     return _xml(templates.call_ack_twiml(acknowledged))
 

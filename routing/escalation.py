@@ -102,6 +102,25 @@ def cancel_timers(session: Session, contact_id: int, now: datetime, outcome: str
     )
 
 
+def set_callback_deadline(session: Session, contact: Contact, due: datetime) -> None:
+    """A timer that resumes escalation if the acknowledged contact is not resolved by ``due``."""
+    session.add(Timer(contact_id=contact.id, kind="callback",
+                      step=contact.escalation_step + 1, due_at=due))
+
+
+def _callback_overdue(session: Session, contact: Contact, timer: Timer, policy: Policy,
+                      now: datetime, links: Links) -> str:
+    if contact.status != "acknowledged":
+        return "stale"  # resolved in time
+    contact_log.append(session, "callback.overdue", contact_id=contact.id, at=now,
+                       detail={"acknowledged_by": contact.acknowledged_by_id,
+                               "acknowledged_at": contact.acknowledged_at})
+    contact.status = "paging"
+    contact.version += 1
+    return "fired" if fire(session, contact, policy, timer.step, now, links) is not None \
+        else "exhausted"
+
+
 def hasten(session: Session, contact_id: int, now: datetime, reason: str) -> None:
     """Bring the contact's next escalation step forward to now (a page could not be delivered)."""
     moved = rows_changed(session, (
@@ -153,7 +172,9 @@ def run_due(sessions: sessionmaker[Session], policy: Policy, links: Links, now: 
             if timer is None:
                 return fired
             contact = session.get(Contact, timer.contact_id, populate_existing=True)
-            if contact is None or contact.status not in OPEN_STATES:
+            if contact is not None and timer.kind == "callback":
+                timer.outcome = _callback_overdue(session, contact, timer, policy, now, links)
+            elif contact is None or contact.status not in OPEN_STATES:
                 timer.outcome = "stale"
             else:
                 paged = fire(session, contact, policy, timer.step, now, links)

@@ -35,6 +35,8 @@ class Policy:
     steps: tuple[Step, ...]
     repeat: int = 0
     urgent: Policy | None = None
+    # After an ACK, the contact must be resolved within this, or escalation resumes.
+    callback: timedelta | None = None
 
     def for_urgency(self, urgency: str) -> Policy:
         if urgency != "urgent":
@@ -42,7 +44,7 @@ class Policy:
         if self.urgent is not None:
             return self.urgent
         return Policy(tuple(Step(s.targets, tuple(dict.fromkeys((*s.channels, "call"))), s.wait)
-                            for s in self.steps), self.repeat)
+                            for s in self.steps), self.repeat, callback=self.callback)
 
     def step(self, number: int) -> Step | None:
         """Step ``number`` (0-based, counting repeats), or None when escalation is exhausted."""
@@ -96,7 +98,8 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
     policy = _policy(raw, source)
     if urgent is None:
         return policy
-    return Policy(policy.steps, policy.repeat, _policy(urgent, f"{source}: urgent"))
+    return Policy(policy.steps, policy.repeat, _policy(urgent, f"{source}: urgent"),
+                  policy.callback)
 
 
 def _policy(raw: dict[str, object], source: str) -> Policy:
@@ -109,7 +112,20 @@ def _policy(raw: dict[str, object], source: str) -> Policy:
     return Policy(
         steps=tuple(_step(s, f"{source}: step {i}") for i, s in enumerate(steps, start=1)),
         repeat=repeat,
+        callback=_callback(raw, source),
     )
+
+
+def _callback(raw: dict[str, object], source: str) -> timedelta | None:
+    seconds, minutes = raw.get("callback_seconds"), raw.get("callback_minutes")
+    if seconds is None and minutes is None:
+        return None
+    if seconds is not None and minutes is not None:
+        raise PolicyError(f"{source}: give callback_seconds or callback_minutes, not both")
+    amount = seconds if seconds is not None else minutes
+    if not isinstance(amount, int | float) or isinstance(amount, bool) or amount <= 0:
+        raise PolicyError(f"{source}: the callback deadline must be a positive number")
+    return timedelta(seconds=amount) if seconds is not None else timedelta(minutes=amount)
 
 
 def load_policy(path: Path) -> Policy:
