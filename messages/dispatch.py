@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log
 from hub.db import rows_changed
-from hub.models import Outbound
+from hub.models import Outbound, Staff
+from messages import outbox, templates
 from messages.transport import UNREACHABLE_CODES, SendError, Transport
-from routing.escalation import hasten
+from routing.escalation import Links, call_instead, hasten
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -64,7 +65,29 @@ def _claim(session: Session, now: datetime, limit: int, only_id: int | None) -> 
     )) if claimed else []
 
 
-def _failed(session: Session, row: Outbound, error: SendError, now: datetime) -> None:
+def _contact_method_broken(session: Session, row: Outbound, error: SendError, now: datetime,
+                           links: Links) -> bool:
+    """A staff number refuses SMS pages (opted out, landline, invalid): page that person by
+    call instead and tell the managers to fix the number. False when no call can be tried."""
+    staff = session.get(Staff, row.staff_id) if row.staff_id is not None else None
+    if staff is None or row.page_id is None:
+        return False
+    calling = call_instead(session, row.page_id, now, links)  # the patient first
+    contact_log.append(session, "contact_method.broken", contact_id=row.contact_id, at=now,
+                       detail={"staff_id": staff.id, "channel": row.channel,
+                               "code": error.code, "called_instead": calling})
+    for manager in session.scalars(select(Staff).where(Staff.role == "manager",
+                                                       Staff.active.is_(True))):
+        if manager.phone and manager.id != staff.id:
+            outbox.queue(session, kind="alert", channel="sms", to=manager.phone, now=now,
+                         body=templates.staff_number_broken(staff.name, row.channel,
+                                                            error.code, calling),
+                         staff_id=manager.id)
+    return calling
+
+
+def _failed(session: Session, row: Outbound, error: SendError, now: datetime,
+            links: Links) -> None:
     row.last_error = str(error)
     if error.retryable and row.attempts < MAX_ATTEMPTS:
         row.status = "pending"
@@ -78,6 +101,9 @@ def _failed(session: Session, row: Outbound, error: SendError, now: datetime) ->
                        detail={"outbound_id": row.id, "kind": row.kind, "channel": row.channel,
                                "staff_id": row.staff_id, "error": str(error),
                                "unreachable": error.code in UNREACHABLE_CODES})
+    if (row.kind == "page" and row.channel == "sms" and error.code in UNREACHABLE_CODES
+            and _contact_method_broken(session, row, error, now, links)):
+        return  # the same person is being called now
     if row.kind == "page" and row.contact_id is not None:
         hasten(session, row.contact_id, now, f"page {row.id} could not be sent")
 
@@ -100,7 +126,7 @@ def _send(transport: Transport, status_callback: str,
         return None, exc
 
 
-def dispatch_due(sessions: sessionmaker[Session], transport: Transport, status_callback: str,
+def dispatch_due(sessions: sessionmaker[Session], transport: Transport, links: Links,
                  now: datetime, limit: int = 100, only_id: int | None = None) -> int:
     """Send due outbound rows; return how many were attempted.
 
@@ -108,6 +134,7 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, status_c
     request: a burst of pages must not queue behind each other), then each outcome is
     recorded in its own transaction.
     """
+    status_callback = links.status_callback()
     with sessions.begin() as session:
         claimed = _claim(session, now, limit, only_id)
         work = [(r.id, r.channel, r.to_number, r.body) for r in claimed]
@@ -130,5 +157,5 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, status_c
                                            "sid": sid})
             else:
                 log.warning("outbound %s not sent: %s", row_id, error)
-                _failed(session, row, error, now)
+                _failed(session, row, error, now, links)
     return len(work)

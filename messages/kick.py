@@ -46,7 +46,7 @@ def _run(rt: Runtime) -> None:
     try:
         for _ in range(MAX_ROUNDS):
             paged = process_received(rt.sessions, rt.policy, links, utcnow())
-            sent = dispatch_due(rt.sessions, rt.transport, links.status_callback(), utcnow())
+            sent = dispatch_due(rt.sessions, rt.transport, links, utcnow())
             if not paged and not sent:
                 break
     except Exception:  # the tick retries; never let a thread die silently

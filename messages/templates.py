@@ -145,6 +145,13 @@ def twiml_say(text: str) -> str:
     return str(response)
 
 
+def staff_number_broken(staff_name: str, channel: str, code: int | None, calling: bool) -> str:
+    """To the managers: a staff member's number refuses pages (no patient data in it)."""
+    then = "they are being called instead" if calling else "the next on call is being paged"
+    return (f"Care line: {staff_name}'s number cannot take {channel} pages (Twilio error "
+            f"{code}); {then}. Please fix the number in the staff list.")
+
+
 STAFF_HELP = "Reply ACK or ACK <code> to take a page, RESOLVE <code> to close it."
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log
 from hub.db import rows_changed
-from hub.models import Contact, Page, Staff, Timer
+from hub.models import Contact, Outbound, Page, Staff, Timer
 from messages import outbox, templates
 from routing.oncall import resolve_target
 from routing.policy import Policy
@@ -50,6 +50,33 @@ def _targets(session: Session, contact: Contact, targets: tuple[str, ...],
     return list(people.values())
 
 
+def _queue_page(session: Session, contact: Contact, page: Page, person: Staff, channel: str,
+                now: datetime, links: Links) -> None:
+    """Queue one page to one person on one channel (SMS text or paging-call TwiML)."""
+    urgent = contact.urgency == "urgent"
+    if channel == "call":
+        body = templates.page_call_twiml(contact.ref, links.call_gather(page.id), urgent)
+    else:
+        plan_rules = tuple(json.loads(contact.triage or "{}").get("plan_rules", ()))
+        body = templates.page_sms(contact.ref, contact.ack_code or "", links.contact(contact.ref),
+                                  urgent, plan_rules)
+    outbox.queue(session, kind="page", channel=channel, to=person.phone or "", body=body,
+                 now=now, contact_id=contact.id, page_id=page.id, staff_id=person.id)
+
+
+def call_instead(session: Session, page_id: int, now: datetime, links: Links) -> bool:
+    """Page by call a person whose SMS cannot be delivered; False when this page already
+    had a call (then only the next escalation step can help)."""
+    page = session.get(Page, page_id)
+    if page is None or page.staff is None or not page.staff.phone:
+        return False
+    if session.scalar(select(Outbound.id).where(Outbound.page_id == page_id,
+                                                Outbound.channel == "call").limit(1)):
+        return False
+    _queue_page(session, page.contact, page, page.staff, "call", now, links)
+    return True
+
+
 def fire(session: Session, contact: Contact, policy: Policy, number: int, now: datetime,
          links: Links) -> int | None:
     """Page step ``number`` (skipping steps with nobody reachable); return the step paged.
@@ -57,7 +84,6 @@ def fire(session: Session, contact: Contact, policy: Policy, number: int, now: d
     Urgent contacts follow the policy's urgent steps (a call beside the SMS by default).
     """
     policy = policy.for_urgency(contact.urgency)
-    plan_rules = tuple(json.loads(contact.triage or "{}").get("plan_rules", ()))
     while (step := policy.step(number)) is not None:
         staff = _targets(session, contact, step.targets, now)
         reachable = [s for s in staff if s.phone]
@@ -72,15 +98,7 @@ def fire(session: Session, contact: Contact, policy: Policy, number: int, now: d
             session.add(page)
             session.flush()
             for channel in step.channels:
-                body = (templates.page_call_twiml(contact.ref, links.call_gather(page.id),
-                                                  contact.urgency == "urgent")
-                        if channel == "call" else
-                        templates.page_sms(contact.ref, contact.ack_code or "",
-                                           links.contact(contact.ref),
-                                           contact.urgency == "urgent", plan_rules))
-                outbox.queue(session, kind="page", channel=channel, to=person.phone or "",
-                             body=body, now=now, contact_id=contact.id, page_id=page.id,
-                             staff_id=person.id)
+                _queue_page(session, contact, page, person, channel, now, links)
         contact.escalation_step = number
         contact.status = "paging"
         session.add(Timer(contact_id=contact.id, step=number + 1, due_at=now + step.wait))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from hub.models import Outbound, utcnow
+from hub.models import Outbound, Timer, utcnow
 from hub.scheduler import tick
 from messages import kick
 from tests.practice import BEN, MAYA, WALTER
@@ -44,13 +44,32 @@ def test_a_timeout_talking_to_twilio_is_retried(rt, twilio, twilio_api, practice
     assert twilio_api.wait_for(1)[0].form["To"] == BEN
 
 
-def test_a_page_twilio_keeps_refusing_escalates_to_the_backup(rt, twilio, twilio_api, practice):
+def test_a_nurse_whose_number_refuses_sms_is_called_instead_and_the_manager_told(
+        rt, twilio, twilio_api, practice):
     twilio_api.fail_next(400, 21610)  # the nurse's number opted out of SMS
     twilio.sms(WALTER, "need a callback")
-    (row,) = outbound(rt)
-    assert row.status == "failed"
+    kick.drain()
+    sms, call, alert = outbound(rt)
+    assert (sms.channel, sms.status) == ("sms", "failed")
+    assert (call.channel, call.to_number, call.status) == ("call", BEN, "sent")
+    assert (alert.kind, alert.to_number) == ("alert", MAYA)
+    assert "Ben Okafor's number cannot take sms pages" in alert.body
+    assert "Walter" not in alert.body and "callback" not in alert.body
+    with rt.sessions() as session:  # not hastened: the nurse is being called
+        assert session.scalars(select(Timer).where(Timer.fired_at.is_(None))).one().due_at \
+            > utcnow() + timedelta(seconds=60)
+
+
+def test_when_the_call_cannot_reach_the_nurse_either_the_backup_is_paged_now(
+        rt, twilio, twilio_api, practice):
+    twilio_api.fail_next(400, 21610)
+    # the call fails too (a landline Twilio cannot reach; the alert to the manager as well)
+    twilio_api.fail_next(400, 21614, times=2)
+    twilio.sms(WALTER, "need a callback")
+    kick.drain()
     tick(rt, now=utcnow())
-    assert twilio_api.wait_for(1)[0].form["To"] == MAYA
+    kick.drain()
+    assert [r.form["To"] for r in twilio_api.requests if r.resource == "Messages"][-1] == MAYA
 
 
 def test_an_undelivered_page_is_sent_again_then_escalated(rt, twilio, twilio_api, practice):
