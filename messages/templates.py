@@ -66,6 +66,23 @@ def patient_reply(language: str | None, guidance: str | None = None,
     return f"{(DETAILS if needs_details else ROUTINE)[lang]} {EMERGENCY[lang]}"
 
 
+WHICH = {"en": ("Which patient is this about? Reply", "for", "or"),
+         "es": ("¿De qué paciente se trata? Responda", "para", "o")}
+NOTED = {"en": "Thank you, noted: this is about {name}.",
+         "es": "Gracias, anotado: se trata de {name}."}
+
+
+def which_patient(first_names: list[str], language: str | None) -> str:
+    """Ask a sender who may mean several patients which one (first names only)."""
+    ask, for_word, or_word = WHICH[_lang(language)]
+    options = [f"{i} {for_word} {name}" for i, name in enumerate(first_names, start=1)]
+    return f"{ask} {', '.join(options[:-1])} {or_word} {options[-1]}."
+
+
+def patient_noted(first_name: str, language: str | None) -> str:
+    return NOTED[_lang(language)].format(name=first_name)
+
+
 VOICEMAIL_PROMPT = {
     "en": "After the tone, please say what is happening and press the pound key when done.",
     "es": "Después del tono, por favor diga qué está pasando y oprima la tecla numeral al "

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import care_rules, contact_log, lifecycle, runtime
+from hub import care_rules, contact_log, lifecycle, runtime, which_patient
 from hub.db import quick_write
 from hub.matching import SenderMatch, identify
 from hub.models import Contact, InboundReceipt, Page, Staff, utcnow
@@ -86,12 +86,39 @@ def sms() -> Response:
     message_sid = forms.sid("MessageSid", ("SM", "MM"))
     sender = forms.sender()
     body = forms.body()
+    if which_patient.CHOICE.fullmatch(body) and (chosen := _patient_chosen(message_sid, sender,
+                                                                           body)):
+        return _xml(templates.twiml_message(chosen))
     found, triage = _take_in("sms", message_sid, sender, body)
     if triage is None and found.staff_id is not None:
         return _xml(templates.twiml_message(_staff_reply(found.staff_id, message_sid, body)))
     assert triage is not None
-    return _xml(templates.twiml_message(templates.patient_reply(
-        found.language, triage.guidance, triage.needs_details)))
+    reply = templates.patient_reply(found.language, triage.guidance, triage.needs_details)
+    if found.kind == "ambiguous" and 1 < len(found.candidates) <= 9:
+        with runtime.current().session() as session:
+            names = which_patient.first_names(session, list(found.candidates))
+        reply = f"{reply} {templates.which_patient(names, found.language)}"
+    return _xml(templates.twiml_message(reply))
+
+
+def _patient_chosen(sid: str, sender: str | None, body: str) -> str | None:
+    """A bare "1" or "2" answering the question of which patient: the reply, or None when it
+    answers no question (then it is an ordinary contact)."""
+    e164 = _e164(sender)
+    with runtime.current().session() as session:
+        seen = session.get(InboundReceipt, sid)
+        if seen is not None:
+            return seen.reply
+        chosen = which_patient.answer(session, phone_index(e164) if e164 else None, body,
+                                      utcnow())
+        if chosen is None:
+            return None
+        _contact, patient_id = chosen
+        name = which_patient.first_names(session, [patient_id])[0]
+        # The question went out in the practice's default language (the sender's is unknown).
+        reply = templates.patient_noted(name, None)
+        session.add(InboundReceipt(sid=sid, kind="choice", reply=reply))
+        return reply
 
 
 @bp.post("/voice")
