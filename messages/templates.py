@@ -95,7 +95,7 @@ VOICEMAIL_THANKS = {
 _VOICES = {"en": "en-US", "es": "es-US"}
 
 
-def patient_call_greeting(language: str | None) -> str:
+def _call_greeting(language: str | None) -> str:
     lang = _lang(language)
     return f"{CALL_RECEIVED[lang]} {EMERGENCY[lang]}"
 
@@ -105,7 +105,7 @@ def call_voicemail_twiml(language: str | None, transcription_url: str, done_url:
     transcript Twilio posts back to be triaged."""
     lang = _lang(language)
     response = VoiceResponse()
-    response.say(patient_call_greeting(lang), language=_VOICES[lang])
+    response.say(_call_greeting(lang), language=_VOICES[lang])
     response.say(VOICEMAIL_PROMPT[lang], language=_VOICES[lang])
     response.record(max_length=120, finish_on_key="#", play_beep=True, transcribe=True,
                     transcribe_callback=transcription_url, action=done_url, method="POST")
@@ -153,12 +153,6 @@ def twiml_message(text: str | None) -> str:
     response = MessagingResponse()
     if text:
         response.message(text)
-    return str(response)
-
-
-def twiml_say(text: str) -> str:
-    response = VoiceResponse()
-    response.say(text)
     return str(response)
 
 

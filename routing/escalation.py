@@ -199,11 +199,3 @@ def run_due(sessions: sessionmaker[Session], policy: Policy, links: Links, now: 
                 timer.outcome = "fired" if paged is not None else "exhausted"
             fired += 1
     return fired
-
-
-def next_due(session: Session) -> datetime | None:
-    """When the earliest pending timer is due (for tests and the coverage view)."""
-    return session.scalar(select(Timer.due_at).where(Timer.fired_at.is_(None))
-                          .order_by(Timer.due_at).limit(1))
-
-

@@ -64,8 +64,3 @@ def normalize(text: str | None) -> str:
         head = alpha2digit(head, language)
     head = _SPOKEN_HUNDREDS.sub(r"\1\2", head)
     return head + tail
-
-
-def tokens(text: str | None) -> list[str]:
-    """The normalized words of a message."""
-    return normalize(text).split()

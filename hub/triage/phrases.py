@@ -44,10 +44,6 @@ class PhraseIndex(Generic[T]):
             found.extend(((words[i],), value) for value in single)
         return found
 
-    def longest_at(self, words: Sequence[str], i: int) -> tuple[str, ...] | None:
-        found = self.at(words, i)
-        return found[0][0] if found else None
-
     def anywhere(self, words: Sequence[str]) -> bool:
         """Whether any phrase occurs (set operations in C first; few words looked at)."""
         present = self.first_words.intersection(words)
