@@ -8,7 +8,7 @@ chain intact, while any change to an entry's meaning, order or presence breaks i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,21 +50,46 @@ def _locked_head(conn: Connection) -> list[Any]:
     return held
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to append (``at`` defaults to the moment it is written)."""
+
+    event: str
+    contact_id: int | None = None
+    actor: str | None = "system"
+    detail: dict[str, Any] | None = None
+    at: datetime | None = None
+
+
+def append_all(conn: Connection, entries: Sequence[Entry]) -> int:
+    """Add entries in order in the connection's transaction, chained after the head, with one
+    insert and one head update for all of them; return the last seq."""
+    head = _locked_head(conn)
+    if not entries:
+        return int(head[1])
+    cipher, seq, mac = active(), head[1], head[2]
+    rows = []
+    for entry in entries:
+        at = entry.at or utcnow()
+        detail_json = json.dumps(entry.detail or {}, sort_keys=True, ensure_ascii=False,
+                                 default=str)
+        seq += 1
+        mac = cipher.mac(mac.encode() + b"\n" + _canonical(seq, at, entry.event,
+                                                            entry.contact_id, entry.actor,
+                                                            detail_json))
+        rows.append({"seq": seq, "at": at, "event": entry.event, "contact_id": entry.contact_id,
+                     "actor": entry.actor, "detail": detail_json, "mac": mac})
+    conn.execute(_INSERT, rows)
+    conn.execute(_ADVANCE, {"seq": seq, "mac": mac})
+    head[1], head[2] = seq, mac
+    return int(seq)
+
+
 def append_to(conn: Connection, event: str, *, contact_id: int | None = None,
               actor: str | None = "system", detail: dict[str, Any] | None = None,
               at: datetime | None = None) -> int:
     """Add one entry in the connection's transaction, chained after the head; return its seq."""
-    head = _locked_head(conn)
-    at = at or utcnow()
-    detail_json = json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, default=str)
-    seq = head[1] + 1
-    mac = active().mac(head[2].encode() + b"\n"
-                       + _canonical(seq, at, event, contact_id, actor, detail_json))
-    conn.execute(_INSERT, {"seq": seq, "at": at, "event": event, "contact_id": contact_id,
-                           "actor": actor, "detail": detail_json, "mac": mac})
-    conn.execute(_ADVANCE, {"seq": seq, "mac": mac})
-    head[1], head[2] = seq, mac
-    return seq
+    return append_all(conn, [Entry(event, contact_id, actor, detail, at)])
 
 
 def append(session: Session, event: str, *, contact_id: int | None = None,

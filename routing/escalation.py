@@ -1,23 +1,27 @@
 """The escalation engine: page a step's targets, wait, page the next, until someone ACKs.
 
-Each wait is a :class:`~hub.models.Timer` row. :func:`run_due` claims due rows one at a time
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, compare-and-set on SQLite) and fires the step in
-the same transaction that marks the row fired, so a step fires once even with many processes,
-and a process killed mid-step leaves its row for the next claimer.
+Each wait is a :class:`~hub.models.Timer` row. :func:`run_due` claims due rows a batch at a
+time (their contacts locked ``FOR NO KEY UPDATE SKIP LOCKED`` on PostgreSQL, each timer taken
+by compare-and-set; SQLite's immediate write lock serializes instead) and fires their steps in
+the transaction that marks them fired: a step fires once even with many processes, and a
+process killed mid-step leaves its rows for the next claimer. A :class:`StepWriter` gathers
+the pages, outbound rows, next timers and log entries of every step fired in a transaction and
+writes them with a handful of statements, so a storm of due steps costs a few statements per
+batch, not per step.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from hub import contact_log
 from hub.db import rows_changed
-from hub.models import Contact, Outbound, Page, Staff, Timer
+from hub.models import Contact, Outbound, Page, Patient, Staff, Timer
 from messages import outbox, templates
 from routing.oncall import resolve_target
 from routing.policy import Policy
@@ -41,27 +45,87 @@ class Links:
         return f"{self.public_url}/twilio/status"
 
 
-def _targets(session: Session, contact: Contact, targets: tuple[str, ...],
-             at: datetime) -> list[Staff]:
-    people: dict[int, Staff] = {}
-    for target in targets:
-        for staff in resolve_target(session, target, contact, at):
-            people.setdefault(staff.id, staff)
-    return list(people.values())
+# Targets whose staff depend on the patient; the others are the same for every contact.
+_PATIENT_TARGETS = ("continuity",)
 
 
-def _queue_page(session: Session, contact: Contact, page: Page, person: Staff, channel: str,
-                now: datetime, links: Links) -> None:
-    """Queue one page to one person on one channel (SMS text or paging-call TwiML)."""
+@dataclass
+class _PlannedPage:
+    contact: Contact
+    person: Staff
+    step: int
+    channels: tuple[str, ...]
+
+
+@dataclass
+class StepWriter:
+    """The rows of the steps fired in one transaction, written together by :meth:`write`.
+
+    Who a target names is looked up once per transaction (per patient where it depends on
+    the patient): every step fired in it is decided at the same instant.
+    """
+
+    session: Session
+    now: datetime
+    links: Links
+    _pages: list[_PlannedPage] = field(default_factory=list)
+    _timers: list[dict[str, object]] = field(default_factory=list)
+    _log: list[contact_log.Entry] = field(default_factory=list)
+    _staff_for: dict[tuple[str, int | None], list[Staff]] = field(default_factory=dict)
+
+    def targets(self, contact: Contact, targets: tuple[str, ...]) -> list[Staff]:
+        people: dict[int, Staff] = {}
+        for target in targets:
+            key = (target, contact.patient_id if target in _PATIENT_TARGETS else None)
+            if key not in self._staff_for:
+                self._staff_for[key] = resolve_target(self.session, target, contact, self.now)
+            for staff in self._staff_for[key]:
+                people.setdefault(staff.id, staff)
+        return list(people.values())
+
+    def log(self, event: str, contact_id: int, detail: dict[str, object]) -> None:
+        self._log.append(contact_log.Entry(event, contact_id, detail=detail, at=self.now))
+
+    def page(self, contact: Contact, person: Staff, step: int, channels: tuple[str, ...]) -> None:
+        self._pages.append(_PlannedPage(contact, person, step, channels))
+
+    def timer(self, contact_id: int, step: int, due: datetime) -> None:
+        self._timers.append({"contact_id": contact_id, "kind": "escalate", "step": step,
+                             "due_at": due, "version": 0})
+
+    def write(self) -> None:
+        """Insert the pages (ids returned in order), their outbound rows, the timers, and
+        append the log entries; the contacts' own changes flush with the session."""
+        session = self.session
+        if self._pages:
+            page_ids = session.scalars(
+                insert(Page).returning(Page.id, sort_by_parameter_order=True),
+                [{"contact_id": p.contact.id, "staff_id": p.person.id, "step": p.step,
+                  "created_at": self.now} for p in self._pages]).all()
+            session.execute(insert(Outbound), [
+                _outbound_row(planned.contact, page_id, planned.person, channel, self.now,
+                              self.links)
+                for planned, page_id in zip(self._pages, page_ids, strict=True)
+                for channel in planned.channels])
+        if self._timers:
+            session.execute(insert(Timer), self._timers)
+        session.flush()  # the contacts' new status before the log mentions them
+        contact_log.append_all(session.connection(), self._log)
+        self._pages, self._timers, self._log = [], [], []
+
+
+def _outbound_row(contact: Contact, page_id: int, person: Staff, channel: str, now: datetime,
+                  links: Links) -> dict[str, object]:
+    """One page to one person on one channel (SMS text or paging-call TwiML), as a row."""
     urgent = contact.urgency == "urgent"
     if channel == "call":
-        body = templates.page_call_twiml(contact.ref, links.call_gather(page.id), urgent)
+        body = templates.page_call_twiml(contact.ref, links.call_gather(page_id), urgent)
     else:
         plan_rules = tuple(json.loads(contact.triage or "{}").get("plan_rules", ()))
         body = templates.page_sms(contact.ref, contact.ack_code or "", links.contact(contact.ref),
                                   urgent, plan_rules)
-    outbox.queue(session, kind="page", channel=channel, to=person.phone or "", body=body,
-                 now=now, contact_id=contact.id, page_id=page.id, staff_id=person.id)
+    return outbox.row(kind="page", channel=channel, to=person.phone or "", body=body, now=now,
+                      contact_id=contact.id, page_id=page_id, staff_id=person.id)
 
 
 def call_instead(session: Session, page_id: int, now: datetime, links: Links) -> bool:
@@ -73,42 +137,47 @@ def call_instead(session: Session, page_id: int, now: datetime, links: Links) ->
     if session.scalar(select(Outbound.id).where(Outbound.page_id == page_id,
                                                 Outbound.channel == "call").limit(1)):
         return False
-    _queue_page(session, page.contact, page, page.staff, "call", now, links)
+    session.execute(insert(Outbound), [_outbound_row(page.contact, page.id, page.staff, "call",
+                                                     now, links)])
     return True
 
 
 def fire(session: Session, contact: Contact, policy: Policy, number: int, now: datetime,
-         links: Links) -> int | None:
+         links: Links, writer: StepWriter | None = None) -> int | None:
     """Page step ``number`` (skipping steps with nobody reachable); return the step paged.
 
     Urgent contacts follow the policy's urgent steps (a call beside the SMS by default).
+    With a ``writer`` the rows wait for its :meth:`StepWriter.write`; without, they are
+    written before this returns.
     """
-    policy = policy.for_urgency(contact.urgency)
+    own = writer is None
+    writer = writer or StepWriter(session, now, links)
+    paged = _decide(writer, contact, policy.for_urgency(contact.urgency), number)
+    if own:
+        writer.write()
+    return paged
+
+
+def _decide(writer: StepWriter, contact: Contact, policy: Policy, number: int) -> int | None:
     while (step := policy.step(number)) is not None:
-        staff = _targets(session, contact, step.targets, now)
+        staff = writer.targets(contact, step.targets)
         reachable = [s for s in staff if s.phone]
         if not reachable:
-            contact_log.append(session, "escalation.step_skipped", contact_id=contact.id, at=now,
-                               detail={"step": number, "targets": list(step.targets),
-                                       "reason": "nobody on call" if not staff else "no phone"})
+            writer.log("escalation.step_skipped", contact.id,
+                       {"step": number, "targets": list(step.targets),
+                        "reason": "nobody on call" if not staff else "no phone"})
             number += 1
             continue
         for person in reachable:
-            page = Page(contact_id=contact.id, staff_id=person.id, step=number, created_at=now)
-            session.add(page)
-            session.flush()
-            for channel in step.channels:
-                _queue_page(session, contact, page, person, channel, now, links)
+            writer.page(contact, person, number, step.channels)
         contact.escalation_step = number
         contact.status = "paging"
-        session.add(Timer(contact_id=contact.id, step=number + 1, due_at=now + step.wait))
-        contact_log.append(session, "escalation.paged", contact_id=contact.id, at=now,
-                           detail={"step": number, "staff_ids": [s.id for s in reachable],
-                                   "channels": list(step.channels),
-                                   "wait_seconds": step.wait.total_seconds()})
+        writer.timer(contact.id, number + 1, writer.now + step.wait)
+        writer.log("escalation.paged", contact.id,
+                   {"step": number, "staff_ids": [s.id for s in reachable],
+                    "channels": list(step.channels), "wait_seconds": step.wait.total_seconds()})
         return number
-    contact_log.append(session, "escalation.exhausted", contact_id=contact.id, at=now,
-                       detail={"last_step": number - 1})
+    writer.log("escalation.exhausted", contact.id, {"last_step": number - 1})
     return None
 
 
@@ -126,17 +195,16 @@ def set_callback_deadline(session: Session, contact: Contact, due: datetime) -> 
                       step=contact.escalation_step + 1, due_at=due))
 
 
-def _callback_overdue(session: Session, contact: Contact, timer: Timer, policy: Policy,
-                      now: datetime, links: Links) -> str:
+def _callback_overdue(writer: StepWriter, contact: Contact, step: int, policy: Policy) -> str:
     if contact.status != "acknowledged":
         return "stale"  # resolved in time
-    contact_log.append(session, "callback.overdue", contact_id=contact.id, at=now,
-                       detail={"acknowledged_by": contact.acknowledged_by_id,
-                               "acknowledged_at": contact.acknowledged_at})
+    writer.log("callback.overdue", contact.id,
+               {"acknowledged_by": contact.acknowledged_by_id,
+                "acknowledged_at": contact.acknowledged_at})
     contact.status = "paging"
     contact.version += 1
-    return "fired" if fire(session, contact, policy, timer.step, now, links) is not None \
-        else "exhausted"
+    return "fired" if fire(writer.session, contact, policy, step, writer.now, writer.links,
+                           writer) is not None else "exhausted"
 
 
 def hasten(session: Session, contact_id: int, now: datetime, reason: str) -> None:
@@ -151,51 +219,88 @@ def hasten(session: Session, contact_id: int, now: datetime, reason: str) -> Non
                            detail={"reason": reason})
 
 
-def _claim_one(session: Session, now: datetime) -> Timer | None:
-    """Lock a due timer's contact, then claim the timer by compare-and-set.
+@dataclass(frozen=True)
+class Claimed:
+    """A due timer this transaction holds: it fires when the transaction commits, or returns
+    to the pool for any process if the transaction dies."""
+
+    timer_id: int
+    contact_id: int
+    kind: str
+    step: int
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
+    """Lock the contacts of up to ``limit`` due timers, then claim those timers by
+    compare-and-set.
 
     Contact first, timer second: the same order as acknowledging (which locks the contact and
-    then cancels its timers), so the two can never deadlock. A contact someone else holds is
-    skipped this pass (SKIP LOCKED); on SQLite the immediate write lock serializes instead.
+    then cancels its timers), so the two can never deadlock. Contacts another process holds
+    are skipped (SKIP LOCKED), and the candidates are read four deep, so processes running
+    side by side take different contacts instead of queueing on the same ones. On SQLite the
+    immediate write lock serializes instead.
     """
     candidates = session.execute(
-        select(Timer.id, Timer.contact_id, Timer.version)
+        select(Timer.id, Timer.contact_id)
         .where(Timer.fired_at.is_(None), Timer.due_at <= now)
-        .order_by(Timer.due_at, Timer.id).limit(20)
+        .order_by(Timer.due_at, Timer.id).limit(4 * limit)
     ).all()
-    for timer_id, contact_id, version in candidates:
-        locked = session.scalars(
-            select(Contact.id).where(Contact.id == contact_id)
-            .with_for_update(skip_locked=True, key_share=True)
-        ).first()
-        if locked is None:
-            continue
-        claimed = rows_changed(session, (
-            update(Timer).where(Timer.id == timer_id, Timer.version == version,
-                                Timer.fired_at.is_(None))
-            .values(fired_at=now, version=Timer.version + 1)
-        ))
-        if claimed == 1:
-            return session.get(Timer, timer_id, populate_existing=True)
-    return None
+    if not candidates:
+        return []
+    locked = set(session.scalars(
+        select(Contact.id).where(Contact.id.in_({c for _, c in candidates}))
+        .order_by(Contact.id).limit(limit).with_for_update(skip_locked=True, key_share=True)
+    ))
+    wanted = [timer_id for timer_id, contact_id in candidates if contact_id in locked]
+    if not wanted:
+        return []
+    claimed = session.execute(
+        update(Timer).where(Timer.id.in_(wanted), Timer.fired_at.is_(None))
+        .values(fired_at=now, version=Timer.version + 1)
+        .returning(Timer.id, Timer.contact_id, Timer.kind, Timer.step, Timer.due_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    in_due_order = sorted(claimed, key=lambda row: (row.due_at, row.id))
+    return [Claimed(row.id, row.contact_id, row.kind, row.step) for row in in_due_order]
+
+
+def _fire_claimed(session: Session, claimed: list[Claimed], policy: Policy, now: datetime,
+                  links: Links) -> None:
+    contacts = {contact.id: contact for contact in session.scalars(
+        select(Contact).where(Contact.id.in_({c.contact_id for c in claimed}))
+        # What paging needs: not the message, the sender's number, or the patient's name.
+        .options(defer(Contact.body), defer(Contact.from_number),
+                 selectinload(Contact.patient).load_only(Patient.id, Patient.care_manager_id)
+                 .selectinload(Patient.care_manager))
+        .execution_options(populate_existing=True)
+    )}
+    writer = StepWriter(session, now, links)
+    outcomes: dict[str, list[int]] = {}
+    for timer in claimed:
+        contact = contacts.get(timer.contact_id)
+        if contact is not None and timer.kind == "callback":
+            outcome = _callback_overdue(writer, contact, timer.step, policy)
+        elif contact is None or contact.status not in OPEN_STATES:
+            outcome = "stale"
+        else:
+            paged = fire(session, contact, policy, timer.step, now, links, writer)
+            outcome = "fired" if paged is not None else "exhausted"
+        outcomes.setdefault(outcome, []).append(timer.timer_id)
+    writer.write()
+    for outcome, timer_ids in outcomes.items():
+        session.execute(update(Timer).where(Timer.id.in_(timer_ids)).values(outcome=outcome)
+                        .execution_options(synchronize_session=False))
 
 
 def run_due(sessions: sessionmaker[Session], policy: Policy, links: Links, now: datetime,
-            limit: int = 500) -> int:
-    """Fire every due timer (up to ``limit``), each in its own transaction; return how many."""
+            limit: int = 500, batch: int = 100) -> int:
+    """Fire every due timer (up to ``limit``), ``batch`` to a transaction; return how many."""
     fired = 0
-    for _ in range(limit):
+    while fired < limit:
         with sessions.begin() as session:
-            timer = _claim_one(session, now)
-            if timer is None:
+            claimed = claim_due(session, now, min(batch, limit - fired))
+            if not claimed:
                 return fired
-            contact = session.get(Contact, timer.contact_id, populate_existing=True)
-            if contact is not None and timer.kind == "callback":
-                timer.outcome = _callback_overdue(session, contact, timer, policy, now, links)
-            elif contact is None or contact.status not in OPEN_STATES:
-                timer.outcome = "stale"
-            else:
-                paged = fire(session, contact, policy, timer.step, now, links)
-                timer.outcome = "fired" if paged is not None else "exhausted"
-            fired += 1
+            _fire_claimed(session, claimed, policy, now, links)
+            fired += len(claimed)
     return fired

@@ -1,0 +1,156 @@
+"""Several engine processes side by side: every escalation step fires once, and only once.
+
+A storm at night: a thousand contacts wait for their next step, all due in the same minute,
+while three ``hub scheduler`` processes run (as on three hosts sharing one database). The
+backup nurse gets exactly one page per contact: counted at the Twilio API. A process killed
+with SIGKILL in the middle of a step loses nothing: another process fires that step, once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+from hub.models import Contact, Outbound, Page, Timer, utcnow
+from tests.practice import MAYA, WALTER
+
+ROOT = Path(__file__).resolve().parents[1]
+STORM = 1000
+
+
+def _env(settings: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "TWILIO_"))}
+    return {**env, **settings, "PYTHONPATH": str(ROOT)}
+
+
+def _engines(settings: dict[str, str], count: int) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen([sys.executable, "-m", "hub.cli", "scheduler", "--interval", "0.05"],
+                             cwd=ROOT, env=_env(settings), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+            for _ in range(count)]
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _waiting_contacts(rt, walter_id: int, first_due, spread_seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """``STORM`` of Walter's texts, each paged at step 0 and due for step 1 (the backup)
+    between ``first_due`` and ``spread_seconds`` later."""
+    now = utcnow()
+    with rt.engine.begin() as conn:
+        conn.execute(insert(Contact), [
+            {"id": i, "ref": f"S{i:07d}", "channel": "sms", "provider_sid": f"SMstorm{i}",
+             "from_number": WALTER, "body": "my chest hurts", "received_at": now,
+             "status": "paging", "match": "patient", "patient_id": walter_id,
+             "urgency": "routine", "triage": "{}", "ack_code": f"{i:05d}",
+             "escalation_step": 0, "version": 1} for i in range(1, STORM + 1)])
+        conn.execute(insert(Timer), [
+            {"contact_id": i, "kind": "escalate", "step": 1, "version": 0,
+             "due_at": first_due + timedelta(seconds=spread_seconds * i / STORM)}
+            for i in range(1, STORM + 1)])
+
+
+def _pages_to_backup(twilio_api) -> Counter[str]:  # type: ignore[no-untyped-def]
+    """How many SMS pages each contact reference got at the Twilio API."""
+    refs: Counter[str] = Counter()
+    for request in twilio_api.sent_to(MAYA):
+        refs.update(set(re.findall(r"S\d{7}", request.form["Body"])))
+    return refs
+
+
+def _assert_each_step_fired_once(rt) -> None:  # type: ignore[no-untyped-def]
+    with rt.engine.connect() as conn:
+        per_contact = dict(conn.execute(
+            select(Page.contact_id, func.count()).where(Page.step == 1)
+            .group_by(Page.contact_id)).all())
+        outcomes = Counter(dict(conn.execute(
+            select(Timer.outcome, func.count()).where(Timer.step == 1)
+            .group_by(Timer.outcome)).all()))
+        next_steps = conn.scalar(select(func.count()).select_from(Timer)
+                                 .where(Timer.step == 2))
+    assert len(per_contact) == STORM and set(per_contact.values()) == {1}
+    assert outcomes == Counter({"fired": STORM})
+    assert next_steps == STORM
+
+
+def test_three_engines_page_a_storm_of_due_steps_exactly_once(rt, practice, twilio_api,
+                                                             settings_for):
+    _waiting_contacts(rt, practice.walter.id, utcnow() + timedelta(seconds=4), 20)
+    engines = _engines(settings_for, 3)
+    try:
+        twilio_api.wait_for(STORM, timeout=180)
+        time.sleep(2)  # time for a duplicate to show up, if any would
+    finally:
+        _stop(engines)
+
+    refs = _pages_to_backup(twilio_api)
+    assert len(refs) == STORM, "every contact's step reached the backup nurse"
+    assert max(refs.values()) == 1, "and none twice"
+    assert len(twilio_api.requests) == STORM
+    _assert_each_step_fired_once(rt)
+    with rt.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Outbound)
+                           .where(Outbound.status != "sent")) == 0
+
+
+CLAIM_AND_HANG = """
+import sys, time
+from app import create_app
+from hub.models import utcnow
+from routing.escalation import claim_due
+rt = create_app().extensions["hub"]
+session = rt.sessions()
+session.begin()
+claimed = claim_due(session, utcnow(), 200)
+print(len(claimed), flush=True)
+time.sleep(600)
+"""
+
+
+def test_an_engine_killed_in_the_middle_of_a_step_loses_nothing(rt, practice, twilio_api,
+                                                               settings_for):
+    _waiting_contacts(rt, practice.walter.id, utcnow() - timedelta(seconds=1), 0)
+    # One process takes 200 due steps in its transaction and dies before committing.
+    dying = subprocess.Popen([sys.executable, "-c", CLAIM_AND_HANG], cwd=ROOT,
+                             env=_env(settings_for), stdout=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    engines: list[subprocess.Popen[bytes]] = []
+    try:
+        line = dying.stdout.readline() if dying.stdout else ""
+        assert line.strip() == "200", f"the dying engine claimed {line!r}"
+        engines = _engines(settings_for, 2)
+        time.sleep(1)  # the others work around the held rows meanwhile (SKIP LOCKED / busy)
+        os.killpg(dying.pid, signal.SIGKILL)
+        dying.wait(timeout=10)
+        twilio_api.wait_for(STORM, timeout=180)
+        time.sleep(2)
+    finally:
+        if dying.poll() is None:
+            os.killpg(dying.pid, signal.SIGKILL)
+            dying.wait(timeout=10)
+        if dying.stdout:
+            dying.stdout.close()
+        _stop(engines)
+
+    refs = _pages_to_backup(twilio_api)
+    assert len(refs) == STORM and max(refs.values()) == 1
+    _assert_each_step_fired_once(rt)
+
