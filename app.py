@@ -27,7 +27,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     """Build the app: settings, schema upgrade, cipher, policy, triage, blueprints, scheduler."""
     settings = load_settings(test_config)
     try:
-        policy = load_policy(settings.escalation_policy)
+        policy = load_policy(settings.escalation_policy, settings.timezone)
     except PolicyError as exc:
         raise SettingError(f"HUB_ESCALATION_POLICY: {exc}") from None
     try:

@@ -108,7 +108,19 @@ def hub_settings(database_url: str, port: int, twilio_url: str, instance: Path) 
         "HUB_TWILIO_API_URL": twilio_url,
         "HUB_INSTANCE_DIR": str(instance),
         "HUB_SCHEDULER": "on",
+        "HUB_ESCALATION_POLICY": str(bench_policy(instance)),
     }
+
+
+def bench_policy(instance: Path) -> Path:
+    """The shipped policy without the SMS rate limit: every webhook here pages the same nurse,
+    and this measures how fast a page goes out, not how the limit bundles a storm of them
+    (tests/test_page_limits.py shows that)."""
+    shipped = (ROOT / "config" / "escalation.toml").read_text(encoding="utf-8")
+    path = instance.parent / "bench_escalation.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(shipped + "\n[limits]\nsms_per_person = 1000000\n", encoding="utf-8")
+    return path
 
 
 def server_env(settings: dict[str, str]) -> dict[str, str]:

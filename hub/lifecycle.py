@@ -19,7 +19,7 @@ from hub.triage import Triage
 from routing import escalation
 from routing.policy import Policy
 
-OPEN = ("received", "paging", "acknowledged")
+OPEN = (*escalation.WAITING, "acknowledged")
 REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 
 
@@ -48,16 +48,20 @@ def _new_ref() -> str:
     return "".join(secrets.choice(REF_ALPHABET) for _ in range(8))
 
 
-def _new_ack_code(session: Session) -> str:
-    """A 4-digit code not used by any open contact."""
-    for _ in range(50):
+def _new_ack_codes(session: Session, count: int) -> list[str]:
+    """``count`` distinct 4-digit codes, none used by an open contact."""
+    taken = set(session.scalars(select(Contact.ack_code).where(
+        Contact.status.in_(OPEN), Contact.ack_code.is_not(None))))
+    free = 9000 - len(taken)
+    if free < count:
+        raise RuntimeError(f"only {free} free ACK codes among 9000: too many open contacts")
+    codes: list[str] = []
+    while len(codes) < count:
         code = f"{secrets.randbelow(9000) + 1000}"
-        taken = session.scalar(
-            select(Contact.id).where(Contact.ack_code == code, Contact.status.in_(OPEN)).limit(1)
-        )
-        if taken is None:
-            return code
-    raise RuntimeError("no free ACK code among 9000: too many open contacts")
+        if code not in taken:
+            taken.add(code)
+            codes.append(code)
+    return codes
 
 
 @dataclass(frozen=True)
@@ -100,52 +104,65 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
     return Received(contact_id, ref, created=True)
 
 
-def process(session: Session, contact: Contact, policy: Policy, links: escalation.Links,
-            now: datetime) -> bool:
-    """Start escalation for a received contact; safe to repeat (only a received one moves)."""
-    lock(session, contact)
-    if contact.status != "received":
-        return False
-    contact_log.append(session, "contact.received", contact_id=contact.id,
-                       at=contact.received_at, actor=contact.channel, detail={
-                           "channel": contact.channel, "sid": contact.provider_sid,
-                           "from": contact.from_number, "body": contact.body,
-                           "match": contact.match, "patient_id": contact.patient_id,
-                           "caregiver_id": contact.caregiver_id,
-                           "candidate_patient_ids": contact.candidate_ids})
+def _start(writer: escalation.StepWriter, contact: Contact, ack_code: str, consented: bool,
+           policy: Policy) -> None:
+    """Log a received contact and its triage, give it its ACK code, and page the policy's
+    first step, or queue it for opening hours (a routine text at night)."""
+    writer.log("contact.received", contact.id, at=contact.received_at, actor=contact.channel,
+               detail={"channel": contact.channel, "sid": contact.provider_sid,
+                       "from": contact.from_number, "body": contact.body,
+                       "match": contact.match, "patient_id": contact.patient_id,
+                       "caregiver_id": contact.caregiver_id,
+                       "candidate_patient_ids": contact.candidate_ids})
     # Why the contact is (or is not) urgent, rule by rule, for the manager's audit.
-    contact_log.append(session, "contact.triaged", contact_id=contact.id,
-                       at=contact.received_at, detail=json.loads(contact.triage or "{}"))
-    contact.ack_code = _new_ack_code(session)
-    escalation.fire(session, contact, policy, 0, now, links)
-    contact.status = "paging"
+    writer.log("contact.triaged", contact.id, at=contact.received_at,
+               detail=json.loads(contact.triage or "{}"))
+    contact.ack_code = ack_code
+    opening = policy.held_until(contact.urgency, contact.channel, writer.now)
+    if opening is not None:
+        contact.status = "queued"
+        writer.timer(contact.id, 0, opening)
+        writer.log("contact.queued", contact.id,
+                   detail={"until": opening, "reason": "outside opening hours"})
+    else:
+        escalation.fire(writer.session, contact, policy, 0, writer.now, writer.links, writer)
+        contact.status = "paging"
     contact.version += 1
     # Routed exactly as any other contact (paged first); the manager sees the gap in the log.
-    if contact.patient_id is not None and not patient_chart.has_ccm_consent(
-            session, contact.patient_id):
-        contact_log.append(session, "consent.missing", contact_id=contact.id,
-                           at=contact.received_at, detail={"patient_id": contact.patient_id})
-    return True
+    if contact.patient_id is not None and not consented:
+        writer.log("consent.missing", contact.id, at=contact.received_at,
+                   detail={"patient_id": contact.patient_id})
 
 
 def process_received(sessions: sessionmaker[Session], policy: Policy, links: escalation.Links,
-                     now: datetime, limit: int = 50) -> int:
-    """Route and page every contact still waiting in ``received``; one transaction each.
+                     now: datetime, limit: int = 500, batch: int = 50) -> int:
+    """Route and page every contact still waiting in ``received``, ``batch`` to a transaction.
 
-    Run right after a webhook commits and by every scheduler tick, in any process: the row
-    lock in :func:`process` lets exactly one of them page for a contact.
+    Run right after a webhook commits and by every scheduler tick, in any process: each batch
+    locks its contacts (SKIP LOCKED: another process takes the next ones), and a contact
+    leaves ``received`` in the transaction that pages it, so exactly one process pages for it.
     """
-    with sessions() as session:
-        ids = list(session.scalars(
-            select(Contact.id).where(Contact.status == "received")
-            .order_by(Contact.received_at, Contact.id).limit(limit)
-        ))
     processed = 0
-    for contact_id in ids:
+    while processed < limit:
         with sessions.begin() as session:
-            contact = session.get(Contact, contact_id)
-            if contact is not None and process(session, contact, policy, links, now):
-                processed += 1
+            ids = list(session.scalars(
+                select(Contact.id).where(Contact.status == "received")
+                .order_by(Contact.received_at, Contact.id).limit(min(batch, limit - processed))
+                .with_for_update(skip_locked=True, key_share=True)))
+            if not ids:
+                return processed
+            contacts = list(session.scalars(
+                select(Contact).where(Contact.id.in_(ids))
+                .order_by(Contact.received_at, Contact.id)
+                .execution_options(populate_existing=True)))
+            consented = patient_chart.patients_with_ccm_consent(
+                session, {c.patient_id for c in contacts if c.patient_id is not None})
+            writer = escalation.StepWriter(session, now, links)
+            for contact, code in zip(contacts, _new_ack_codes(session, len(contacts)),
+                                     strict=True):
+                _start(writer, contact, code, contact.patient_id in consented, policy)
+            writer.write()
+            processed += len(contacts)
     return processed
 
 
@@ -170,7 +187,7 @@ def add_transcript(session: Session, contact: Contact, transcript: str, triage: 
                                  triage.readings, now)
     if triage.urgent and contact.urgency != "urgent":
         contact.urgency = "urgent"
-        if contact.status == "paging":  # still nobody's: page again now, as urgent
+        if contact.status in ("queued", "paging"):  # still nobody's: page now, as urgent
             escalation.cancel_timers(session, contact.id, now, "raised to urgent")
             escalation.fire(session, contact, policy, 0, now, links)
         # "received": process() pages it as urgent; acknowledged: the nurse already has it.
@@ -195,7 +212,7 @@ def acknowledge(session: Session, contact: Contact, staff: Staff, now: datetime,
     resumes escalation at the next step (the nurse who took it may not have called back).
     """
     lock(session, contact)
-    if contact.status not in ("received", "paging"):
+    if contact.status not in escalation.WAITING:
         return False
     contact.status = "acknowledged"
     contact.acknowledged_by_id = staff.id

@@ -35,10 +35,12 @@ class Chart:
         return self.consent is not None and self.consent.status == "active"
 
 
-def has_ccm_consent(session: Session, patient_id: int) -> bool:
-    """One indexed query: does the patient have an active Consent?"""
-    return session.scalar(select(Consent.id).where(
-        Consent.patient_id == patient_id, Consent.status == "active").limit(1)) is not None
+def patients_with_ccm_consent(session: Session, patient_ids: set[int]) -> set[int]:
+    """Which of these patients have an active Consent (one indexed query)."""
+    if not patient_ids:
+        return set()
+    return set(session.scalars(select(Consent.patient_id).distinct().where(
+        Consent.patient_id.in_(patient_ids), Consent.status == "active")))
 
 
 def _newest_first(rows: list[Row], rank: Callable[[Row], Any]) -> list[Row]:

@@ -26,7 +26,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
     return {
         "processed": lifecycle.process_received(rt.sessions, rt.policy, links, now),
         "fired": run_due(rt.sessions, rt.policy, links, now),
-        "sent": dispatch_due(rt.sessions, rt.transport, links, now),
+        "sent": dispatch_due(rt.sessions, rt.transport, links, now,
+                             sms_limit=rt.policy.sms_limit),
     }
 
 

@@ -20,13 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub import contact_log
 from hub.db import rows_changed
 from hub.models import Outbound, Staff
-from messages import outbox, templates
+from messages import outbox, page_limits, templates
 from messages.transport import UNREACHABLE_CODES, SendError, Transport
 from routing.escalation import Links, call_instead, hasten
+from routing.policy import SmsLimit
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 6
+DEFAULT_SMS_LIMIT = SmsLimit()
 SENDERS = 8  # requests to Twilio in flight at once, per process
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
@@ -65,15 +67,15 @@ def _claim(session: Session, now: datetime, limit: int, only_id: int | None) -> 
     )) if claimed else []
 
 
-def _contact_method_broken(session: Session, row: Outbound, error: SendError, now: datetime,
-                           links: Links) -> bool:
+def _contact_method_broken(session: Session, row: Outbound, page: Outbound, error: SendError,
+                           now: datetime, links: Links) -> bool:
     """A staff number refuses SMS pages (opted out, landline, invalid): page that person by
     call instead and tell the managers to fix the number. False when no call can be tried."""
     staff = session.get(Staff, row.staff_id) if row.staff_id is not None else None
-    if staff is None or row.page_id is None:
+    if staff is None or page.page_id is None:
         return False
-    calling = call_instead(session, row.page_id, now, links)  # the patient first
-    contact_log.append(session, "contact_method.broken", contact_id=row.contact_id, at=now,
+    calling = call_instead(session, page.page_id, now, links)  # the patient first
+    contact_log.append(session, "contact_method.broken", contact_id=page.contact_id, at=now,
                        detail={"staff_id": staff.id, "channel": row.channel,
                                "code": error.code, "called_instead": calling})
     for manager in session.scalars(select(Staff).where(Staff.role == "manager",
@@ -101,11 +103,15 @@ def _failed(session: Session, row: Outbound, error: SendError, now: datetime,
                        detail={"outbound_id": row.id, "kind": row.kind, "channel": row.channel,
                                "staff_id": row.staff_id, "error": str(error),
                                "unreachable": error.code in UNREACHABLE_CODES})
-    if (row.kind == "page" and row.channel == "sms" and error.code in UNREACHABLE_CODES
-            and _contact_method_broken(session, row, error, now, links)):
-        return  # the same person is being called now
-    if row.kind == "page" and row.contact_id is not None:
-        hasten(session, row.contact_id, now, f"page {row.id} could not be sent")
+    pages = outbox.carried(session, row)
+    # The same person is called instead, once (for a bundle, about its first contact: a
+    # nurse is not rung once per bundled page); every other page's contact moves on at once.
+    if (pages and row.channel == "sms" and error.code in UNREACHABLE_CODES
+            and _contact_method_broken(session, row, pages[0], error, now, links)):
+        pages = pages[1:]
+    for page in pages:
+        if page.contact_id is not None:
+            hasten(session, page.contact_id, now, f"page {page.id} could not be sent")
 
 
 def _senders() -> ThreadPoolExecutor:
@@ -127,7 +133,8 @@ def _send(transport: Transport, status_callback: str,
 
 
 def dispatch_due(sessions: sessionmaker[Session], transport: Transport, links: Links,
-                 now: datetime, limit: int = 100, only_id: int | None = None) -> int:
+                 now: datetime, limit: int = 100, only_id: int | None = None,
+                 sms_limit: SmsLimit = DEFAULT_SMS_LIMIT) -> int:
     """Send due outbound rows; return how many were attempted.
 
     The claimed rows are sent side by side (Twilio's API takes a few hundred milliseconds a
@@ -136,7 +143,8 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, links: L
     """
     status_callback = links.status_callback()
     with sessions.begin() as session:
-        claimed = _claim(session, now, limit, only_id)
+        claimed = page_limits.shape(session, _claim(session, now, limit, only_id), now, links,
+                                    LEASE, sms_limit)
         work = [(r.id, r.channel, r.to_number, r.body) for r in claimed]
     if len(work) > 1:
         outcomes = list(_senders().map(functools.partial(_send, transport, status_callback),

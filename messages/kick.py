@@ -46,7 +46,8 @@ def _run(rt: Runtime) -> None:
     try:
         for _ in range(MAX_ROUNDS):
             paged = process_received(rt.sessions, rt.policy, links, utcnow())
-            sent = dispatch_due(rt.sessions, rt.transport, links, utcnow())
+            sent = dispatch_due(rt.sessions, rt.transport, links, utcnow(),
+                                sms_limit=rt.policy.sms_limit)
             if not paged and not sent:
                 break
     except Exception:  # the tick retries; never let a thread die silently

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.models import Outbound
@@ -28,3 +29,11 @@ def queue(session: Session, *, kind: str, channel: str, to: str, body: str, now:
     session.add(outbound)
     session.flush()
     return outbound
+
+
+def carried(session: Session, row: Outbound) -> list[Outbound]:
+    """The page rows an outbound row carries: itself, a bundle's pages, or none."""
+    if row.kind == "bundle":
+        return list(session.scalars(select(Outbound).where(Outbound.bundle_id == row.id)
+                                    .order_by(Outbound.id)))
+    return [row] if row.kind == "page" else []

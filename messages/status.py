@@ -42,6 +42,11 @@ def record_status(session: Session, sid: str, status: str, error_code: int | Non
     contact_log.append(session, "outbound.undelivered", contact_id=row.contact_id, at=now,
                        detail={"outbound_id": row.id, "channel": row.channel, "status": status,
                                "error_code": error_code, "staff_id": row.staff_id})
+    if row.kind == "bundle":  # several pages in one SMS: each of their contacts moves on
+        for page in outbox.carried(session, row):
+            if page.contact_id is not None:
+                hasten(session, page.contact_id, now, f"bundle {row.id} undelivered")
+        return True
     if row.kind != "page" or row.contact_id is None or row.channel == "call":
         return True  # an unanswered paging call is covered by the escalation timer
     tries = session.scalar(select(func.count(Outbound.id)).where(

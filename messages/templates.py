@@ -6,6 +6,8 @@ ACK code: never the patient's name, number or words (minimum necessary).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -35,6 +37,35 @@ ROUTINE = {
           "revisa esta noche; las recetas, citas y otras solicitudes de rutina se contestan el "
           "siguiente día hábil.",
 }
+ROUTINE_OPEN = {  # a routine message while the office is open
+    "en": "Thank you, your care team received your message and will answer it today.",
+    "es": "Gracias, su equipo de atención recibió su mensaje y le contestará hoy.",
+}
+ROUTINE_HELD = {  # a routine message while the office is closed: the morning queue
+    "en": "Thank you, your care team received your message. The office is closed now; the "
+          "team will answer it after {when}. If you feel worse before then, text us again.",
+    "es": "Gracias, su equipo de atención recibió su mensaje. La oficina está cerrada; el "
+          "equipo le contestará después de {when}. Si se siente peor antes, escríbanos de "
+          "nuevo.",
+}
+_WEEKDAYS = {"en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                    "Sunday"),
+             "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")}
+_MONTHS = {"en": ("January", "February", "March", "April", "May", "June", "July", "August",
+                  "September", "October", "November", "December"),
+           "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                  "septiembre", "octubre", "noviembre", "diciembre")}
+
+
+def _when(at: datetime, lang: str) -> str:
+    """A local opening time as a patient reads it: "Friday, November 27 at 8:00 AM"."""
+    day, month = _WEEKDAYS[lang][at.weekday()], _MONTHS[lang][at.month - 1]
+    if lang == "es":
+        return f"las {at:%H:%M} del {day} {at.day} de {month}"
+    clock = f"{at.hour % 12 or 12}:{at:%M} {'AM' if at.hour < 12 else 'PM'}"
+    return f"{clock} on {day}, {month} {at.day}"
+
+
 DETAILS = {
     "en": "We received your message but it was empty. Please reply with what you need or how "
           "you feel.",
@@ -54,16 +85,23 @@ def _lang(language: str | None) -> str:
 
 
 def patient_reply(language: str | None, guidance: str | None = None,
-                  needs_details: bool = False) -> str:
+                  needs_details: bool = False, hours_known: bool = False,
+                  answer_after: datetime | None = None) -> str:
     """The auto-reply to a patient or caregiver, in their language: 911 or 988 first when
-    triage says so; otherwise honest about when the practice answers, with the emergency
-    numbers."""
+    triage says so; otherwise honest about when the practice answers (after ``answer_after``,
+    local time, when the message waits for opening hours), with the emergency numbers."""
     lang = _lang(language)
     if guidance == "988":
         return CRISIS[lang]
     if guidance == "911":
         return URGENT[lang]
-    return f"{(DETAILS if needs_details else ROUTINE)[lang]} {EMERGENCY[lang]}"
+    if needs_details:
+        text = DETAILS[lang]
+    elif answer_after is not None:
+        text = ROUTINE_HELD[lang].format(when=_when(answer_after, lang))
+    else:
+        text = (ROUTINE_OPEN if hours_known else ROUTINE)[lang]
+    return f"{text} {EMERGENCY[lang]}"
 
 
 WHICH = {"en": ("Which patient is this about? Reply", "for", "or"),
@@ -130,6 +168,18 @@ def page_sms(ref: str, ack_code: str, link: str, urgent: bool,
             f"Reply ACK {ack_code}")
 
 
+def page_bundle_sms(pages: list[tuple[str, str, bool]], inbox: str, listed: int = 8) -> str:
+    """Several pages to one person in one SMS (they reached the rate limit): each contact's
+    reference and ACK code, urgent ones first and marked, no clinical content."""
+    ordered = sorted(pages, key=lambda page: not page[2])
+    urgent = sum(1 for page in pages if page[2])
+    head = f"Care line: {len(pages)} pages for you" + (f", {urgent} URGENT" if urgent else "")
+    items = "; ".join(f"{ref} ACK {code}" + (" URGENT" if is_urgent else "")
+                      for ref, code, is_urgent in ordered[:listed])
+    more = f"; {len(pages) - listed} more in the inbox" if len(pages) > listed else ""
+    return f"{head}: {items}{more}. {inbox} Reply ACK ALL, or ACK <code>"
+
+
 def page_call_twiml(ref: str, gather_url: str, urgent: bool) -> str:
     """TwiML for a paging call: press 1 to acknowledge."""
     response = VoiceResponse()
@@ -163,7 +213,8 @@ def staff_number_broken(staff_name: str, channel: str, code: int | None, calling
             f"{code}); {then}. Please fix the number in the staff list.")
 
 
-STAFF_HELP = "Reply ACK or ACK <code> to take a page, RESOLVE <code> to close it."
+STAFF_HELP = ("Reply ACK or ACK <code> to take a page (ACK ALL for every open one), "
+              "RESOLVE <code> to close it.")
 
 
 def staff_acknowledged(ref: str) -> str:
@@ -176,6 +227,11 @@ def staff_already(ref: str, state: str) -> str:
 
 def staff_resolved(ref: str) -> str:
     return f"Resolved {ref}. Thank you."
+
+
+def staff_acknowledged_all(refs: list[str]) -> str:
+    return (f"Acknowledged {len(refs)}: {', '.join(refs)}. Escalation stopped. "
+            "Reply RESOLVE <code> for each when done.")
 
 
 def staff_which(codes: list[str]) -> str:

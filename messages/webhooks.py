@@ -93,7 +93,11 @@ def sms() -> Response:
     if triage is None and found.staff_id is not None:
         return _xml(templates.twiml_message(_staff_reply(found.staff_id, message_sid, body)))
     assert triage is not None
-    reply = templates.patient_reply(found.language, triage.guidance, triage.needs_details)
+    policy = runtime.current().policy
+    opening = policy.held_until(triage.urgency, "sms", utcnow())
+    reply = templates.patient_reply(
+        found.language, triage.guidance, triage.needs_details, policy.hours is not None,
+        opening.astimezone(policy.hours.zone) if opening and policy.hours else None)
     if found.kind == "ambiguous" and 1 < len(found.candidates) <= 9:
         with runtime.current().session() as session:
             names = which_patient.first_names(session, list(found.candidates))

@@ -26,7 +26,8 @@ from messages import outbox, templates
 from routing.oncall import resolve_target
 from routing.policy import Policy
 
-OPEN_STATES = ("received", "paging")
+# Contacts nobody has taken yet: received, waiting for opening hours, or being paged.
+WAITING = ("received", "queued", "paging")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Links:
 
     def contact(self, ref: str) -> str:
         return f"{self.public_url}/staff/c/{ref}"
+
+    def inbox(self) -> str:
+        return f"{self.public_url}/staff"
 
     def call_gather(self, page_id: int) -> str:
         return f"{self.public_url}/twilio/page-ack/{page_id}"
@@ -83,8 +87,9 @@ class StepWriter:
                 people.setdefault(staff.id, staff)
         return list(people.values())
 
-    def log(self, event: str, contact_id: int, detail: dict[str, object]) -> None:
-        self._log.append(contact_log.Entry(event, contact_id, detail=detail, at=self.now))
+    def log(self, event: str, contact_id: int, detail: dict[str, object],
+            at: datetime | None = None, actor: str = "system") -> None:
+        self._log.append(contact_log.Entry(event, contact_id, actor, detail, at or self.now))
 
     def page(self, contact: Contact, person: Staff, step: int, channels: tuple[str, ...]) -> None:
         self._pages.append(_PlannedPage(contact, person, step, channels))
@@ -280,7 +285,7 @@ def _fire_claimed(session: Session, claimed: list[Claimed], policy: Policy, now:
         contact = contacts.get(timer.contact_id)
         if contact is not None and timer.kind == "callback":
             outcome = _callback_overdue(writer, contact, timer.step, policy)
-        elif contact is None or contact.status not in OPEN_STATES:
+        elif contact is None or contact.status not in WAITING:
             outcome = "stale"
         else:
             paged = fire(session, contact, policy, timer.step, now, links, writer)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from routing.hours import HoursError, OpeningHours, parse_hours
 
 TARGET_KINDS = ("continuity", "primary", "backup")
 CHANNELS = ("sms", "call")
@@ -25,6 +27,15 @@ class Step:
 
 
 @dataclass(frozen=True)
+class SmsLimit:
+    """At most ``count`` SMS to one person in any ``window`` (GoAlert's default: 5 in 15
+    minutes); more pages wait and go out bundled."""
+
+    count: int = 5
+    window: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
 class Policy:
     """Steps in order; after the last one the list runs ``repeat`` more times.
 
@@ -37,6 +48,19 @@ class Policy:
     urgent: Policy | None = None
     # After an ACK, the contact must be resolved within this, or escalation resumes.
     callback: timedelta | None = None
+    # Routine texts outside these hours wait for the opening (the morning queue).
+    hours: OpeningHours | None = None
+    sms_limit: SmsLimit = SmsLimit()
+
+    def held_until(self, urgency: str, channel: str, at: datetime) -> datetime | None:
+        """When a contact arriving at ``at`` is paged if it waits for opening hours, or None
+        when it is paged now. Only routine texts and portal messages wait: urgent contacts
+        never, and calls never (the caller heard that the on-call nurse is paged)."""
+        if self.hours is None or urgency == "urgent" or channel == "voice":
+            return None
+        if self.hours.is_open(at):
+            return None
+        return self.hours.next_open(at)
 
     def for_urgency(self, urgency: str) -> Policy:
         if urgency != "urgent":
@@ -44,7 +68,8 @@ class Policy:
         if self.urgent is not None:
             return self.urgent
         return Policy(tuple(Step(s.targets, tuple(dict.fromkeys((*s.channels, "call"))), s.wait)
-                            for s in self.steps), self.repeat, callback=self.callback)
+                            for s in self.steps), self.repeat, callback=self.callback,
+                      hours=self.hours)
 
     def step(self, number: int) -> Step | None:
         """Step ``number`` (0-based, counting repeats), or None when escalation is exhausted."""
@@ -86,7 +111,8 @@ def _step(raw: dict[str, object], where: str) -> Step:
     )
 
 
-def parse_policy(text: str, source: str = "policy") -> Policy:
+def parse_policy(text: str, source: str = "policy",
+                 default_zone: str = "America/New_York") -> Policy:
     """Parse policy TOML; raise PolicyError naming the first problem."""
     try:
         raw = tomllib.loads(text)
@@ -95,11 +121,44 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
     urgent = raw.pop("urgent", None)
     if urgent is not None and not isinstance(urgent, dict):
         raise PolicyError(f"{source}: [urgent] must be a table with its own [[urgent.steps]]")
+    hours = _hours(raw, source, default_zone)
+    limit = _sms_limit(raw.pop("limits", {}), source)
     policy = _policy(raw, source)
-    if urgent is None:
-        return policy
-    return Policy(policy.steps, policy.repeat, _policy(urgent, f"{source}: urgent"),
-                  policy.callback)
+    return Policy(policy.steps, policy.repeat,
+                  _policy(urgent, f"{source}: urgent") if urgent is not None else None,
+                  policy.callback, hours, limit)
+
+
+def _sms_limit(raw: object, source: str) -> SmsLimit:
+    """``[limits]``: sms_per_person (default 5) in window_minutes (default 15)."""
+    if not isinstance(raw, dict) or set(raw) - {"sms_per_person", "window_minutes"}:
+        raise PolicyError(f"{source}: [limits] takes sms_per_person and window_minutes")
+    count, minutes = raw.get("sms_per_person", 5), raw.get("window_minutes", 15)
+    for name, value in (("sms_per_person", count), ("window_minutes", minutes)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise PolicyError(f"{source}: [limits] {name} must be a whole number from 1")
+    return SmsLimit(count, timedelta(minutes=minutes))
+
+
+def _hours(raw: dict[str, object], source: str, default_zone: str) -> OpeningHours | None:
+    """The opening hours when ``[routine] wait_for_opening_hours`` asks routine texts to wait."""
+    table, routine = raw.pop("hours", None), raw.pop("routine", None)
+    if routine is None:
+        return None
+    if not isinstance(routine, dict) or set(routine) - {"wait_for_opening_hours"}:
+        raise PolicyError(f"{source}: [routine] takes only wait_for_opening_hours = true|false")
+    wait = routine.get("wait_for_opening_hours", False)
+    if not isinstance(wait, bool):
+        raise PolicyError(f"{source}: [routine] wait_for_opening_hours must be true or false")
+    if not wait:
+        return None
+    if not isinstance(table, dict):
+        raise PolicyError(f"{source}: routine texts wait for opening hours, but there is no "
+                          "[hours] table")
+    try:
+        return parse_hours(table, f"{source}: [hours]", default_zone)
+    except HoursError as exc:
+        raise PolicyError(str(exc)) from None
 
 
 def _policy(raw: dict[str, object], source: str) -> Policy:
@@ -128,9 +187,9 @@ def _callback(raw: dict[str, object], source: str) -> timedelta | None:
     return timedelta(seconds=amount) if seconds is not None else timedelta(minutes=amount)
 
 
-def load_policy(path: Path) -> Policy:
+def load_policy(path: Path, default_zone: str = "America/New_York") -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_policy(text, str(path))
+    return parse_policy(text, str(path), default_zone)

@@ -82,18 +82,22 @@ class Outbound(Base):
     """
 
     __tablename__ = "outbound"
-    __table_args__ = (Index("ix_outbound_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbound_due", "status", "next_attempt_at"),
+                      Index("ix_outbound_staff_sent", "staff_id", "channel", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # page | reply | alert
+    kind: Mapped[str] = mapped_column(String(16))  # page | bundle | reply | alert
     channel: Mapped[str] = mapped_column(String(8))  # sms | call
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     to_number: Mapped[str] = mapped_column(Encrypted)
     body: Mapped[str] = mapped_column(Encrypted)
-    # pending -> sending -> sent -> delivered, or -> failed (gave up) / undelivered (carrier)
+    # pending -> sending -> sent -> delivered, or -> failed (gave up) / undelivered (carrier);
+    # a page carried by a bundle (several pages to one person in one SMS) -> bundled;
+    # a page whose contact was acknowledged before it went out -> cancelled.
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    bundle_id: Mapped[int | None] = mapped_column(ForeignKey("outbound.id"))
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,113 @@
+"""Pages to one person are rate-limited and bundled, so a storm of texts cannot bury a nurse.
+
+As GoAlert does per contact method: at most a number of SMS to one person in any window
+(the policy's ``[limits]``; 5 in 15 minutes by default). Pages beyond that wait until the
+window has room; pages waiting for the same person go out together as one SMS naming each
+contact's reference and ACK code. Nothing is dropped: every page row ends sent, ``bundled``
+(pointing at the SMS that carried it) or ``cancelled`` (its contact was acknowledged before it
+went out), and escalation runs on its own timers regardless, so a held page never holds back
+the next step.
+
+Calls are not limited: an urgent paging call must ring.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from hub import contact_log
+from hub.models import Contact, Outbound, Staff
+from messages import outbox, templates
+from routing.escalation import WAITING, Links
+from routing.policy import SmsLimit
+
+COUNTED_KINDS = ("page", "bundle", "alert")  # every SMS the hub sends to a staff phone
+
+
+def _sms_in_window(session: Session, staff_id: int, now: datetime, window: timedelta,
+                   exclude: list[int]) -> list[datetime | None]:
+    """When this person's SMS of the window went out (None: being sent right now)."""
+    return list(session.scalars(
+        select(Outbound.sent_at).where(
+            Outbound.staff_id == staff_id, Outbound.channel == "sms",
+            Outbound.kind.in_(COUNTED_KINDS), Outbound.id.not_in(exclude),
+            or_(Outbound.sent_at >= now - window, Outbound.status == "sending"))))
+
+
+def _hold(session: Session, rows: list[Outbound], until: datetime, now: datetime,
+          limit: SmsLimit) -> None:
+    for row in rows:
+        row.status, row.next_attempt_at, row.claimed_until = "pending", until, None
+        row.attempts -= 1  # held by the limit, not a failed try
+        contact_log.append(session, "outbound.held", contact_id=row.contact_id, at=now,
+                           detail={"outbound_id": row.id, "staff_id": row.staff_id,
+                                   "until": until, "limit": f"{limit.count} SMS per "
+                                   f"{int(limit.window.total_seconds() // 60)} minutes"})
+
+
+def _bundle(session: Session, rows: list[Outbound], contacts: dict[int, Contact],
+            now: datetime, links: Links, lease: timedelta) -> Outbound:
+    listed = [contacts[row.contact_id] for row in rows if row.contact_id in contacts]
+    bundle = outbox.queue(
+        session, kind="bundle", channel="sms", to=rows[0].to_number, now=now,
+        staff_id=rows[0].staff_id,
+        body=templates.page_bundle_sms([(c.ref, c.ack_code or "", c.urgency == "urgent")
+                                        for c in listed], links.inbox()))
+    bundle.status, bundle.claimed_until, bundle.attempts = "sending", now + lease, 1
+    for row in rows:
+        row.status, row.bundle_id = "bundled", bundle.id
+        contact_log.append(session, "outbound.bundled", contact_id=row.contact_id, at=now,
+                           detail={"outbound_id": row.id, "bundle_id": bundle.id,
+                                   "staff_id": row.staff_id, "pages_in_bundle": len(rows)})
+    return bundle
+
+
+def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links,
+          lease: timedelta, limit: SmsLimit) -> list[Outbound]:
+    """Of the rows just claimed, return what goes out now: SMS pages within each person's
+    limit, one bundle per person for several pages; hold or cancel the rest.
+
+    Each person's staff row is locked while deciding, so processes dispatching side by side
+    count each other's SMS and never exceed the limit together.
+    """
+    pages = [row for row in claimed
+             if row.kind == "page" and row.channel == "sms" and row.staff_id is not None]
+    if not pages:
+        return claimed
+    send = [row for row in claimed if row not in pages]
+    contacts = {c.id: c for c in session.scalars(
+        select(Contact).where(Contact.id.in_({row.contact_id for row in pages})))}
+    by_person: dict[int, list[Outbound]] = defaultdict(list)
+    for row in pages:
+        by_person[row.staff_id or 0].append(row)
+    claimed_ids = [row.id for row in claimed]
+    for staff_id, rows in sorted(by_person.items()):
+        session.execute(select(Staff.id).where(Staff.id == staff_id)
+                        .with_for_update(key_share=True))
+        live = []
+        for row in rows:
+            contact = contacts.get(row.contact_id or 0)
+            if contact is not None and contact.status not in WAITING:
+                row.status = "cancelled"
+                contact_log.append(session, "outbound.cancelled", contact_id=row.contact_id,
+                                   at=now, detail={"outbound_id": row.id,
+                                                   "contact_status": contact.status})
+            else:
+                live.append(row)
+        if not live:
+            continue
+        recent = _sms_in_window(session, staff_id, now, limit.window, claimed_ids)
+        if len(recent) >= limit.count:
+            sent = sorted(at for at in recent if at is not None)
+            # The window has room again when the oldest of its SMS leaves it.
+            _hold(session, live, max(sent[0] + limit.window if sent else now + limit.window,
+                                     now + timedelta(seconds=1)), now, limit)
+        elif len(live) == 1:
+            send.append(live[0])
+        else:
+            send.append(_bundle(session, live, contacts, now, links, lease))
+    return send

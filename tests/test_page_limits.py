@@ -1,0 +1,119 @@
+"""A storm of texts does not bury the nurse: 5 SMS per 15 minutes, then one bundle.
+
+A patient's family texts again and again through the night; each text is a contact and
+each is paged. Ben, on call, gets five SMS pages; the next ones wait for the window to have
+room and then arrive together as one SMS naming every contact and its ACK code. No contact
+is dropped: escalation runs on its own timers, and ``ACK ALL`` takes every open page at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hub.models import Contact, Outbound
+from routing.policy import PolicyError, SmsLimit, parse_policy
+from tests.practice import BEN, MAYA, WALTER
+from tests.test_core_line import tick_after
+
+STORM = 12
+LIMIT = 5  # the default: 5 SMS per person in 15 minutes
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path) -> Path:
+    """Steps 30 minutes apart: longer than the limit's window, so the bundle shows alone."""
+    path = tmp_path / "escalation.toml"
+    path.write_text(
+        '[[steps]]\ntargets = ["continuity"]\nchannels = ["sms"]\nwait_minutes = 30\n'
+        '[[steps]]\ntargets = ["backup"]\nchannels = ["sms"]\nwait_minutes = 30\n')
+    return path
+
+
+def _storm(twilio) -> None:  # type: ignore[no-untyped-def]
+    for i in range(STORM):
+        twilio.sms(WALTER, f"please call me back about my refill, message {i + 1}")
+
+
+def _statuses(rt, staff_id: int) -> Counter[str]:  # type: ignore[no-untyped-def]
+    with rt.sessions() as session:
+        return Counter(session.scalars(select(Outbound.status).where(
+            Outbound.staff_id == staff_id, Outbound.kind == "page")))
+
+
+def test_the_sixth_page_in_fifteen_minutes_waits_then_the_rest_arrive_as_one_bundle(
+        rt, twilio, twilio_api, practice):
+    _storm(twilio)
+    assert len(twilio_api.sent_to(BEN)) == LIMIT
+    assert _statuses(rt, practice.ben.id) == {"sent": 5, "pending": STORM - 5}
+
+    tick_after(rt, 10)  # still inside the window: nothing more for Ben
+    assert len(twilio_api.sent_to(BEN)) == LIMIT
+
+    tick_after(rt, 16)  # the first SMS has left the window
+    to_ben = twilio_api.sent_to(BEN)
+    assert len(to_ben) == LIMIT + 1
+    bundle = to_ben[-1].form["Body"]
+    assert bundle.startswith(f"Care line: {STORM - 5} pages for you")
+    assert "Reply ACK ALL" in bundle and "/staff" in bundle
+    assert len(re.findall(r"ACK \d{4}", bundle)) == STORM - 5
+    assert "refill" not in bundle and "Walter" not in bundle
+    assert _statuses(rt, practice.ben.id) == {"sent": 5, "bundled": STORM - 5}
+
+
+def test_no_contact_waits_on_the_limit_the_backup_is_paged_on_time(rt, twilio, twilio_api,
+                                                                   practice):
+    _storm(twilio)
+    tick_after(rt, 30.1)  # the policy's wait is 30 minutes: every contact goes to the backup
+    with rt.sessions() as session:
+        steps = set(session.scalars(select(Contact.escalation_step)))
+    assert steps == {1}
+    # Twelve pages for Maya at the same moment: one SMS, not twelve.
+    (bundle,) = twilio_api.sent_to(MAYA)
+    assert bundle.form["Body"].startswith(f"Care line: {STORM} pages for you")
+    assert len(re.findall(r"ACK \d{4}", bundle.form["Body"])) == 8
+    assert f"{STORM - 8} more in the inbox" in bundle.form["Body"]
+
+
+def test_ack_all_takes_every_open_page_and_the_held_ones_are_never_sent(rt, twilio, twilio_api,
+                                                                       practice):
+    _storm(twilio)
+    reply = twilio.sms(BEN, "ack all")
+    assert f"Acknowledged {STORM}:" in reply.text
+    tick_after(rt, 16)
+    assert len(twilio_api.sent_to(BEN)) == LIMIT
+    assert twilio_api.sent_to(MAYA) == []
+    assert _statuses(rt, practice.ben.id) == {"sent": 5, "cancelled": STORM - 5}
+    with rt.sessions() as session:
+        assert set(session.scalars(select(Contact.status))) == {"acknowledged"}
+
+
+def test_a_bundle_that_cannot_be_delivered_moves_each_of_its_contacts_on(rt, twilio, twilio_api,
+                                                                        practice):
+    _storm(twilio)
+    twilio_api.fail_next(400, code=21614)  # Ben's number stopped taking SMS (a landline now)
+    tick_after(rt, 16)
+    with rt.sessions() as session:
+        bundle = session.scalars(select(Outbound).where(Outbound.kind == "bundle")).one()
+        assert bundle.status == "failed"
+    tick_after(rt, 16.1)  # the call goes out; the other contacts' next step came forward
+    calls = [r for r in twilio_api.sent_to(BEN) if r.resource == "Calls"]
+    assert len(calls) == 1, "Ben is called once, not once per bundled page"
+    with rt.sessions() as session:
+        steps = Counter(session.scalars(select(Contact.escalation_step)))
+    assert steps == {0: 5 + 1, 1: STORM - 5 - 1}
+    assert any("Ben" in r.form.get("Body", "") for r in twilio_api.sent_to(MAYA))  # the alert
+
+
+def test_a_practice_sets_its_own_limit_and_a_bad_one_is_refused():
+    steps = '[[steps]]\ntargets = ["primary"]\nwait_minutes = 5\n'
+    policy = parse_policy("[limits]\nsms_per_person = 10\nwindow_minutes = 30\n" + steps)
+    assert policy.sms_limit == SmsLimit(10, timedelta(minutes=30))
+    assert parse_policy(steps).sms_limit == SmsLimit(LIMIT, timedelta(minutes=15))
+    with pytest.raises(PolicyError, match="sms_per_person"):
+        parse_policy("[limits]\nsms_per_person = 0\n" + steps)
