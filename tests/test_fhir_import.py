@@ -26,6 +26,7 @@ from hub.models import (
     CareTeamMember,
     Condition,
     Consent,
+    Goal,
     LogEntry,
     Medication,
     Patient,
@@ -48,7 +49,7 @@ US_CORE_STORY = [
     "allergyintolerance-example.json",
 ]
 TABLES = [Patient, PatientPhone, Caregiver, Staff, CareTeam, CareTeamMember, CarePlan, Condition,
-          Medication, Allergy, Consent]
+          Medication, Allergy, Consent, Goal]
 
 
 @pytest.fixture
@@ -95,12 +96,12 @@ def test_us_core_patient_with_care_team_imports_and_reimports_without_duplicates
     session.commit()
     assert dict(first.created) == {"Patient": 1, "Practitioner": 2, "RelatedPerson": 1,
                                    "CareTeam": 1, "CarePlan": 1, "Condition": 1,
-                                   "AllergyIntolerance": 1}
-    assert dict(first.skipped_types) == {"Goal": 1}
+                                   "AllergyIntolerance": 1, "Goal": 1}
+    assert not first.skipped_types
     counts = row_counts(session)
     assert counts == {"patients": 1, "patient_phones": 1, "caregivers": 1, "staff": 2,
                       "care_teams": 1, "care_team_members": 2, "care_plans": 1, "conditions": 1,
-                      "medications": 0, "allergies": 1, "consents": 0}
+                      "medications": 0, "allergies": 1, "consents": 0, "goals": 1}
 
     again = import_bundle(session, json.dumps(story).encode())
     session.commit()
@@ -127,7 +128,10 @@ def test_us_core_patient_with_care_team_imports_and_reimports_without_duplicates
     condition = session.scalars(select(Condition)).one()
     assert (condition.code, condition.text, condition.clinical_status) == (
         "51868009", "Active Duodenal Ulcer", "active")
-    assert "Passed over 1 resource" in str(again) and "Amy" not in str(again)
+    goal = session.scalars(select(Goal)).one()
+    assert (goal.patient, goal.lifecycle_status, json.loads(goal.targets)) == (
+        patient, "active", [{"measure": None, "detail": None, "due": "2016-04-05"}])
+    assert "1 Goal (0 new, 1 updated)" in str(again) and "Amy" not in str(again)
 
 
 def test_caregiver_texting_from_her_phone_is_found_by_its_keyed_hash(session, story):

@@ -31,6 +31,7 @@ CORE_TYPES = (
     "CareTeam",
     "CarePlan",
     "Condition",
+    "Goal",
 )
 # The patient's chart beyond the care plan, kept when the import is asked to (hub.fhir.chart).
 CHART_TYPES = (

@@ -16,6 +16,7 @@ from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.consent import Consent
+from fhir.resources.R4B.goal import Goal
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.patient import Patient
@@ -35,6 +36,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "CareTeam": CareTeam,
     "CarePlan": CarePlan,
     "Condition": Condition,
+    "Goal": Goal,
     "MedicationRequest": MedicationRequest,
     "MedicationStatement": MedicationStatement,
     "AllergyIntolerance": AllergyIntolerance,

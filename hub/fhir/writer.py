@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hub.fhir import chart, mapping
 from hub.fhir.bundle import Entry
 from hub.fhir.links import Links
+from hub.fhir.plan_writer import PlanWriting
 from hub.fhir.refs import Target
 from hub.fhir.summary import KEPT_TYPES, ImportSummary
 from hub.models import (
@@ -24,6 +25,7 @@ from hub.models import (
     CareTeamMember,
     Condition,
     Consent,
+    Goal,
     Medication,
     Patient,
     PatientPhone,
@@ -32,20 +34,22 @@ from hub.models import (
 from hub.phones import phone_index
 
 Row = TypeVar("Row", Staff, Patient, Caregiver, CareTeam, CarePlan, Condition, Medication,
-              Allergy, Consent)
+              Allergy, Consent, Goal)
 _TABLES: dict[str, Any] = {
     "Practitioner": Staff, "Patient": Patient, "RelatedPerson": Caregiver,
-    "CareTeam": CareTeam, "CarePlan": CarePlan, "Condition": Condition,
+    "CareTeam": CareTeam, "CarePlan": CarePlan, "Condition": Condition, "Goal": Goal,
     "MedicationRequest": Medication, "MedicationStatement": Medication,
     "AllergyIntolerance": Allergy, "Consent": Consent,
 }
 # Requests and statements share the medications table: each is found among its own kind.
 _MEDICATION_KIND = {"MedicationRequest": "request", "MedicationStatement": "statement"}
+_CHILDREN: dict[Any, Any] = {CarePlan: CarePlan.activities, Consent: Consent.disclosures,
+                             CareTeam: CareTeam.members}
 _NOT_CURRENT_TEAM = {"inactive", "entered-in-error"}
 UNNAMED = "(no name given)"
 
 
-class Writer:
+class Writer(PlanWriting):
     """One import's writes; ``rows`` maps each written entry to its row."""
 
     def __init__(self, session: Session, summary: ImportSummary) -> None:
@@ -71,6 +75,8 @@ class Writer:
             query = select(table).where(table.fhir_id.in_(keys[start:start + 500]))
             if kind in _MEDICATION_KIND:
                 query = query.where(Medication.kind == _MEDICATION_KIND[kind])
+            if table in _CHILDREN:  # replaced in place on re-import: one query, not one a row
+                query = query.options(selectinload(_CHILDREN[table]))
             for row in self.session.scalars(query):
                 found[row.fhir_id] = row
         return found
@@ -209,13 +215,6 @@ class Writer:
                 self._managed.add(id(patient))
                 self.summary.care_managers_set += 1
 
-    def _careplan(self, entry: Entry, row: CarePlan | None, links: Links) -> None:
-        resource = entry.resource
-        plan = self._row(entry, row, CarePlan)
-        plan.patient = self._target(links.patient[id(entry)])
-        plan.status, plan.intent, plan.title = resource.status, resource.intent, resource.title
-        plan.content = mapping.care_plan_content(resource)
-
     def _condition(self, entry: Entry, row: Condition | None, links: Links) -> None:
         resource = entry.resource
         condition = self._row(entry, row, Condition)
@@ -266,3 +265,4 @@ class Writer:
         consent.method = chart.consent_method(resource)
         consent.obtained_by = chart.consent_obtained_by(resource)
         consent.scope = chart.consent_scope(resource)
+        self._disclosures(entry, consent, links)

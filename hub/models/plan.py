@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hub.crypto import Encrypted
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.care import CarePlan
+from hub.models.chart import Consent
 from hub.models.people import Caregiver, Patient, Staff
 
 
@@ -98,3 +99,4 @@ class CaregiverDisclosure(Base):
     what: Mapped[str] = mapped_column(Encrypted)
 
     caregiver: Mapped[Caregiver] = relationship()
+    consent: Mapped[Consent | None] = relationship(back_populates="disclosures")
