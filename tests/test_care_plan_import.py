@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from hub import care_plan, patient_chart
+from hub.fhir_command import import_fhir_command
 from hub.fhir_import import FhirImportError, import_bundle
 from hub.models import (
     CaregiverDisclosure,
@@ -162,3 +163,47 @@ def test_synthea_care_plans_bring_their_activities(session):
     assert activities and {a.kind for a in activities} <= {"intervention", "community",
                                                            "referral"}
     assert "Diabetic diet" in {a.text for a in activities}
+
+
+def big_export(goals: int, observations: int) -> dict:
+    """One patient's export with many goals and many readings the hub passes over."""
+    patient = {"resourceType": "Patient", "id": "big", "name": [{"text": "Ada Big"}]}
+    resources = [patient] + [
+        {"resourceType": "Goal", "id": f"g{i}", "lifecycleStatus": "active",
+         "description": {"text": f"Goal {i}"}, "subject": {"reference": "Patient/big"}}
+        for i in range(goals)] + [
+        {"resourceType": "Observation", "id": f"o{i}", "status": "final",
+         "code": {"text": "Body weight"}} for i in range(observations)]
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"resource": r} for r in resources]}
+
+
+def test_a_large_export_shows_its_progress_on_stderr_and_a_small_one_does_not(
+        cli_app, session, tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(big_export(goals=1200, observations=300)))
+    result = cli_app.test_cli_runner().invoke(import_fhir_command, [str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    checked = [line for line in lines if line.startswith("checked ")]
+    assert checked[0] == "checked 151 of 1,501 resources (10%)"
+    assert checked[-1] == "checked 1,501 of 1,501 resources (100%)" and len(checked) == 10
+    assert lines[-2:] == ["prepared 1,201 of 1,201 resources (100%)", "saving 1,201 resources"]
+    assert "1 Patient (1 new, 0 updated), 1200 Goals (1200 new, 0 updated)" in result.stdout
+    assert "Observation 300" in result.stdout
+    assert session.scalar(select(func.count(Goal.id))) == 1200
+    session.rollback()  # SQLite: let the next import have the write lock
+
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps(walter_care_plan()))
+    quiet = cli_app.test_cli_runner().invoke(import_fhir_command, [str(small)])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_an_export_over_200_mb_is_refused_in_one_line_before_it_is_read(cli_app, tmp_path):
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as handle:
+        handle.truncate(300 * 1024 * 1024)  # sparse: takes no disk space
+    result = cli_app.test_cli_runner().invoke(import_fhir_command, [str(huge)])
+    assert result.exit_code == 1
+    assert result.stderr == "error: file: 300 MB is more than the 200 MB an import may be\n"

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hub import contact_log
-from hub.db import make_engine, make_session_factory, session_scope
 from hub.fhir_command import import_fhir_command
 from hub.fhir_import import FhirImportError, import_bundle, read_file
 from hub.models import (
@@ -347,28 +343,6 @@ def test_a_file_over_200_mb_is_refused_before_it_is_read(tmp_path):
         handle.truncate(200 * 1024 * 1024 + 1)  # sparse: takes no disk space
     with pytest.raises(FhirImportError, match="more than the 200 MB"):
         read_file(huge)
-
-
-class _Runtime:
-    """The one part of the hub's runtime the command uses: sessions at the edge."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        self.sessions = make_session_factory(self.engine)
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with session_scope(self.sessions) as session:
-            yield session
-
-
-@pytest.fixture
-def cli_app(database_url: str, cipher: Any) -> Iterator[Flask]:
-    app = Flask("fhir-import-test")
-    runtime = _Runtime(database_url)
-    app.extensions["hub"] = runtime
-    yield app
-    runtime.engine.dispose()
 
 
 def test_import_fhir_command_loads_a_file_and_audits_counts_only(cli_app, session, fhir_dir):

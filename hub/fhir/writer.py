@@ -15,6 +15,7 @@ from hub.fhir import chart, mapping
 from hub.fhir.bundle import Entry
 from hub.fhir.links import Links
 from hub.fhir.plan_writer import PlanWriting
+from hub.fhir.progress import Progress
 from hub.fhir.refs import Target
 from hub.fhir.summary import KEPT_TYPES, ImportSummary
 from hub.models import (
@@ -59,8 +60,9 @@ class Writer(PlanWriting):
         self._emails: dict[str, Staff] = {}
         self._managed: set[int] = set()
 
-    def write(self, entries: list[Entry], links: Links) -> None:
+    def write(self, entries: list[Entry], links: Links, progress: Progress | None = None) -> None:
         """Write every entry, people before what refers to them."""
+        done = 0
         with self.session.no_autoflush:
             for kind in KEPT_TYPES:
                 batch = [e for e in entries if e.kind == kind]
@@ -68,6 +70,9 @@ class Writer(PlanWriting):
                 found = self._existing(table, [e.key for e in batch], kind) if table else {}
                 for entry in batch:
                     getattr(self, "_" + kind.lower())(entry, found.get(entry.key), links)
+                    done += 1
+                    if progress is not None:
+                        progress("prepared", done, len(entries))
 
     def _existing(self, table: Any, keys: list[str], kind: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
