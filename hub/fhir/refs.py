@@ -53,6 +53,7 @@ class Resolver:
         self._by_url: dict[str, Entry] = {}
         self._by_id: dict[tuple[str, str], Entry] = {}
         self._by_identifier: dict[tuple[str, str], Entry] = {}
+        self._stored: dict[tuple[str, str], Target | None] = {}
         for entry in entries:
             if entry.full_url:
                 self._by_url[entry.full_url] = entry
@@ -82,7 +83,10 @@ class Resolver:
         table = _STORED.get(kind)
         if table is None:
             return None
-        return self._session.scalars(select(table).where(table.fhir_id == rid)).first()
+        if (kind, rid) not in self._stored:  # an export names the same outsider many times
+            self._stored[kind, rid] = self._session.scalars(
+                select(table).where(table.fhir_id == rid)).first()
+        return self._stored[kind, rid]
 
     def _conditional(self, reference: str) -> Target | None:
         kind = declared_kind(reference)
