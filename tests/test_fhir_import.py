@@ -264,8 +264,12 @@ def test_synthea_patient_imports_after_its_practitioners(session, fhir_dir):
     session.commit()
     assert dict(summary.created) == {"Patient": 1, "CareTeam": 4, "CarePlan": 4, "Condition": 21,
                                      "MedicationRequest": 12}
-    assert sum(summary.skipped_types.values()) == 314 - 42
+    assert sum(summary.skipped_types.values()) == 314 - 42 - 4  # 4 Medications are read
     assert summary.skipped_types["Observation"] == 58
+    # The requests that name their drug through a Medication resource take its name.
+    assert summary.medications_named == 4 and "Named 4 medications" in str(summary)
+    names = {m.text for m in session.scalars(select(Medication))}
+    assert None not in names and "1 ML heparin sodium, porcine 5000 UNT/ML Injection" in names
 
     patient = session.scalars(select(Patient)).one()
     assert (patient.name, patient.language) == ("Lindsay928 Gerlach374", "en")

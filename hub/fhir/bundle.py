@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hub.fhir.summary import KEPT_TYPES, FhirImportError
+from hub.fhir.summary import KEPT_TYPES, READ_TYPES, FhirImportError
 from hub.fhir.validate import validate
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -90,7 +90,7 @@ def _key(kind: str, resource: Any, full_url: str | None, label: str) -> str:
     )
 
 
-def entries(data: bytes | str | dict[str, Any], kept: tuple[str, ...] = KEPT_TYPES,
+def entries(data: bytes | str | dict[str, Any], kept: tuple[str, ...] = KEPT_TYPES + READ_TYPES,
             progress: Callable[[str, int, int], None] | None = None) -> Parsed:
     """Validate every resource of ``data`` (a Bundle or one resource) whose type is ``kept``;
     ``progress("checked", done, total)`` is called after each entry."""

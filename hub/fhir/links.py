@@ -46,6 +46,8 @@ class Links:
     goals: dict[int, list[str | None]] = field(default_factory=dict)  # None: not a Goal we have
     # A Consent's provisions about caregivers: (the RelatedPerson, the provision).
     disclosures: dict[int, list[tuple[Target, plan.Provision]]] = field(default_factory=dict)
+    # The Medication resource a request or statement names its drug through, when in the bundle.
+    medication: dict[int, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,6 +159,13 @@ def _disclosure_links(resolver: Resolver, links: Links, entry: Entry) -> None:
     links.disclosures[id(entry)] = found
 
 
+def _medication_link(resolver: Resolver, links: Links, entry: Entry) -> None:
+    ref = entry.resource.medicationReference
+    target = resolver.resolve(ref.reference) if ref is not None and ref.reference else None
+    if isinstance(target, Entry) and target.kind == "Medication":
+        links.medication[id(entry)] = target.resource
+
+
 def resolve_all(resolver: Resolver, entries: list[Entry]) -> Links:
     """Resolve every needed reference of ``entries`` (roles first: members may go through them)."""
     links = Links()
@@ -186,4 +195,6 @@ def resolve_all(resolver: Resolver, entries: list[Entry]) -> Links:
                 links.members[id(entry)] = _members(resolver, links, entry)
             elif entry.kind == "CarePlan":
                 _plan_links(resolver, links, entry)
+            elif entry.kind.startswith("Medication"):
+                _medication_link(resolver, links, entry)
     return links

@@ -17,6 +17,7 @@ from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.consent import Consent
 from fhir.resources.R4B.goal import Goal
+from fhir.resources.R4B.medication import Medication
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.patient import Patient
@@ -37,6 +38,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "CarePlan": CarePlan,
     "Condition": Condition,
     "Goal": Goal,
+    "Medication": Medication,
     "MedicationRequest": MedicationRequest,
     "MedicationStatement": MedicationStatement,
     "AllergyIntolerance": AllergyIntolerance,

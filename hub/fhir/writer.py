@@ -240,6 +240,11 @@ class Writer(PlanWriting):
         medication.status = resource.status
         medication.text = chart.medication_text(resource)
         medication.code = chart.medication_code(resource)
+        named = links.medication.get(id(entry))
+        if named is not None and (medication.text is None or medication.code is None):
+            self.summary.medications_named += medication.text is None
+            medication.text = medication.text or mapping.concept_text(named.code)
+            medication.code = medication.code or mapping.first_code(named.code)
         medication.dosage = chart.dosage_text(dosages)
         medication.date = date
 
