@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub import care_plan, contact_log, runtime
+from hub.db import rows_changed
 from hub.models import (
     Caregiver,
     CaregiverDisclosure,
@@ -108,8 +109,8 @@ def clear_command(given: str, field: str) -> None:
     """Remove FIELD from the patient's care plan."""
     with runtime.current().session() as session:
         patient = find_patient(session, given)
-        gone = session.execute(delete(CarePlanField).where(
-            CarePlanField.patient_id == patient.id, CarePlanField.field == field)).rowcount
+        gone = rows_changed(session, delete(CarePlanField).where(
+            CarePlanField.patient_id == patient.id, CarePlanField.field == field))
         if not gone:
             raise click.BadParameter(f"patient {patient.id} has no {field} recorded",
                                      param_hint="--field")

@@ -146,6 +146,7 @@ def activity_text(activity: Any) -> str | None:
         reference = activity.reference
         return str(reference.display) if reference is not None and reference.display else None
     code, description = concept_text(detail.code), detail.description
+    text: str | None
     if code and description and description.strip().lower() != code.strip().lower():
         text = f"{code}: {description.strip()}"
     else:

@@ -8,6 +8,7 @@ practitioners' identifiers, else to ``Staff.fhir_identifier``).
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import parse_qs
 
 from sqlalchemy import select
@@ -84,8 +85,8 @@ class Resolver:
         if table is None:
             return None
         if (kind, rid) not in self._stored:  # an export names the same outsider many times
-            self._stored[kind, rid] = self._session.scalars(
-                select(table).where(table.fhir_id == rid)).first()
+            self._stored[kind, rid] = cast("Target | None", self._session.scalars(
+                select(table).where(table.fhir_id == rid)).first())
         return self._stored[kind, rid]
 
     def _conditional(self, reference: str) -> Target | None:
