@@ -1,15 +1,16 @@
 """A patient's comprehensive care plan, gathered for one page (and ``hub care-plan show``).
 
 What CMS lists and where each part comes from (FHIR, or ``hub care-plan`` where FHIR has no
-standard home; the README has the table): problem list (Condition); expected outcome and
-prognosis (``set``); measurable goals (Goal); symptom management (``hub plan-rule`` and
-``set``); planned interventions and who is responsible (CarePlan.activity, performers
-resolved to staff); medication management (MedicationRequest/Statement, and ``set``);
-allergies (AllergyIntolerance); community and social services and coordination with outside
-providers (CarePlan.activity sorted by hub.fhir.plan, and ``set``); the periodic review
-date (``set``, else the end of the current CarePlan.period); the designated care manager
-(CareTeam); caregivers and what each may be told (RelatedPerson, Consent provisions,
-``disclose``); preferred language (Patient.communication); emergency instructions (``set``).
+standard home; the README has the table): problem list (Condition); expected outcome
+(``set``); prognosis (ClinicalImpression, and ``set``); measurable goals (Goal); symptom
+management (``hub plan-rule`` and ``set``); planned interventions and who is responsible
+(CarePlan.activity, performers resolved to staff); medication management
+(MedicationRequest/Statement, and ``set``); allergies (AllergyIntolerance); community and
+social services and coordination with outside providers (CarePlan.activity sorted by
+hub.fhir.plan, and ``set``); the periodic review date (``set``, else the end of the current
+CarePlan.period); the designated care manager (CareTeam); caregivers and what each may be
+told (RelatedPerson, Consent provisions, ``disclose``); preferred language
+(Patient.communication); emergency instructions (``set``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from hub.models import (
     Goal,
     Patient,
     PlanRule,
+    Prognosis,
 )
 
 FIELDS = {
@@ -83,6 +85,7 @@ class CarePlanView:
     chart: patient_chart.Chart
     caregivers: list[CaregiverView]
     contacts: list[Contact]
+    prognoses: list[Prognosis] = field(default_factory=list)  # newest assessment first
     other_goals: list[str] = field(default_factory=list)  # named by a plan, not imported
 
     @property
@@ -147,10 +150,13 @@ def load(session: Session, patient: Patient) -> CarePlanView:
     contacts = list(session.scalars(
         select(Contact).where(Contact.patient_id == pid)
         .order_by(Contact.received_at.desc()).limit(RECENT_CONTACTS)))
+    prognoses = sorted((p for p in session.scalars(select(Prognosis).where(
+        Prognosis.patient_id == pid)) if p.status != "entered-in-error" and (
+            p.prognosis or p.summary)), key=lambda p: p.date or "", reverse=True)
     return CarePlanView(
         patient=patient, fields=fields, problems=problems, goals=goals, plans=plans,
         activities=activities, rules=rules, chart=patient_chart.load(session, pid),
-        caregivers=_caregivers(session, pid), contacts=contacts,
+        caregivers=_caregivers(session, pid), contacts=contacts, prognoses=prognoses,
         other_goals=list(dict.fromkeys(other_goals)))
 
 

@@ -166,6 +166,8 @@ def _lines(view: care_plan.CarePlanView) -> list[str]:
              f"care manager {manager}", f"Review date: {review[0] or '-'} ({review[1]})"]
     lines += [f"{label}: {view.fields[name]}" for name, label in care_plan.FIELDS.items()
               if name in view.fields and name != "review_date"]
+    lines += [f"Assessment {a.date or '(no date)'}: "
+              + ": ".join(t for t in (a.prognosis, a.summary) if t) for a in view.prognoses[:3]]
     lines.append("Problems:")
     lines += [f"  - {c.text or c.code} ({c.clinical_status})" for c in view.problems]
     lines.append("Goals:")

@@ -34,6 +34,9 @@ def test_walters_plan_arrives_whole_goals_activities_caregivers_and_language(ses
 
     view = care_plan.load(session, walter(session))
     assert view.language == "Polish"
+    [assessment] = view.prognoses
+    assert (assessment.prognosis, assessment.summary, assessment.date) == (
+        "Fair prognosis", "NYHA class II, euvolemic on his current diuretic", "2026-09-01")
     assert view.patient.care_manager.name == "Nora Reyes"
     assert view.review == ("2027-03-01", "end of the care plan's period")
     weight = view.goals[0]
@@ -71,6 +74,7 @@ def test_importing_the_same_export_again_changes_nothing(session):
     again = import_bundle(session, json.dumps(walter_care_plan()))
     session.commit()
     assert not again.created and again.updated["Goal"] == 2
+    assert again.updated["ClinicalImpression"] == 1
     assert sorted(session.scalars(select(CarePlanActivity.id))) == ids
     assert sorted(session.scalars(select(CaregiverDisclosure.id))) == disclosures
     assert session.scalar(select(func.count(Goal.id))) == 2
@@ -121,8 +125,10 @@ def test_care_plan_content_is_not_stored_in_clear(session):
         "SELECT description, targets, note FROM goals",
         "SELECT text, scheduled, performer_text FROM care_plan_activities",
         "SELECT what FROM caregiver_disclosures", "SELECT content, period_end FROM care_plans",
+        "SELECT prognosis, summary FROM prognoses",
     ) for row in session.execute(text(query)) for v in row)
-    for secret in ("180 lb", "Meals on Wheels", "Mental health", "Metro Heart", "2027-03-01"):
+    for secret in ("180 lb", "Meals on Wheels", "Mental health", "Metro Heart", "2027-03-01",
+                   "NYHA", "Fair prognosis"):
         assert secret not in raw
 
 

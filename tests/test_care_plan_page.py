@@ -58,6 +58,7 @@ def test_the_nurse_follows_the_link_to_the_whole_care_plan_beside_his_contacts(
         "2027-03-01", "end of the care plan&#39;s period",                 # review date
         "Chest pain or fainting: call 911, then Lena",                     # emergency
         "Stable with daily weights",                                       # prognosis
+        "Fair prognosis: NYHA class II", "assessment of 2026-09-01",       # ...from the EHR
         "Chronic systolic heart failure",                                  # problem list
         "Dry weight at or under 180 lb", "&lt;= 180 lb", "2026-12-31",     # measurable goal
         "in progress", "Sodium under 2 g a day",

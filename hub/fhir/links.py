@@ -1,11 +1,11 @@
 """Resolve, before anything is written, every reference the import needs.
 
-A CarePlan's, CareTeam's, Condition's, Goal's, RelatedPerson's, MedicationRequest's,
-MedicationStatement's, AllergyIntolerance's or Consent's patient, a care team member who
-is a Practitioner (or a PractitionerRole's practitioner), a PractitionerRole's
-practitioner and a RelatedPerson a Consent provision names must each point at something
-in the bundle or already imported; otherwise the whole bundle is refused, naming the
-resource and the field.
+A CarePlan's, CareTeam's, Condition's, Goal's, ClinicalImpression's, RelatedPerson's,
+MedicationRequest's, MedicationStatement's, AllergyIntolerance's or Consent's patient, a
+care team member who is a Practitioner (or a PractitionerRole's practitioner), a
+PractitionerRole's practitioner and a RelatedPerson a Consent provision names must each
+point at something in the bundle or already imported; otherwise the whole bundle is
+refused, naming the resource and the field.
 
 A care plan activity's performers and a care plan's goals are resolved where they can be:
 one of our staff becomes the person responsible; anyone else (an agency, an outside
@@ -186,8 +186,8 @@ def resolve_all(resolver: Resolver, entries: list[Entry]) -> Links:
             )
             if entry.kind == "Consent":
                 _disclosure_links(resolver, links, entry)
-        elif entry.kind in ("CareTeam", "CarePlan", "Condition", "Goal", "MedicationRequest",
-                            "MedicationStatement"):
+        elif entry.kind in ("CareTeam", "CarePlan", "Condition", "Goal", "ClinicalImpression",
+                            "MedicationRequest", "MedicationStatement"):
             links.patient[id(entry)] = _required(
                 resolver, entry, "subject", resource.subject, "Patient"
             )

@@ -98,6 +98,19 @@ def achievement(goal: Any) -> str | None:
     return code if code and len(code) <= 32 else None
 
 
+def prognosis_text(impression: Any) -> str | None:
+    """The prognoses of a ClinicalImpression: its concepts' texts, then referenced displays."""
+    texts = [concept_text(c) for c in impression.prognosisCodeableConcept or []]
+    texts += [r.display for r in impression.prognosisReference or []]
+    return "; ".join(str(t) for t in texts if t) or None
+
+
+def impression_date(impression: Any) -> str | None:
+    period = impression.effectivePeriod
+    return (fhir_date(impression.effectiveDateTime) or (fhir_date(period.start) if period
+                                                        else None) or fhir_date(impression.date))
+
+
 def timing_text(timing: Any) -> str | None:
     """"2 times every 1 day, from 2026-01-01" of a Timing, or its code's text."""
     text = concept_text(timing.code)

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from hub.fhir import mapping, plan
 from hub.fhir.bundle import Entry
 from hub.fhir.links import Links, Performers
-from hub.models import CaregiverDisclosure, CarePlan, CarePlanActivity, Consent, Goal
+from hub.models import (
+    CaregiverDisclosure,
+    CarePlan,
+    CarePlanActivity,
+    Consent,
+    Goal,
+    Prognosis,
+)
 
 
 class PlanWriting:
@@ -34,6 +41,15 @@ class PlanWriting:
         targets = plan.goal_targets(resource)
         goal.targets = json.dumps(targets, ensure_ascii=False) if targets else None
         goal.note = plan.notes(resource.note)
+
+    def _clinicalimpression(self, entry: Entry, row: Prognosis | None, links: Links) -> None:
+        resource = entry.resource
+        prognosis = self._row(entry, row, Prognosis)
+        prognosis.patient = self._target(links.patient[id(entry)])
+        prognosis.status = resource.status
+        prognosis.date = plan.impression_date(resource)
+        prognosis.prognosis = plan.prognosis_text(resource)
+        prognosis.summary = resource.summary
 
     def _careplan(self, entry: Entry, row: CarePlan | None, links: Links) -> None:
         resource = entry.resource

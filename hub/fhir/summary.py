@@ -32,6 +32,7 @@ CORE_TYPES = (
     "CarePlan",
     "Condition",
     "Goal",
+    "ClinicalImpression",
 )
 # The patient's chart beyond the care plan, kept when the import is asked to (hub.fhir.chart).
 CHART_TYPES = (

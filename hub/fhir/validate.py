@@ -14,6 +14,7 @@ from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.careteam import CareTeam
+from fhir.resources.R4B.clinicalimpression import ClinicalImpression
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.consent import Consent
 from fhir.resources.R4B.goal import Goal
@@ -37,6 +38,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "CareTeam": CareTeam,
     "CarePlan": CarePlan,
     "Condition": Condition,
+    "ClinicalImpression": ClinicalImpression,
     "Goal": Goal,
     "Medication": Medication,
     "MedicationRequest": MedicationRequest,

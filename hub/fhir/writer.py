@@ -30,15 +30,17 @@ from hub.models import (
     Medication,
     Patient,
     PatientPhone,
+    Prognosis,
     Staff,
 )
 from hub.phones import phone_index
 
 Row = TypeVar("Row", Staff, Patient, Caregiver, CareTeam, CarePlan, Condition, Medication,
-              Allergy, Consent, Goal)
+              Allergy, Consent, Goal, Prognosis)
 _TABLES: dict[str, Any] = {
     "Practitioner": Staff, "Patient": Patient, "RelatedPerson": Caregiver,
     "CareTeam": CareTeam, "CarePlan": CarePlan, "Condition": Condition, "Goal": Goal,
+    "ClinicalImpression": Prognosis,
     "MedicationRequest": Medication, "MedicationStatement": Medication,
     "AllergyIntolerance": Allergy, "Consent": Consent,
 }

@@ -39,6 +39,27 @@ class Goal(Base):
     patient: Mapped[Patient] = relationship()
 
 
+class Prognosis(Base):
+    """A clinician's assessment with its prognosis (FHIR ClinicalImpression), e.g. "guarded".
+
+    ``prognosis`` joins the texts of prognosisCodeableConcept and the displays of
+    prognosisReference; ``summary`` is the assessment's summary. Both encrypted.
+    """
+
+    __tablename__ = "prognoses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fhir_id: Mapped[str] = mapped_column(String(128), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"),
+                                            index=True)
+    status: Mapped[str] = mapped_column(String(32))  # in-progress | completed | entered-in-error
+    date: Mapped[str | None] = mapped_column(Encrypted)  # effective or recorded, as given
+    prognosis: Mapped[str | None] = mapped_column(Encrypted)
+    summary: Mapped[str | None] = mapped_column(Encrypted)
+
+    patient: Mapped[Patient] = relationship()
+
+
 class CarePlanActivity(Base):
     """One planned activity of a care plan and who is responsible for it.
 

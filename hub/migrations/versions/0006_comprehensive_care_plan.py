@@ -1,5 +1,5 @@
-"""the comprehensive care plan: goals, activities, hand-recorded fields, caregiver disclosures,
-care plan periods and the patients' opaque page references
+"""the comprehensive care plan: goals, prognoses, activities, hand-recorded fields, caregiver
+disclosures, care plan periods and the patients' opaque page references
 
 Revision ID: 0006
 Revises: 0005
@@ -49,6 +49,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_goals_patient_id", "goals", ["patient_id"])
     op.create_table(
+        "prognoses",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("fhir_id", sa.String(length=128), nullable=False, unique=True),
+        _patient(),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("date", sa.Text(), nullable=True),
+        sa.Column("prognosis", sa.Text(), nullable=True),
+        sa.Column("summary", sa.Text(), nullable=True),
+    )
+    op.create_index("ix_prognoses_patient_id", "prognoses", ["patient_id"])
+    op.create_table(
         "care_plan_activities",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("care_plan_id", sa.Integer(),
@@ -93,9 +104,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table, column in (("caregiver_disclosures", "consent_id"),
                           ("caregiver_disclosures", "caregiver_id"),
-                          ("care_plan_activities", "care_plan_id"), ("goals", "patient_id")):
+                          ("care_plan_activities", "care_plan_id"), ("goals", "patient_id"),
+                          ("prognoses", "patient_id")):
         op.drop_index(f"ix_{table}_{column}", table)
-    for table in ("caregiver_disclosures", "care_plan_fields", "care_plan_activities", "goals"):
+    for table in ("caregiver_disclosures", "care_plan_fields", "care_plan_activities", "goals",
+                  "prognoses"):
         op.drop_table(table)
     op.drop_index("ix_patients_ref", "patients")
     # A plain DROP COLUMN (SQLite 3.35+): a batch rebuild of these tables would drop them
