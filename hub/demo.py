@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from config.settings import CONFIG_DIR, Settings
+from hub import demo_care_plan
 from hub.models import Caregiver, Patient, PatientPhone, PlanRule, Staff, utcnow
 from hub.phones import phone_index
 
@@ -54,8 +55,11 @@ def seed_if_empty(session: Session, settings: Settings) -> bool:
         session.add(PlanRule(patient_id=patients[which].id, code=code, metric=metric,
                              threshold=threshold, instruction=instruction))
     name, relation, phone, which = CAREGIVER
-    session.add(Caregiver(patient_id=patients[which].id, name=name, relationship_text=relation,
-                          phone=phone, phone_index=phone_index(phone)))
+    caregiver = Caregiver(patient_id=patients[which].id, name=name, relationship_text=relation,
+                          phone=phone, phone_index=phone_index(phone))
+    session.add(caregiver)
+    demo_care_plan.seed(session, patients[0], by_email[PATIENTS[0][4]],
+                        by_email["ben.okafor@demo.clinic"], caregiver)
     from routing.ical_import import import_schedule
 
     calendar = (CONFIG_DIR / "demo_schedule.ics").read_bytes()

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from hub import contact_log, runtime
+from hub.fhir.progress import Progress
 from hub.fhir_import import FhirImportError, import_bundle, read_file
 
 
@@ -19,7 +20,8 @@ def import_fhir_command(file: str) -> None:
         data = read_file(file)
         # One transaction: the rows and the audit entry commit together or not at all.
         with rt.session() as session:
-            summary = import_bundle(session, data)
+            progress = Progress(lambda line: click.echo(line, err=True))
+            summary = import_bundle(session, data, progress)
             contact_log.append(session, "fhir.import", actor="cli", detail=summary.counts())
     except FhirImportError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -2,7 +2,8 @@
 
 CCM consent is any FHIR Consent of the patient with status ``active`` (the hub does not
 guess from category or scope which consent is the CCM agreement: a practice exports the
-consents it records for CCM).
+consents it records for CCM), except a privacy consent (scope ``patient-privacy``) that
+says what caregivers may be told: that one is about disclosure, not care management.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from hub.models import Allergy, Consent, Medication
+from hub.models import Allergy, CaregiverDisclosure, Consent, Medication
 
 Row = TypeVar("Row", Medication, Consent)
 _CRITICALITY_RANK = {"high": 0, "unable-to-assess": 1, "low": 2}
@@ -35,12 +36,17 @@ class Chart:
         return self.consent is not None and self.consent.status == "active"
 
 
+_ABOUT_CARE = or_(
+    Consent.scope.is_(None), Consent.scope != "patient-privacy",
+    ~exists().where(CaregiverDisclosure.consent_id == Consent.id))
+
+
 def patients_with_ccm_consent(session: Session, patient_ids: set[int]) -> set[int]:
-    """Which of these patients have an active Consent (one indexed query)."""
+    """Which of these patients have an active Consent about care (one indexed query)."""
     if not patient_ids:
         return set()
     return set(session.scalars(select(Consent.patient_id).distinct().where(
-        Consent.patient_id.in_(patient_ids), Consent.status == "active")))
+        Consent.patient_id.in_(patient_ids), Consent.status == "active", _ABOUT_CARE)))
 
 
 def _newest_first(rows: list[Row], rank: Callable[[Row], Any]) -> list[Row]:
@@ -60,7 +66,8 @@ def load(session: Session, patient_id: int) -> Chart:
         key=lambda a: (a.clinical_status not in ("active", None),
                        _CRITICALITY_RANK.get(a.criticality or "", 3), a.substance or ""))
     consents = _newest_first(
-        list(session.scalars(select(Consent).where(Consent.patient_id == patient_id))),
+        list(session.scalars(select(Consent).where(Consent.patient_id == patient_id,
+                                                   _ABOUT_CARE))),
         lambda c: _CONSENT_RANK.get(c.status, 6))
     shown = next((c for c in consents if c.status != "entered-in-error"), None)
     return Chart(medications, allergies, shown)

@@ -21,13 +21,14 @@ from flask import (
 from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash
 
-from hub import contact_log, lifecycle, patient_chart, runtime
+from hub import care_plan, contact_log, lifecycle, patient_chart, runtime
 from hub.models import (
     CarePlan,
     Condition,
     Contact,
     LogEntry,
     Outbound,
+    Patient,
     PlanRule,
     Staff,
     Timer,
@@ -143,6 +144,21 @@ def contact_page(ref: str) -> str:
         return render_template("contact.html", contact=contact, plans=plans,
                                conditions=conditions, rules=rules, chart=chart,
                                triage=json.loads(contact.triage or "{}"), csrf=_csrf_token())
+
+
+@bp.get("/staff/p/<ref>/care-plan")
+@login_required
+def care_plan_page(ref: str) -> str:
+    """A patient's whole care plan beside their recent contacts, printable; audited."""
+    with runtime.current().session() as db:
+        patient = db.scalar(select(Patient).where(Patient.ref == ref))
+        if patient is None:
+            abort(404, description="no patient with that reference")
+        view = care_plan.load(db, patient)
+        contact_log.append(db, "access.view_care_plan", actor=f"staff:{session['staff_id']}",
+                           detail={"patient_id": patient.id})
+        return render_template("care_plan.html", view=view, plan_title=care_plan.plan_title,
+                               labels=care_plan.FIELDS)
 
 
 @bp.post("/staff/c/<ref>/<action>")

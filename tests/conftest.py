@@ -6,16 +6,18 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from hub import crypto
-from hub.db import make_engine, make_session_factory, upgrade
+from hub.db import make_engine, make_session_factory, session_scope, upgrade
 from hub.models import Base
 
 PG_ADMIN_URL = os.environ.get(
@@ -115,6 +117,29 @@ def session(database_url: str, cipher: crypto.FieldCipher) -> Iterator[Session]:
     with factory() as db:
         yield db
     engine.dispose()
+
+
+class _Runtime:
+    """The one part of the hub's runtime a data command uses: sessions at the edge."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.sessions = make_session_factory(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.sessions) as session:
+            yield session
+
+
+@pytest.fixture
+def cli_app(database_url: str, cipher: crypto.FieldCipher) -> Iterator[Flask]:
+    """A bare Flask app holding only sessions: enough for ``hub import-fhir`` in a test."""
+    app = Flask("fhir-import-test")
+    runtime = _Runtime(database_url)
+    app.extensions["hub"] = runtime
+    yield app
+    runtime.engine.dispose()
 
 
 # --- the running hub, Twilio on both sides -------------------------------------------------

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hub import contact_log
-from hub.db import make_engine, make_session_factory, session_scope
 from hub.fhir_command import import_fhir_command
 from hub.fhir_import import FhirImportError, import_bundle, read_file
 from hub.models import (
@@ -26,6 +22,7 @@ from hub.models import (
     CareTeamMember,
     Condition,
     Consent,
+    Goal,
     LogEntry,
     Medication,
     Patient,
@@ -48,7 +45,7 @@ US_CORE_STORY = [
     "allergyintolerance-example.json",
 ]
 TABLES = [Patient, PatientPhone, Caregiver, Staff, CareTeam, CareTeamMember, CarePlan, Condition,
-          Medication, Allergy, Consent]
+          Medication, Allergy, Consent, Goal]
 
 
 @pytest.fixture
@@ -95,12 +92,12 @@ def test_us_core_patient_with_care_team_imports_and_reimports_without_duplicates
     session.commit()
     assert dict(first.created) == {"Patient": 1, "Practitioner": 2, "RelatedPerson": 1,
                                    "CareTeam": 1, "CarePlan": 1, "Condition": 1,
-                                   "AllergyIntolerance": 1}
-    assert dict(first.skipped_types) == {"Goal": 1}
+                                   "AllergyIntolerance": 1, "Goal": 1}
+    assert not first.skipped_types
     counts = row_counts(session)
     assert counts == {"patients": 1, "patient_phones": 1, "caregivers": 1, "staff": 2,
                       "care_teams": 1, "care_team_members": 2, "care_plans": 1, "conditions": 1,
-                      "medications": 0, "allergies": 1, "consents": 0}
+                      "medications": 0, "allergies": 1, "consents": 0, "goals": 1}
 
     again = import_bundle(session, json.dumps(story).encode())
     session.commit()
@@ -127,7 +124,10 @@ def test_us_core_patient_with_care_team_imports_and_reimports_without_duplicates
     condition = session.scalars(select(Condition)).one()
     assert (condition.code, condition.text, condition.clinical_status) == (
         "51868009", "Active Duodenal Ulcer", "active")
-    assert "Passed over 1 resource" in str(again) and "Amy" not in str(again)
+    goal = session.scalars(select(Goal)).one()
+    assert (goal.patient, goal.lifecycle_status, json.loads(goal.targets)) == (
+        patient, "active", [{"measure": None, "detail": None, "due": "2016-04-05"}])
+    assert "1 Goal (0 new, 1 updated)" in str(again) and "Amy" not in str(again)
 
 
 def test_caregiver_texting_from_her_phone_is_found_by_its_keyed_hash(session, story):
@@ -264,8 +264,12 @@ def test_synthea_patient_imports_after_its_practitioners(session, fhir_dir):
     session.commit()
     assert dict(summary.created) == {"Patient": 1, "CareTeam": 4, "CarePlan": 4, "Condition": 21,
                                      "MedicationRequest": 12}
-    assert sum(summary.skipped_types.values()) == 314 - 42
+    assert sum(summary.skipped_types.values()) == 314 - 42 - 4  # 4 Medications are read
     assert summary.skipped_types["Observation"] == 58
+    # The requests that name their drug through a Medication resource take its name.
+    assert summary.medications_named == 4 and "Named 4 medications" in str(summary)
+    names = {m.text for m in session.scalars(select(Medication))}
+    assert None not in names and "1 ML heparin sodium, porcine 5000 UNT/ML Injection" in names
 
     patient = session.scalars(select(Patient)).one()
     assert (patient.name, patient.language) == ("Lindsay928 Gerlach374", "en")
@@ -343,28 +347,6 @@ def test_a_file_over_200_mb_is_refused_before_it_is_read(tmp_path):
         handle.truncate(200 * 1024 * 1024 + 1)  # sparse: takes no disk space
     with pytest.raises(FhirImportError, match="more than the 200 MB"):
         read_file(huge)
-
-
-class _Runtime:
-    """The one part of the hub's runtime the command uses: sessions at the edge."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        self.sessions = make_session_factory(self.engine)
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with session_scope(self.sessions) as session:
-            yield session
-
-
-@pytest.fixture
-def cli_app(database_url: str, cipher: Any) -> Iterator[Flask]:
-    app = Flask("fhir-import-test")
-    runtime = _Runtime(database_url)
-    app.extensions["hub"] = runtime
-    yield app
-    runtime.engine.dispose()
 
 
 def test_import_fhir_command_loads_a_file_and_audits_counts_only(cli_app, session, fhir_dir):

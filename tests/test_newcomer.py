@@ -85,3 +85,24 @@ def test_the_demo_login_opens_the_staff_inbox(local_hub):
     answer = browser.post(url + "/staff/login",
                           data={"email": "nora.reyes@demo.clinic", "password": "demo-nora"})
     assert answer.status_code == 200 and "Open contacts" in answer.text
+
+
+def test_the_nurse_follows_the_page_to_the_demo_patients_full_care_plan(local_hub):
+    url, hub, _home = local_hub
+    hub("simulate", "sms", "--from", "+12025550142", "my weight is up 3 lb today")
+    for _ in range(50):
+        outbox = hub("outbox").stdout
+        if "[sent]" in outbox:
+            break
+        time.sleep(0.1)
+    link = re.search(r"(/staff/c/\w+)", outbox).group(1)
+    browser = requests.Session()
+    browser.post(url + "/staff/login",
+                 data={"email": "nora.reyes@demo.clinic", "password": "demo-nora"})
+    contact = browser.get(url + link).text
+    plan_link = re.search(r'href="(/staff/p/[^"]+/care-plan)"', contact).group(1)
+    plan = browser.get(url + plan_link).text
+    for shown in ("call 911, then his daughter Lena", "Dry weight at or under 180 lb",
+                  "Meals on Wheels Metro", "Dr. Amir Patel", "medications, appointments",
+                  "weight is up 3 lb today"):
+        assert shown in plan, shown

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hub.fhir.summary import KEPT_TYPES, FhirImportError
+from hub.fhir.summary import KEPT_TYPES, READ_TYPES, FhirImportError
 from hub.fhir.validate import validate
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -89,8 +90,10 @@ def _key(kind: str, resource: Any, full_url: str | None, label: str) -> str:
     )
 
 
-def entries(data: bytes | str | dict[str, Any], kept: tuple[str, ...] = KEPT_TYPES) -> Parsed:
-    """Validate every resource of ``data`` (a Bundle or one resource) whose type is ``kept``."""
+def entries(data: bytes | str | dict[str, Any], kept: tuple[str, ...] = KEPT_TYPES + READ_TYPES,
+            progress: Callable[[str, int, int], None] | None = None) -> Parsed:
+    """Validate every resource of ``data`` (a Bundle or one resource) whose type is ``kept``;
+    ``progress("checked", done, total)`` is called after each entry."""
     document = load_json(data)
     kind = document["resourceType"]
     if kind == "Bundle":
@@ -114,6 +117,8 @@ def entries(data: bytes | str | dict[str, Any], kept: tuple[str, ...] = KEPT_TYP
     parsed = Parsed(entries=[], skipped_types=Counter())
     seen: dict[tuple[str, str], str] = {}
     for position, (full_url, raw) in enumerate(pairs):
+        if progress is not None:
+            progress("checked", position + 1, len(pairs))
         if raw is None:
             parsed.skipped_types["(entry without resource)"] += 1
             continue

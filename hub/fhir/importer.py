@@ -9,23 +9,29 @@ from sqlalchemy.orm import Session
 
 from hub.fhir.bundle import entries
 from hub.fhir.links import resolve_all
+from hub.fhir.progress import Progress
 from hub.fhir.refs import Resolver
 from hub.fhir.summary import FhirImportError, ImportSummary
 from hub.fhir.writer import Writer
 
 
-def import_bundle(session: Session, data: bytes | str | dict[str, Any]) -> ImportSummary:
+def import_bundle(session: Session, data: bytes | str | dict[str, Any],
+                  progress: Progress | None = None) -> ImportSummary:
     """Load a Bundle (or one kept resource) into ``session``; flushes, never commits.
+
+    ``progress`` hears how far checking and writing have come (a large bundle takes minutes).
 
     Raises FhirImportError, before adding anything to the session, when the payload is not
     FHIR JSON, a kept resource is invalid or a needed reference resolves nowhere. A
     database refusal at the flush is raised as FhirImportError too; then, as after any
     error, the caller's rollback restores everything.
     """
-    parsed = entries(data)
+    parsed = entries(data, progress=progress)
     links = resolve_all(Resolver(session, parsed.entries), parsed.entries)
     summary = ImportSummary(skipped_types=parsed.skipped_types)
-    Writer(session, summary).write(parsed.entries, links)
+    Writer(session, summary).write(parsed.entries, links, progress)
+    if progress is not None:
+        progress.note(len(parsed.entries), f"saving {len(parsed.entries):,} resources")
     try:
         session.flush()
     except IntegrityError:

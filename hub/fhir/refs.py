@@ -8,6 +8,7 @@ practitioners' identifiers, else to ``Staff.fhir_identifier``).
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import parse_qs
 
 from sqlalchemy import select
@@ -15,16 +16,20 @@ from sqlalchemy.orm import Session
 
 from hub.fhir import mapping
 from hub.fhir.bundle import Entry
-from hub.models import Patient, Staff
+from hub.models import Caregiver, Goal, Patient, Staff
 
-Target = Entry | Patient | Staff
+Target = Entry | Patient | Staff | Caregiver | Goal
+# The rows an earlier import stored that a reference may resolve to, by FHIR type.
+_STORED: dict[str, type[Patient | Staff | Caregiver | Goal]] = {
+    "Patient": Patient, "Practitioner": Staff, "RelatedPerson": Caregiver, "Goal": Goal}
+_KINDS = {table: kind for kind, table in _STORED.items()}
 
 
 def kind_of(target: Target) -> str:
     """The FHIR type a resolved target stands for."""
     if isinstance(target, Entry):
         return target.kind
-    return "Patient" if isinstance(target, Patient) else "Practitioner"
+    return _KINDS[type(target)]
 
 
 def declared_kind(reference: str) -> str | None:
@@ -49,6 +54,7 @@ class Resolver:
         self._by_url: dict[str, Entry] = {}
         self._by_id: dict[tuple[str, str], Entry] = {}
         self._by_identifier: dict[tuple[str, str], Entry] = {}
+        self._stored: dict[tuple[str, str], Target | None] = {}
         for entry in entries:
             if entry.full_url:
                 self._by_url[entry.full_url] = entry
@@ -75,11 +81,13 @@ class Resolver:
         kind, rid = parts[-2], parts[-1]
         if (kind, rid) in self._by_id:
             return self._by_id[kind, rid]
-        if kind == "Patient":
-            return self._session.scalars(select(Patient).where(Patient.fhir_id == rid)).first()
-        if kind == "Practitioner":
-            return self._session.scalars(select(Staff).where(Staff.fhir_id == rid)).first()
-        return None
+        table = _STORED.get(kind)
+        if table is None:
+            return None
+        if (kind, rid) not in self._stored:  # an export names the same outsider many times
+            self._stored[kind, rid] = cast("Target | None", self._session.scalars(
+                select(table).where(table.fhir_id == rid)).first())
+        return self._stored[kind, rid]
 
     def _conditional(self, reference: str) -> Target | None:
         kind = declared_kind(reference)

@@ -31,6 +31,8 @@ CORE_TYPES = (
     "CareTeam",
     "CarePlan",
     "Condition",
+    "Goal",
+    "ClinicalImpression",
 )
 # The patient's chart beyond the care plan, kept when the import is asked to (hub.fhir.chart).
 CHART_TYPES = (
@@ -40,6 +42,8 @@ CHART_TYPES = (
     "Consent",
 )
 KEPT_TYPES = CORE_TYPES + CHART_TYPES
+# Read (validated, resolvable) but not stored: a Medication names the requests that refer to it.
+READ_TYPES = ("Medication",)
 
 
 def _plural(n: int, word: str) -> str:
@@ -59,6 +63,7 @@ class ImportSummary:
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     skipped_types: Counter[str] = field(default_factory=Counter)
+    medications_named: int = 0  # requests and statements named through a Medication resource
     skipped_phones: int = 0
     skipped_emails: int = 0
     care_managers_set: int = 0
@@ -69,6 +74,7 @@ class ImportSummary:
             "created": dict(sorted(self.created.items())),
             "updated": dict(sorted(self.updated.items())),
             "skipped_types": dict(sorted(self.skipped_types.items())),
+            "medications_named": self.medications_named,
             "skipped_phones": self.skipped_phones,
             "skipped_emails": self.skipped_emails,
             "care_managers_set": self.care_managers_set,
@@ -91,6 +97,9 @@ class ImportSummary:
             sentences.append(
                 f"Passed over {_plural(skipped, 'resource')} of types we do not keep ({detail})."
             )
+        if self.medications_named:
+            sentences.append(f"Named {_plural(self.medications_named, 'medication')} "
+                             "through the Medication resources they refer to.")
         if self.care_managers_set:
             sentences.append(
                 f"Set the designated care manager of {_plural(self.care_managers_set, 'patient')}."

@@ -14,8 +14,11 @@ from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.careteam import CareTeam
+from fhir.resources.R4B.clinicalimpression import ClinicalImpression
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.consent import Consent
+from fhir.resources.R4B.goal import Goal
+from fhir.resources.R4B.medication import Medication
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.patient import Patient
@@ -35,6 +38,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "CareTeam": CareTeam,
     "CarePlan": CarePlan,
     "Condition": Condition,
+    "ClinicalImpression": ClinicalImpression,
+    "Goal": Goal,
+    "Medication": Medication,
     "MedicationRequest": MedicationRequest,
     "MedicationStatement": MedicationStatement,
     "AllergyIntolerance": AllergyIntolerance,

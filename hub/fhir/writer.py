@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hub.fhir import chart, mapping
 from hub.fhir.bundle import Entry
 from hub.fhir.links import Links
+from hub.fhir.plan_writer import PlanWriting
+from hub.fhir.progress import Progress
 from hub.fhir.refs import Target
 from hub.fhir.summary import KEPT_TYPES, ImportSummary
 from hub.models import (
@@ -24,28 +26,33 @@ from hub.models import (
     CareTeamMember,
     Condition,
     Consent,
+    Goal,
     Medication,
     Patient,
     PatientPhone,
+    Prognosis,
     Staff,
 )
 from hub.phones import phone_index
 
 Row = TypeVar("Row", Staff, Patient, Caregiver, CareTeam, CarePlan, Condition, Medication,
-              Allergy, Consent)
+              Allergy, Consent, Goal, Prognosis)
 _TABLES: dict[str, Any] = {
     "Practitioner": Staff, "Patient": Patient, "RelatedPerson": Caregiver,
-    "CareTeam": CareTeam, "CarePlan": CarePlan, "Condition": Condition,
+    "CareTeam": CareTeam, "CarePlan": CarePlan, "Condition": Condition, "Goal": Goal,
+    "ClinicalImpression": Prognosis,
     "MedicationRequest": Medication, "MedicationStatement": Medication,
     "AllergyIntolerance": Allergy, "Consent": Consent,
 }
 # Requests and statements share the medications table: each is found among its own kind.
 _MEDICATION_KIND = {"MedicationRequest": "request", "MedicationStatement": "statement"}
+_CHILDREN: dict[Any, Any] = {CarePlan: CarePlan.activities, Consent: Consent.disclosures,
+                             CareTeam: CareTeam.members}
 _NOT_CURRENT_TEAM = {"inactive", "entered-in-error"}
 UNNAMED = "(no name given)"
 
 
-class Writer:
+class Writer(PlanWriting):
     """One import's writes; ``rows`` maps each written entry to its row."""
 
     def __init__(self, session: Session, summary: ImportSummary) -> None:
@@ -55,8 +62,9 @@ class Writer:
         self._emails: dict[str, Staff] = {}
         self._managed: set[int] = set()
 
-    def write(self, entries: list[Entry], links: Links) -> None:
+    def write(self, entries: list[Entry], links: Links, progress: Progress | None = None) -> None:
         """Write every entry, people before what refers to them."""
+        done = 0
         with self.session.no_autoflush:
             for kind in KEPT_TYPES:
                 batch = [e for e in entries if e.kind == kind]
@@ -64,6 +72,9 @@ class Writer:
                 found = self._existing(table, [e.key for e in batch], kind) if table else {}
                 for entry in batch:
                     getattr(self, "_" + kind.lower())(entry, found.get(entry.key), links)
+                    done += 1
+                    if progress is not None:
+                        progress("prepared", done, len(entries))
 
     def _existing(self, table: Any, keys: list[str], kind: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -71,6 +82,8 @@ class Writer:
             query = select(table).where(table.fhir_id.in_(keys[start:start + 500]))
             if kind in _MEDICATION_KIND:
                 query = query.where(Medication.kind == _MEDICATION_KIND[kind])
+            if table in _CHILDREN:  # replaced in place on re-import: one query, not one a row
+                query = query.options(selectinload(_CHILDREN[table]))
             for row in self.session.scalars(query):
                 found[row.fhir_id] = row
         return found
@@ -209,13 +222,6 @@ class Writer:
                 self._managed.add(id(patient))
                 self.summary.care_managers_set += 1
 
-    def _careplan(self, entry: Entry, row: CarePlan | None, links: Links) -> None:
-        resource = entry.resource
-        plan = self._row(entry, row, CarePlan)
-        plan.patient = self._target(links.patient[id(entry)])
-        plan.status, plan.intent, plan.title = resource.status, resource.intent, resource.title
-        plan.content = mapping.care_plan_content(resource)
-
     def _condition(self, entry: Entry, row: Condition | None, links: Links) -> None:
         resource = entry.resource
         condition = self._row(entry, row, Condition)
@@ -236,6 +242,11 @@ class Writer:
         medication.status = resource.status
         medication.text = chart.medication_text(resource)
         medication.code = chart.medication_code(resource)
+        named = links.medication.get(id(entry))
+        if named is not None and (medication.text is None or medication.code is None):
+            self.summary.medications_named += medication.text is None
+            medication.text = medication.text or mapping.concept_text(named.code)
+            medication.code = medication.code or mapping.first_code(named.code)
         medication.dosage = chart.dosage_text(dosages)
         medication.date = date
 
@@ -266,3 +277,4 @@ class Writer:
         consent.method = chart.consent_method(resource)
         consent.obtained_by = chart.consent_obtained_by(resource)
         consent.scope = chart.consent_scope(resource)
+        self._disclosures(entry, consent, links)

@@ -13,18 +13,29 @@ from hub.models.chart import Allergy, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.log import LogEntry, LogHead
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
+from hub.models.plan import (
+    CaregiverDisclosure,
+    CarePlanActivity,
+    CarePlanField,
+    Goal,
+    Prognosis,
+)
 from hub.models.schedule import Shift
 
 __all__ = [
     "Allergy",
     "Base",
     "CarePlan",
+    "CarePlanActivity",
+    "CarePlanField",
     "CareTeam",
     "CareTeamMember",
     "Caregiver",
+    "CaregiverDisclosure",
     "Condition",
     "Consent",
     "Contact",
+    "Goal",
     "InboundReceipt",
     "LogEntry",
     "LogHead",
@@ -33,6 +44,7 @@ __all__ = [
     "Page",
     "Patient",
     "PlanRule",
+    "Prognosis",
     "ReportedReading",
     "PatientPhone",
     "Shift",

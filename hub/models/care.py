@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hub.crypto import Encrypted
 from hub.models.base import Base, UTCDateTime
 from hub.models.people import Patient, Staff
+
+if TYPE_CHECKING:
+    from hub.models.plan import CarePlanActivity
 
 
 class CareTeam(Base):
@@ -56,9 +60,15 @@ class CarePlan(Base):
     status: Mapped[str | None] = mapped_column(String(32))
     intent: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str | None] = mapped_column(Encrypted)
-    content: Mapped[str | None] = mapped_column(Encrypted)  # JSON: description, activities
+    content: Mapped[str | None] = mapped_column(Encrypted)  # JSON: description, goals...
+    period_start: Mapped[str | None] = mapped_column(Encrypted)  # as given ("2026-01-15")
+    # The plan's period ends when it is to be reviewed (the review date, unless set by hand).
+    period_end: Mapped[str | None] = mapped_column(Encrypted)
 
     patient: Mapped[Patient] = relationship()
+    activities: Mapped[list[CarePlanActivity]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan",
+        order_by="CarePlanActivity.position")
 
 
 class Condition(Base):

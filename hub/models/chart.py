@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.crypto import Encrypted
 from hub.models.base import Base
 from hub.models.people import Patient
+
+if TYPE_CHECKING:
+    from hub.models.plan import CaregiverDisclosure
 
 
 class Medication(Base):
@@ -68,3 +73,6 @@ class Consent(Base):
     scope: Mapped[str | None] = mapped_column(String(64))  # treatment, patient-privacy...
 
     patient: Mapped[Patient] = relationship()
+    # What caregivers may be told, read from the provisions (hub.fhir.plan).
+    disclosures: Mapped[list[CaregiverDisclosure]] = relationship(
+        back_populates="consent", cascade="all, delete-orphan")

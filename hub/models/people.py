@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String
@@ -31,12 +32,20 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+def new_patient_ref() -> str:
+    """An unguessable reference for a patient's pages (their URLs never carry the id)."""
+    return secrets.token_urlsafe(12)
+
+
 class Patient(Base):
     """A patient enrolled in chronic care management."""
 
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Opaque reference in the care plan page's URL; ids are small integers, easily guessed.
+    ref: Mapped[str | None] = mapped_column(String(16), unique=True, index=True,
+                                            default=new_patient_ref)
     fhir_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     name: Mapped[str] = mapped_column(Encrypted)
     birth_date: Mapped[str | None] = mapped_column(Encrypted)
