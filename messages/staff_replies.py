@@ -1,4 +1,4 @@
-"""Staff replies to pages by SMS: ``ACK``, ``ACK <code>``, ``RESOLVE <code>``."""
+"""Staff replies to pages by SMS: ``ACK``, ``ACK <code>``, ``RESOLVE <code> [minutes]``."""
 
 from __future__ import annotations
 
@@ -8,18 +8,21 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from hub import lifecycle
-from hub.models import Staff
+from hub import care_time, lifecycle
+from hub.models import Contact, Staff
 from messages import templates
 from routing.policy import Policy
 
-COMMAND = re.compile(r"^\s*(ACK|RESOLVE|HELP)\b[\s:#-]*(\d{4})?\s*\.?\s*$", re.IGNORECASE)
+# Minutes may follow a code only ("RESOLVE 1234 15 min"): a bare "ACK 15" stays no command.
+COMMAND = re.compile(r"^\s*(ACK|RESOLVE|HELP)\b[\s:#-]*(?:(\d{4})(?:[\s,]+(\d{1,5})\s*"
+                     r"(?:m|mins?|minutes?)?)?)?\s*\.?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class StaffCommand:
     verb: str  # ACK | RESOLVE | HELP
     code: str | None
+    minutes: str | None = None  # as typed; checked by care_time.parse_minutes
 
 
 def parse(body: str | None) -> StaffCommand | None:
@@ -27,7 +30,7 @@ def parse(body: str | None) -> StaffCommand | None:
     match = COMMAND.match(body or "")
     if match is None:
         return None
-    return StaffCommand(match.group(1).upper(), match.group(2))
+    return StaffCommand(match.group(1).upper(), match.group(2), match.group(3))
 
 
 def handle(session: Session, staff: Staff, command: StaffCommand, now: datetime,
@@ -51,6 +54,17 @@ def handle(session: Session, staff: Staff, command: StaffCommand, now: datetime,
         if lifecycle.acknowledge(session, contact, staff, now, via="sms", policy=policy):
             return templates.staff_acknowledged(contact.ref)
         return templates.staff_already(contact.ref, contact.status)
-    if lifecycle.resolve(session, contact, staff, now, via="sms"):
-        return templates.staff_resolved(contact.ref)
-    return templates.staff_already(contact.ref, contact.status)
+    return _resolve(session, contact, staff, command, now)
+
+
+def _resolve(session: Session, contact: Contact, staff: Staff, command: StaffCommand,
+             now: datetime) -> str:
+    try:
+        minutes = care_time.parse_minutes(command.minutes)
+    except care_time.BadMinutes as exc:
+        return templates.staff_bad_minutes(str(exc))  # nothing resolved: they try again
+    if not lifecycle.resolve(session, contact, staff, now, via="sms"):
+        return templates.staff_already(contact.ref, contact.status)
+    counted = minutes is not None and care_time.add_for_contact(
+        session, contact, staff, minutes, "callback", now) is not None
+    return templates.staff_resolved(contact.ref, minutes, counted)

@@ -163,7 +163,8 @@ def staff_number_broken(staff_name: str, channel: str, code: int | None, calling
             f"{code}); {then}. Please fix the number in the staff list.")
 
 
-STAFF_HELP = "Reply ACK or ACK <code> to take a page, RESOLVE <code> to close it."
+STAFF_HELP = ("Reply ACK or ACK <code> to take a page, RESOLVE <code> to close it "
+              "(RESOLVE <code> <minutes> also counts your care time).")
 
 
 def staff_acknowledged(ref: str) -> str:
@@ -174,8 +175,19 @@ def staff_already(ref: str, state: str) -> str:
     return f"{ref} is already {state}."
 
 
-def staff_resolved(ref: str) -> str:
-    return f"Resolved {ref}. Thank you."
+def staff_resolved(ref: str, minutes: int | None = None, counted: bool = True) -> str:
+    """The reply to RESOLVE: whether the care time was noted (never assumed)."""
+    if minutes is None:
+        time = "No care time noted; add it on the contact page if you spent any."
+    elif counted:
+        time = f"{minutes} min of care time noted."
+    else:
+        time = f"{minutes} min not counted: the contact is not filed under one patient."
+    return f"Resolved {ref}. {time} Thank you."
+
+
+def staff_bad_minutes(reason: str) -> str:
+    return f"Not done: {reason}. Example: RESOLVE 1234 15"
 
 
 def staff_which(codes: list[str]) -> str:

@@ -9,6 +9,7 @@ from hub.models.care import (
     PlanRule,
     ReportedReading,
 )
+from hub.models.care_time import CareTimeEntry
 from hub.models.chart import Allergy, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.log import LogEntry, LogHead
@@ -21,6 +22,7 @@ __all__ = [
     "CarePlan",
     "CareTeam",
     "CareTeamMember",
+    "CareTimeEntry",
     "Caregiver",
     "Condition",
     "Consent",
