@@ -6,17 +6,21 @@ import json
 import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select, update
 
 from hub.cli import cli
 from hub.fhir.validate import bad_codes
-from hub.models import Contact, Patient, utcnow
+from hub.models import Base, Contact, Patient, utcnow
 from messages import kick
 from tests.conftest import ACCOUNT_SID, PRACTICE_NUMBER, PUBLIC_URL
 from tests.practice import BEN, LENA, STRANGER, WALTER
+from tests.test_fhir_care_details import walter_chart
+from tests.test_fhir_import import FHIR, US_CORE_STORY, collection, us_core
 
 
 def hub(app, *args: str):
@@ -119,3 +123,111 @@ def test_a_call_without_voicemail_is_a_phone_communication_without_payload(
     assert call["sender"]["type"] == "Patient"
     assert call["sender"]["identifier"] == {"system": f"{PUBLIC_URL}/fhir/sid/patient",
                                             "value": str(practice.walter.id)}
+
+
+# --- the care plan goes out to the EHR and comes back unchanged ------------------------------
+
+@pytest.fixture
+def samples() -> Path:
+    """The shared US Core and Synthea examples, read in place."""
+    if not (FHIR / "us-core").is_dir() or not (FHIR / "synthea").is_dir():
+        pytest.skip(f"shared FHIR samples not found at {FHIR}")
+    return FHIR
+
+
+def snapshot(rt) -> dict[str, list[tuple[Any, ...]]]:
+    """Every stored row, ciphertext included, but the log (which an import appends to)."""
+    with rt.sessions() as session:
+        return {table.name: [tuple(row) for row in session.execute(
+                    select(table).order_by(*table.primary_key.columns))]
+                for table in Base.metadata.sorted_tables
+                if table.name not in ("log_entries", "log_head")}
+
+
+def import_file(app, tmp_path, data: dict[str, Any] | str, name: str):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    result = hub(app, "import-fhir", str(path))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def round_trip(app, rt, tmp_path, patient_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Export the patient's care plan, import it back; nothing stored may change."""
+    exported = hub(app, "export-care-plan", "--patient", str(patient_id))
+    assert exported.exit_code == 0, exported.output
+    _, resources = valid_bundle(exported.output)
+    before = snapshot(rt)
+    import_file(app, tmp_path, exported.output, f"care-plan-{patient_id}.json")
+    assert snapshot(rt) == before
+    again = hub(app, "export-care-plan", "--patient", str(patient_id)).output
+    assert [e["resource"] for e in json.loads(again)["entry"]] == resources  # ids are stable
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for resource in resources:
+        kinds.setdefault(resource["resourceType"], []).append(resource)
+    return kinds
+
+
+def patient_id_of(rt, fhir_id: str) -> int:
+    with rt.sessions() as session:
+        return session.scalars(select(Patient.id).where(Patient.fhir_id == fhir_id)).one()
+
+
+def test_amy_shaws_us_core_care_plan_goes_to_the_ehr_and_back_without_a_change(
+        app, rt, tmp_path, samples):
+    import_file(app, tmp_path, collection(*(us_core(samples, n) for n in [
+        *US_CORE_STORY, "medicationrequest-coded-oral-axid.json"])), "amy.json")
+    kinds = round_trip(app, rt, tmp_path, patient_id_of(rt, "example"))
+    assert sorted(kinds) == ["AllergyIntolerance", "CarePlan", "CareTeam", "Condition",
+                             "MedicationRequest", "Patient", "Practitioner", "RelatedPerson"]
+    (plan,) = kinds["CarePlan"]
+    assert plan["id"] == "careplan-ulcer-example" and plan["subject"] == {
+        "reference": "Patient/example"}
+    (team,) = kinds["CareTeam"]
+    assert {p["member"]["reference"] for p in team["participant"]} == {
+        "Practitioner/practitioner-1", "Practitioner/practitioner-2"}
+    (patient,) = kinds["Patient"]
+    assert patient["name"] == [{"text": "Amy V. Baxter"}] and patient["birthDate"] == "1987-02-20"
+
+
+def test_walters_chart_with_medications_allergy_and_consent_round_trips(
+        app, rt, tmp_path):
+    import_file(app, tmp_path, walter_chart(), "walter.json")
+    kinds = round_trip(app, rt, tmp_path, patient_id_of(rt, "walter"))
+    (consent,) = kinds["Consent"]
+    assert consent["performer"] == [{"display": "Nora Reyes, RN"}]
+    assert "(verbal)" in consent["category"][0]["text"]
+    assert [m["id"] for m in kinds["MedicationRequest"]] == ["walter-furosemide-old",
+                                                             "walter-furosemide"]
+    assert kinds["MedicationStatement"][0]["dosage"] == [{"text": "81 mg daily"}]
+
+
+def test_a_real_synthea_patient_round_trips(app, rt, tmp_path, samples):
+    for name in ("practitioners.json", "sample_complete_patient.json"):
+        assert hub(app, "import-fhir", str(samples / "synthea" / name)).exit_code == 0
+    with rt.sessions() as session:
+        (patient_id,) = session.scalars(select(Patient.id)).all()
+    kinds = round_trip(app, rt, tmp_path, patient_id)
+    assert len(kinds["Condition"]) == 21 and len(kinds["CarePlan"]) == 4
+    assert len(kinds["MedicationRequest"]) == 12
+
+
+def test_a_patient_entered_by_hand_gets_stable_ids_and_the_round_trip_keeps_everything(
+        app, rt, tmp_path, practice):
+    kinds = round_trip(app, rt, tmp_path, practice.walter.id)
+    (patient,) = kinds["Patient"]
+    assert patient["id"] == f"hub-patient-{practice.walter.id}"
+    assert patient["telecom"] == [{"system": "phone", "value": WALTER, "use": "mobile"}]
+    (lena,) = kinds["RelatedPerson"]
+    assert lena["relationship"] == [{"text": "daughter"}] and lena["telecom"][0]["value"] == LENA
+    with rt.sessions() as session:
+        assert session.get(Patient, practice.walter.id).phones[0].phone == WALTER
+    log = json.loads(hub(app, "export-log", "--format", "json").output)
+    exported = [e for e in log if e["event"] == "care_plan.exported"]
+    assert exported[0]["detail"]["ids_assigned"] == 2 and exported[1]["detail"][
+        "ids_assigned"] == 0
+
+
+def test_exporting_a_patient_who_does_not_exist_is_a_clear_error(app):
+    result = app.test_cli_runner().invoke(cli, ["export-care-plan", "--patient", "404"])
+    assert result.exit_code == 2 and "no patient with id 404" in result.output
