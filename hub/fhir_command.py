@@ -19,7 +19,7 @@ def import_fhir_command(file: str) -> None:
         data = read_file(file)
         # One transaction: the rows and the audit entry commit together or not at all.
         with rt.session() as session:
-            summary = import_bundle(session, data)
+            summary = import_bundle(session, data, rt.settings.phone_region)
             contact_log.append(session, "fhir.import", actor="cli", detail=summary.counts())
     except FhirImportError as exc:
         click.echo(f"error: {exc}", err=True)

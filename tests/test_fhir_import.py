@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -346,9 +347,10 @@ def test_a_file_over_200_mb_is_refused_before_it_is_read(tmp_path):
 
 
 class _Runtime:
-    """The one part of the hub's runtime the command uses: sessions at the edge."""
+    """The parts of the hub's runtime the command uses: sessions at the edge, the region."""
 
     def __init__(self, url: str) -> None:
+        self.settings = SimpleNamespace(phone_region="US")
         self.engine = make_engine(url)
         self.sessions = make_session_factory(self.engine)
 

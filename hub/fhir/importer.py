@@ -12,10 +12,14 @@ from hub.fhir.links import resolve_all
 from hub.fhir.refs import Resolver
 from hub.fhir.summary import FhirImportError, ImportSummary
 from hub.fhir.writer import Writer
+from hub.phones import DEFAULT_REGION
 
 
-def import_bundle(session: Session, data: bytes | str | dict[str, Any]) -> ImportSummary:
+def import_bundle(session: Session, data: bytes | str | dict[str, Any],
+                  region: str = DEFAULT_REGION) -> ImportSummary:
     """Load a Bundle (or one kept resource) into ``session``; flushes, never commits.
+
+    Phone numbers in national format are read as numbers of ``region`` (HUB_PHONE_REGION).
 
     Raises FhirImportError, before adding anything to the session, when the payload is not
     FHIR JSON, a kept resource is invalid or a needed reference resolves nowhere. A
@@ -25,7 +29,7 @@ def import_bundle(session: Session, data: bytes | str | dict[str, Any]) -> Impor
     parsed = entries(data)
     links = resolve_all(Resolver(session, parsed.entries), parsed.entries)
     summary = ImportSummary(skipped_types=parsed.skipped_types)
-    Writer(session, summary).write(parsed.entries, links)
+    Writer(session, summary, region).write(parsed.entries, links)
     try:
         session.flush()
     except IntegrityError:

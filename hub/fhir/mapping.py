@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from typing import Any
 
-from hub.phones import NotAPhoneNumber, to_e164
+from hub.phones import DEFAULT_REGION, NotAPhoneNumber, to_e164
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 SNOMED = "http://snomed.info/sct"
@@ -36,15 +36,19 @@ def person_name(names: list[Any] | None) -> str | None:
     return text or (best.text.strip() if best.text else None) or None
 
 
-def phones(telecom: list[Any] | None) -> tuple[list[tuple[str, str | None]], int]:
-    """Every phone as (E.164, use), without repeats, and how many did not parse."""
+def phones(telecom: list[Any] | None, region: str = DEFAULT_REGION
+           ) -> tuple[list[tuple[str, str | None]], int]:
+    """Every phone as (E.164, use), without repeats, and how many did not parse.
+
+    A number in national format is read as one of ``region`` (the practice's country).
+    """
     found: list[tuple[str, str | None]] = []
     skipped = 0
     for point in telecom or []:
         if point.system not in _PHONE_SYSTEMS or not point.value or point.use == "old":
             continue  # an "old" number may belong to someone else by now: never match it
         try:
-            e164 = to_e164(point.value)
+            e164 = to_e164(point.value, region)
         except NotAPhoneNumber:
             skipped += 1
             continue
@@ -53,9 +57,10 @@ def phones(telecom: list[Any] | None) -> tuple[list[tuple[str, str | None]], int
     return found, skipped
 
 
-def best_phone(telecom: list[Any] | None) -> tuple[str | None, int]:
+def best_phone(telecom: list[Any] | None, region: str = DEFAULT_REGION
+               ) -> tuple[str | None, int]:
     """The number to reach someone on (a mobile first), and how many did not parse."""
-    found, skipped = phones(telecom)
+    found, skipped = phones(telecom, region)
     mobiles = [number for number, use in found if use == "mobile"]
     if mobiles:
         return mobiles[0], skipped
