@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from hub.cli import cli
 from hub.fhir.validate import bad_codes
+from hub.fhir_export.notes import note_text
 from hub.models import Base, Contact, Patient, utcnow
 from messages import kick
 from tests.conftest import ACCOUNT_SID, PRACTICE_NUMBER, PUBLIC_URL
@@ -123,6 +124,16 @@ def test_a_call_without_voicemail_is_a_phone_communication_without_payload(
     assert call["sender"]["type"] == "Patient"
     assert call["sender"]["identifier"] == {"system": f"{PUBLIC_URL}/fhir/sid/patient",
                                             "value": str(practice.walter.id)}
+
+
+def test_every_log_event_reaches_the_record_even_one_without_a_sentence_of_its_own():
+    names = {7: "Ben Okafor"}.get
+    assert note_text("escalation.paged", {"step": 0, "staff_ids": [7], "channels": ["sms"]},
+                     lambda i: names(i) or "?") == "Paged Ben Okafor by sms (step 1)"
+    assert note_text("contact.resolved", {"via": "web", "disposition": "advised fluids"},
+                     str) == "Resolved via web: advised fluids"
+    assert note_text("escalation.hastened", {}, str) == "Escalation hastened: ?"
+    assert note_text("contact.something_new", {"x": 1}, str) == "contact.something_new"
 
 
 # --- the care plan goes out to the EHR and comes back unchanged ------------------------------

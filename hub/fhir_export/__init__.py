@@ -2,6 +2,7 @@
 Bundle that ``hub import-fhir`` takes back unchanged.
 
 Modules: ``refs`` (how the hub names patients, caregivers and staff to another system),
-``communication`` (one contact -> one Communication), ``care_plan`` (a patient's plan,
-team and chart -> resources), ``bundle`` (the collection Bundle, written as it is built).
+``communication`` (one contact -> one Communication) and ``notes`` (its log events as
+sentences), ``care_plan`` (a patient's plan, team and chart -> resources), ``bundle`` (the
+collection Bundle, written as it is built).
 """

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hub.fhir_export.notes import note_text
 from hub.fhir_export.refs import Namespace, phone_ref
 from hub.models import Caregiver, Contact, LogEntry, Staff
 
@@ -45,12 +46,6 @@ CHUNK = 500
 
 def _when(value: datetime) -> str:
     return value.isoformat()
-
-
-def _step(detail: dict[str, Any]) -> Any:
-    """The escalation step as people count it (the log counts from 0)."""
-    step = detail.get("step")
-    return step + 1 if isinstance(step, int) else step
 
 
 def _staff_id(actor: str | None) -> int | None:
@@ -71,58 +66,14 @@ class CommunicationWriter:
         staff = self.staff.get(staff_id) if isinstance(staff_id, int) else None
         return staff.name if staff is not None else f"staff #{staff_id}"
 
-    def _names(self, ids: Iterable[Any]) -> str:
-        return ", ".join(self._name(i) for i in ids) or "nobody"
-
-    def note_text(self, event: str, detail: dict[str, Any]) -> str:
-        """The sentence a log event becomes in the EHR's record of the contact."""
-        if event == "contact.triaged":
-            told = f" (sender told to call {detail['guidance']})" if detail.get("guidance") else ""
-            rules = ", ".join([*detail.get("fired", []), *detail.get("plan_rules", [])])
-            return f"Triaged {detail.get('urgency', 'routine')}{told}" + (
-                f"; rules: {rules}" if rules else "")
-        if event == "escalation.paged":
-            return (f"Paged {self._names(detail.get('staff_ids', []))} by "
-                    f"{', '.join(detail.get('channels', []))} (step {_step(detail)})")
-        if event == "escalation.step_skipped":
-            return f"Escalation step {_step(detail)} skipped: {detail.get('reason')}"
-        if event == "escalation.exhausted":
-            return "Escalation ran out of steps: nobody acknowledged"
-        if event == "escalation.hastened":
-            return f"Escalation hastened: {detail.get('reason')}"
-        if event == "contact.acknowledged":
-            return f"Acknowledged via {detail.get('via')}"
-        if event == "callback.overdue":
-            return "Callback overdue (not resolved in time): escalation resumed"
-        if event == "contact.resolved":
-            disposition = detail.get("disposition")
-            return f"Resolved via {detail.get('via')}" + (f": {disposition}" if disposition else "")
-        if event == "care_time.added":
-            return (f"Care-management time: {detail.get('minutes')} min "
-                    f"({detail.get('source')}, {detail.get('staff_type')})")
-        if event == "contact.patient_chosen":
-            return f"Sender said which patient (choice {detail.get('choice')})"
-        if event == "contact.transcribed":
-            return "Voicemail transcribed (the payload)"
-        if event == "contact.transcription_failed":
-            return f"Voicemail transcription failed ({detail.get('status')})"
-        if event == "consent.missing":
-            return "No active CCM consent on file for this patient"
-        if event in ("outbound.failed", "outbound.undelivered"):
-            return (f"A {detail.get('channel')} page to {self._name(detail.get('staff_id'))} "
-                    f"was not delivered")
-        if event == "contact_method.broken":
-            return (f"{self._name(detail.get('staff_id'))}'s number refused an "
-                    f"{detail.get('channel')} page")
-        return event
-
     def _notes(self, entries: list[LogEntry]) -> list[dict[str, Any]]:
         notes = []
         for entry in entries:
             if entry.event in _QUIET:
                 continue
             note: dict[str, Any] = {"time": _when(entry.at),
-                                    "text": self.note_text(entry.event, json.loads(entry.detail))}
+                                    "text": note_text(entry.event, json.loads(entry.detail),
+                                                      self._name)}
             staff = self.staff.get(_staff_id(entry.actor) or -1)
             if staff is not None:
                 note["authorReference"] = self.ns.staff(staff)
