@@ -1,12 +1,17 @@
 """Care-management time: record the minutes staff give, and total them by calendar month.
 
-Where minutes come from: the staff member says so when resolving a contact (``RESOLVE
-1234 15`` by SMS, the contact page's form) or later on the contact page. Nothing is
-assumed when no minutes are given: the time between acknowledging and resolving is not
-care time (the nurse may have slept, or handled five other pages), and CMS counts only
-time actually spent, documented. Paging calls (a staff member hearing a page) and a
-caller leaving voicemail are not staff time with the patient either, so Twilio's
-CallDuration of those calls is not counted; the hub places no staff-to-patient call yet.
+Where the time comes from:
+
+- a callback through the practice line (:mod:`messages.callback_call`): measured, the
+  seconds the patient (or caregiver) was connected, as Twilio reports them
+  (DialCallDuration: the nurse's phone ringing and the connecting words are not counted);
+- otherwise the staff member says so when resolving a contact (``RESOLVE 1234 15`` by SMS,
+  the contact page's form) or later on the contact page.
+
+Nothing is assumed when no minutes are given: the time between acknowledging and resolving
+is not care time (the nurse may have slept, or handled five other pages), and CMS counts
+only time actually spent, documented. Paging calls (a staff member hearing a page) and a
+caller leaving voicemail are not staff time with the patient, so they count for nothing.
 
 Staff type follows Staff.role when the time is recorded: a physician's time is physician
 time; nurses' and care managers' is clinical staff time; anyone else's (a practice
@@ -27,8 +32,10 @@ from hub.models import CareTimeEntry, Contact, Staff
 
 PHYSICIAN_ROLES = {"physician"}
 CLINICAL_ROLES = {"nurse", "care_manager"}
-SOURCES = {"callback": "callback call", "message review": "message review",
-           "coordination": "care coordination"}
+# What staff may type in; "call" is only ever measured (a callback through the practice line).
+TYPED_SOURCES = {"callback": "callback call", "message review": "message review",
+                 "coordination": "care coordination"}
+SOURCES = {**TYPED_SOURCES, "call": "call through the practice line"}
 MAX_MINUTES = 240  # one entry; more is far likelier a typo than a night's work
 # CPT time thresholds, minutes in the calendar month.
 CCM_99490 = 20  # clinical staff (the billing practitioner's time counts too)
@@ -57,9 +64,9 @@ def parse_minutes(raw: str | int | None) -> int | None:
     return int(text)
 
 
-def add_for_contact(session: Session, contact: Contact, staff: Staff, minutes: int,
+def add_for_contact(session: Session, contact: Contact, staff: Staff, seconds: int,
                     source: str, now: datetime) -> CareTimeEntry | None:
-    """Record ``minutes`` of ``staff``'s time on the contact's patient, audited in the log.
+    """Record ``seconds`` of ``staff``'s time on the contact's patient, audited in the log.
 
     None (and nothing recorded) when the contact is not filed under one patient: CCM time
     belongs to a patient's month.
@@ -69,15 +76,15 @@ def add_for_contact(session: Session, contact: Contact, staff: Staff, minutes: i
     if contact.patient_id is None:
         return None
     entry = CareTimeEntry(patient_id=contact.patient_id, staff_id=staff.id,
-                          staff_type=staff_type(staff.role), seconds=minutes * 60,
+                          staff_type=staff_type(staff.role), seconds=seconds,
                           source=source, contact_id=contact.id, at=now)
     session.add(entry)
     session.flush()
     contact_log.append(session, "care_time.added", contact_id=contact.id, at=now,
                        actor=f"staff:{staff.id}", detail={
                            "entry_id": entry.id, "patient_id": entry.patient_id,
-                           "staff_type": entry.staff_type, "minutes": minutes,
-                           "source": source})
+                           "staff_type": entry.staff_type, "seconds": seconds,
+                           "minutes": round(seconds / 60, 1), "source": source})
     return entry
 
 

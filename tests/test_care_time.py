@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -12,7 +13,9 @@ from werkzeug.security import generate_password_hash
 
 from hub import care_time
 from hub.cli import cli
-from hub.models import CareTimeEntry, Contact, Staff
+from hub.models import CareTimeEntry, Contact, LogEntry, Staff
+from messages import kick
+from tests.conftest import ACCOUNT_SID, PRACTICE_NUMBER
 from tests.practice import BEN, STRANGER, WALTER
 
 
@@ -103,8 +106,8 @@ def test_physician_and_manager_time_are_kept_apart_from_clinical_staff_time(
         doctor = Staff(name="Dr. Ada Park", role="physician")
         session.add(doctor)
         maya = session.get(Staff, practice.maya.id)
-        care_time.add_for_contact(session, contact, doctor, 35, "coordination", now)
-        care_time.add_for_contact(session, contact, maya, 30, "coordination", now)
+        care_time.add_for_contact(session, contact, doctor, 35 * 60, "coordination", now)
+        care_time.add_for_contact(session, contact, maya, 30 * 60, "coordination", now)
         session.commit()
     (row,) = report(app, "--month", this_month(), "--patient", str(practice.walter.id))
     assert (row["clinical"], row["physician"], row["other"]) == ("0", "35", "30")
@@ -174,3 +177,84 @@ def test_the_nurse_gives_minutes_on_the_contact_page_and_adds_more_after_resolvi
     with rt.sessions() as session:
         assert session.scalars(select(Contact)).one().status == "resolved"
         assert sorted(e.seconds for e in session.scalars(select(CareTimeEntry))) == [480, 720]
+
+
+# --- a callback through the practice line is timed by Twilio --------------------------------
+
+def callback_done(twilio, twilio_api, status: str = "completed", seconds: str = "754",
+                  call_sid: str | None = None):
+    """Twilio reports the end of the bridged call to the Dial's action URL."""
+    call = [r for r in twilio_api.requests if r.resource == "Calls"][-1]
+    action = re.search(r'action="https://hub\.example\.test([^"]+)"', call.form["Twiml"])
+    return twilio.post(action.group(1), {
+        "CallSid": call_sid or "CA" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
+        "DialCallStatus": status, "DialCallDuration": seconds})
+
+
+def test_nurse_texts_call_and_the_connected_minutes_count_without_typing_them(
+        app, rt, twilio, twilio_api, practice):
+    twilio.sms(WALTER, "my ankles are more swollen tonight")
+    code = page_code(twilio_api)
+    assert "Calling you now" in twilio.sms(BEN, f"CALL {code}").text
+    call = twilio_api.wait_for(2)[-1]
+    assert call.resource == "Calls" and call.form["To"] == BEN
+    twiml = call.form["Twiml"]
+    assert f'callerId="{PRACTICE_NUMBER}"' in twiml and f"<Number>{WALTER}</Number>" in twiml
+    assert "Walter" not in twiml and "ankles" not in twiml
+    with rt.sessions() as session:  # whoever calls back has taken the contact
+        assert session.scalars(select(Contact)).one().acknowledged_by_id == practice.ben.id
+
+    sid = "CA" + uuid.uuid4().hex
+    answer = callback_done(twilio, twilio_api, call_sid=sid)
+    assert answer.status_code == 200 and "<Hangup" in answer.text
+    callback_done(twilio, twilio_api, call_sid=sid)  # Twilio retries: counted once
+    with rt.sessions() as session:
+        (entry,) = session.scalars(select(CareTimeEntry)).all()
+        assert (entry.seconds, entry.source, entry.staff_type) == (754, "call", "clinical")
+    assert report(app, "--month", this_month())[0]["clinical"] == "12"
+
+
+def test_a_callback_nobody_answered_counts_nothing(rt, twilio, twilio_api, practice):
+    twilio.sms(WALTER, "question about my inhaler refill")
+    twilio.sms(BEN, f"CALL {page_code(twilio_api)}")
+    twilio_api.wait_for(2)
+    answer = callback_done(twilio, twilio_api, status="no-answer", seconds="")
+    assert "did not connect" in answer.text
+    with rt.sessions() as session:
+        assert session.scalars(select(CareTimeEntry)).all() == []
+        events = session.scalars(select(LogEntry.event)).all()
+    assert "callback.ended" in events
+
+
+def test_bad_callback_reports_get_a_clear_4xx(twilio, twilio_api, practice):
+    twilio.sms(WALTER, "question about my inhaler refill")
+    twilio.sms(BEN, f"CALL {page_code(twilio_api)}")
+    twilio_api.wait_for(2)
+    assert callback_done(twilio, twilio_api, seconds="a while").status_code == 400
+    params = {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
+              "DialCallStatus": "completed", "DialCallDuration": "60"}
+    assert twilio.post("/twilio/callback-done/99999", params).status_code == 404
+
+
+def test_the_contact_page_button_calls_back_and_a_withheld_number_cannot_be(
+        rt, client, twilio, twilio_api, practice):
+    with rt.sessions() as session:
+        session.get(Staff, practice.ben.id).password_hash = generate_password_hash("night")
+        session.commit()
+    twilio.sms(WALTER, "my sugar reading is 45 and I feel shaky")
+    page = next(r for r in twilio_api.wait_for(1) if r.resource == "Messages")
+    link = re.search(r"https://hub\.example\.test(/staff/c/\w+)", page.form["Body"]).group(1)
+    client.post("/staff/login", data={"email": "ben@clinic.test", "password": "night"})
+    html = client.get(link).get_data(as_text=True)
+    assert "Call back through the practice line" in html
+    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    assert client.post(link + "/call", data={"csrf": csrf}).status_code == 302
+    kick.drain()
+    assert twilio_api.sent_to(BEN)[-1].resource == "Calls"
+
+    twilio.post("/twilio/voice", {"CallSid": "CA" + uuid.uuid4().hex,
+                                  "AccountSid": ACCOUNT_SID, "To": PRACTICE_NUMBER})
+    with rt.sessions() as session:
+        withheld = session.scalars(select(Contact).where(Contact.channel == "voice")).one()
+    refused = client.post(f"/staff/c/{withheld.ref}/call", data={"csrf": csrf})
+    assert refused.status_code == 409 and b"no number that can be called back" in refused.data
