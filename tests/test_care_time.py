@@ -8,6 +8,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -148,8 +149,9 @@ def test_names_only_on_request_and_a_bad_month_is_named(app, rt, practice):
     assert empty["clinical"] == "0" and empty["99490 (20)"] == "no"
 
 
-def test_the_nurse_gives_minutes_on_the_contact_page_and_adds_more_after_resolving(
-        rt, client, twilio, twilio_api, practice):
+@pytest.fixture
+def on_the_page(rt, client, twilio, twilio_api, practice) -> tuple[str, str]:
+    """Walter texted; Ben followed the page's link and signed in: (the link, its page)."""
     with rt.sessions() as session:
         session.get(Staff, practice.ben.id).password_hash = generate_password_hash("night")
         session.commit()
@@ -157,7 +159,12 @@ def test_the_nurse_gives_minutes_on_the_contact_page_and_adds_more_after_resolvi
     page = next(r for r in twilio_api.wait_for(1) if r.resource == "Messages")
     link = re.search(r"https://hub\.example\.test(/staff/c/\w+)", page.form["Body"]).group(1)
     client.post("/staff/login", data={"email": "ben@clinic.test", "password": "night"})
-    html = client.get(link).get_data(as_text=True)
+    return link, client.get(link).get_data(as_text=True)
+
+
+def test_the_nurse_gives_minutes_on_the_contact_page_and_adds_more_after_resolving(
+        rt, client, on_the_page):
+    link, html = on_the_page
     assert "None noted (the hub never assumes it)" in html
     csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
@@ -237,15 +244,8 @@ def test_bad_callback_reports_get_a_clear_4xx(twilio, twilio_api, practice):
 
 
 def test_the_contact_page_button_calls_back_and_a_withheld_number_cannot_be(
-        rt, client, twilio, twilio_api, practice):
-    with rt.sessions() as session:
-        session.get(Staff, practice.ben.id).password_hash = generate_password_hash("night")
-        session.commit()
-    twilio.sms(WALTER, "my sugar reading is 45 and I feel shaky")
-    page = next(r for r in twilio_api.wait_for(1) if r.resource == "Messages")
-    link = re.search(r"https://hub\.example\.test(/staff/c/\w+)", page.form["Body"]).group(1)
-    client.post("/staff/login", data={"email": "ben@clinic.test", "password": "night"})
-    html = client.get(link).get_data(as_text=True)
+        rt, client, twilio, twilio_api, on_the_page):
+    link, html = on_the_page
     assert "Call back through the practice line" in html
     csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
     assert client.post(link + "/call", data={"csrf": csrf}).status_code == 302
