@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from hub.fhir_export.refs import Namespace
 from hub.models import utcnow
 
 
-def collection(resources: Iterable[dict[str, Any]], ns: Namespace) -> dict[str, Any]:
-    """The resources as one collection Bundle (for exports small enough to hold)."""
-    return {**_envelope(), "entry": [_entry(r, ns) for r in resources]}
+class Writable(Protocol):
+    def write(self, text: str, /) -> int: ...
 
 
 def _envelope() -> dict[str, Any]:
@@ -27,7 +26,7 @@ def _entry(resource: dict[str, Any], ns: Namespace) -> dict[str, Any]:
             "resource": resource}
 
 
-def write_collection(out: TextIO, resources: Iterable[dict[str, Any]], ns: Namespace) -> int:
+def write_collection(out: Writable, resources: Iterable[dict[str, Any]], ns: Namespace) -> int:
     """Write the resources as one collection Bundle (JSON) to ``out``; return how many."""
     head = json.dumps(_envelope(), ensure_ascii=False)
     out.write(head[:-1])
