@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from hub.cli import cli
 from hub.fhir.validate import bad_codes
 from hub.fhir_export.notes import note_text
-from hub.models import Base, Contact, Patient, utcnow
+from hub.models import Base, CareTeam, CareTeamMember, Contact, Patient, Staff, utcnow
 from messages import kick
 from tests.conftest import ACCOUNT_SID, PRACTICE_NUMBER, PUBLIC_URL
 from tests.practice import BEN, LENA, STRANGER, WALTER
@@ -242,3 +242,26 @@ def test_a_patient_entered_by_hand_gets_stable_ids_and_the_round_trip_keeps_ever
 def test_exporting_a_patient_who_does_not_exist_is_a_clear_error(app):
     result = app.test_cli_runner().invoke(cli, ["export-care-plan", "--patient", "404"])
     assert result.exit_code == 2 and "no patient with id 404" in result.output
+
+
+def test_staff_the_hub_gave_an_id_are_still_adopted_when_the_ehr_sends_them(
+        app, rt, tmp_path, practice):
+    with rt.sessions() as session:
+        session.add(CareTeam(patient_id=practice.walter.id, fhir_id="walter-team", status="active",
+                             members=[CareTeamMember(staff_id=practice.nora.id,
+                                                     role_code="224535009",
+                                                     role_display="Registered nurse",
+                                                     is_care_manager=True)]))
+        session.commit()
+    kinds = round_trip(app, rt, tmp_path, practice.walter.id)
+    assert [p["id"] for p in kinds["Practitioner"]] == [f"hub-staff-{practice.nora.id}"]
+    (member,) = kinds["CareTeam"][0]["participant"]  # a nurse designated as care manager
+    assert [r.get("text") or r["coding"][0]["display"] for r in member["role"]] == [
+        "Registered nurse", "Case manager"]
+    import_file(app, tmp_path, {"resourceType": "Practitioner", "id": "nora-npi",
+                                "name": [{"given": ["Nora"], "family": "Reyes"}],
+                                "telecom": [{"system": "email", "value": "nora@clinic.test"}]},
+                "nora.json")
+    with rt.sessions() as session:
+        nora = session.scalars(select(Staff).where(Staff.email == "nora@clinic.test")).one()
+        assert (nora.id, nora.fhir_id) == (practice.nora.id, "nora-npi")

@@ -17,6 +17,9 @@ from hub.phones import DEFAULT_REGION, NotAPhoneNumber, to_e164
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 SNOMED = "http://snomed.info/sct"
 CASE_MANAGER_SNOMED = "768730001"  # "Case manager (occupation)"
+# The id the hub's own export gives a row entered by hand (``hub-staff-3``); an EHR's id
+# for the same person may replace it.
+HUB_ID_PREFIX = "hub-"
 
 # How a name's ``use`` ranks when a resource carries several: the one people go by first.
 _NAME_RANK = {"usual": 0, "official": 1, None: 2, "nickname": 3, "temp": 4,

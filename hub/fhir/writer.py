@@ -117,9 +117,11 @@ class Writer:
         resource = entry.resource
         address = mapping.email(resource.telecom)
         if row is None and address:
-            # A staff member created by hand before the first import is adopted, not doubled.
+            # A staff member created by hand before the first import is adopted, not doubled
+            # (also once the hub's own export has given them an id of its own).
             holder = self.session.scalars(select(Staff).where(Staff.email == address)).first()
-            if holder is not None and holder.fhir_id is None:
+            if holder is not None and (holder.fhir_id is None
+                                       or holder.fhir_id.startswith(mapping.HUB_ID_PREFIX)):
                 row = holder
         new = row is None
         staff = self._row(entry, row, Staff)

@@ -80,7 +80,7 @@ class CarePlanExport:
 
     def _id(self, row: Any, kind: str) -> str:
         if not row.fhir_id:
-            row.fhir_id = f"hub-{kind}-{row.id}"
+            row.fhir_id = f"{mapping.HUB_ID_PREFIX}{kind}-{row.id}"
             self.minted += 1
         return str(row.fhir_id)
 
