@@ -256,5 +256,7 @@ def test_the_contact_page_button_calls_back_and_a_withheld_number_cannot_be(
                                   "AccountSid": ACCOUNT_SID, "To": PRACTICE_NUMBER})
     with rt.sessions() as session:
         withheld = session.scalars(select(Contact).where(Contact.channel == "voice")).one()
+    unmatched = client.get(f"/staff/c/{withheld.ref}").get_data(as_text=True)
+    assert "Call back through" not in unmatched and "Add care time" not in unmatched
     refused = client.post(f"/staff/c/{withheld.ref}/call", data={"csrf": csrf})
     assert refused.status_code == 409 and b"no number that can be called back" in refused.data

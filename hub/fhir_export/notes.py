@@ -21,6 +21,8 @@ TEMPLATES = {
     "callback.overdue": "Callback overdue (not resolved in time): escalation resumed",
     "contact.resolved": "Resolved via {via}{disposition_text}",
     "care_time.added": "Care-management time: {minutes} min ({source}, {staff_type})",
+    "callback.started": "Callback through the practice line started",
+    "callback.ended": "Callback through the practice line ended: {status}, {seconds} s connected",
     "contact.patient_chosen": "Sender said which patient (choice {choice})",
     "contact.transcribed": "Voicemail transcribed (the payload)",
     "contact.transcription_failed": "Voicemail transcription failed ({status})",
