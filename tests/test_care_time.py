@@ -219,6 +219,10 @@ def test_nurse_texts_call_and_the_connected_minutes_count_without_typing_them(
         (entry,) = session.scalars(select(CareTimeEntry)).all()
         assert (entry.seconds, entry.source, entry.staff_type) == (754, "call", "clinical")
     assert report(app, "--month", this_month())[0]["clinical"] == "12"
+    exported = json.loads(hub(app, "export-log", "--format", "fhir").output)
+    notes = [n["text"] for n in exported["entry"][0]["resource"]["note"]]
+    assert "Callback through the practice line ended: completed, 754 s connected" in notes
+    assert "Care-management time: 12.6 min (call, clinical)" in notes
 
 
 def test_a_callback_nobody_answered_counts_nothing(rt, twilio, twilio_api, practice):
