@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 from werkzeug.security import check_password_hash
 
 from hub import care_time, contact_log, lifecycle, patient_chart, runtime
@@ -179,7 +180,7 @@ def contact_action(ref: str, action: str) -> Any:
     return redirect(url_for("web.contact_page", ref=ref))
 
 
-def _call_back(db: Any, contact: Contact, staff: Staff) -> None:
+def _call_back(db: DbSession, contact: Contact, staff: Staff) -> None:
     """Ring the staff member and connect them to the sender from the practice number."""
     rt = runtime.current()
     line = callback_call.Line(rt.settings.practice_number, rt.settings.public_url)
