@@ -50,6 +50,7 @@ NAMES = (
     "HUB_SCHEDULER",
     "HUB_ENGINE",
     "HUB_OUTBOUND",
+    "HUB_PHONE_REGION",
 )
 
 
@@ -79,6 +80,7 @@ class Settings:
     engine: str  # inline: web processes route and page too | separate: `hub scheduler` does
     outbound: str  # "twilio" (REST API) or "outbox" (local capture)
     warnings: tuple[str, ...] = field(default=())
+    phone_region: str = "US"  # how national-format numbers (FHIR import) are read
 
     @property
     def local_mode(self) -> bool:
@@ -234,6 +236,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if engine not in ("inline", "separate"):
         raise SettingError("HUB_ENGINE: must be 'inline' or 'separate'")
 
+    phone_region = raw.get("HUB_PHONE_REGION", "US").upper()
+    if phone_region not in phonenumbers.SUPPORTED_REGIONS:
+        raise SettingError("HUB_PHONE_REGION: not a country code phone numbers know (US, GB, MX)")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -253,4 +259,5 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         engine=engine,
         outbound=outbound,
         warnings=tuple(notes),
+        phone_region=phone_region,
     )

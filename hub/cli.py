@@ -30,7 +30,9 @@ def cli() -> None:
 
 def _register() -> None:
     from hub.care_plan_commands import care_plan_group
+    from hub.care_time_command import ccm_minutes_command
     from hub.fhir_command import import_fhir_command
+    from hub.fhir_export_command import export_care_plan_command
     from hub.log_commands import export_log_command, rotate_keys_command, verify_log_command
     from hub.ops_commands import outbox_command, scheduler_command, seed_demo_command
     from hub.plan_rule_commands import plan_rule_group
@@ -41,7 +43,8 @@ def _register() -> None:
     for command in (import_fhir_command, import_schedule_command, export_log_command,
                     verify_log_command, rotate_keys_command, simulate, outbox_command,
                     scheduler_command, seed_demo_command, oncall_command, coverage_command,
-                    plan_rule_group, care_plan_group):
+                    plan_rule_group, care_plan_group, ccm_minutes_command,
+                    export_care_plan_command):
         cli.add_command(command)
 
 

@@ -21,7 +21,7 @@ def import_fhir_command(file: str) -> None:
         # One transaction: the rows and the audit entry commit together or not at all.
         with rt.session() as session:
             progress = Progress(lambda line: click.echo(line, err=True))
-            summary = import_bundle(session, data, progress)
+            summary = import_bundle(session, data, progress, rt.settings.phone_region)
             contact_log.append(session, "fhir.import", actor="cli", detail=summary.counts())
     except FhirImportError as exc:
         click.echo(f"error: {exc}", err=True)

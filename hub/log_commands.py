@@ -14,6 +14,9 @@ from sqlalchemy import Text, select, type_coerce, update
 
 from hub import contact_log, runtime
 from hub.crypto import Encrypted
+from hub.fhir_export.bundle import write_collection
+from hub.fhir_export.communication import communications
+from hub.fhir_export.refs import Namespace
 from hub.models import Base
 
 
@@ -35,7 +38,8 @@ def _instant(value: str | None, name: str) -> datetime | None:
 @click.command("export-log")
 @click.option("--since", help="first day or instant (practice time zone unless given)")
 @click.option("--until", help="day or instant the export stops before")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "fhir"]), default="csv",
+              help="fhir: a FHIR R4 Bundle of one Communication per contact received")
 @with_appcontext
 def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
     """Print the decrypted contact log; the export itself is logged."""
@@ -44,7 +48,10 @@ def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
     count = 0
     with rt.session() as session:
         rows = contact_log.entries(session, start, end)
-        if fmt == "json":
+        if fmt == "fhir":
+            ns = Namespace(rt.settings.public_url)
+            count = write_collection(sys.stdout, communications(session, ns, start, end), ns)
+        elif fmt == "json":
             sys.stdout.write("[")
             for row in rows:
                 separator = ",\n" if count else "\n"

@@ -19,9 +19,10 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 from werkzeug.security import check_password_hash
 
-from hub import care_plan, contact_log, lifecycle, patient_chart, runtime
+from hub import care_plan, care_time, contact_log, lifecycle, patient_chart, runtime
 from hub.models import (
     CarePlan,
     Condition,
@@ -34,6 +35,7 @@ from hub.models import (
     Timer,
     utcnow,
 )
+from messages import callback_call, kick
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -143,6 +145,9 @@ def contact_page(ref: str) -> str:
                            actor=f"staff:{staff_id}", detail={"patient_id": contact.patient_id})
         return render_template("contact.html", contact=contact, plans=plans,
                                conditions=conditions, rules=rules, chart=chart,
+                               care_time=care_time.for_contact(db, contact.id),
+                               sources=care_time.SOURCES,
+                               typed_sources=care_time.TYPED_SOURCES,
                                triage=json.loads(contact.triage or "{}"), csrf=_csrf_token())
 
 
@@ -164,17 +169,50 @@ def care_plan_page(ref: str) -> str:
 @bp.post("/staff/c/<ref>/<action>")
 @login_required
 def contact_action(ref: str, action: str) -> Any:
-    if action not in ("ack", "resolve"):
+    if action not in ("ack", "resolve", "time", "call"):
         abort(404, description="unknown action")
+    minutes, source = _care_time_form() if action in ("resolve", "time") else (None, "callback")
+    if action == "time" and minutes is None:
+        abort(400, description="minutes: give the minutes spent (1 to 240)")
     with runtime.current().session() as db:
         contact = db.scalar(select(Contact).where(Contact.ref == ref))
         staff = db.get(Staff, session["staff_id"])
         if contact is None or staff is None:
             abort(404, description="no contact with that reference")
-        if action == "ack":
-            lifecycle.acknowledge(db, contact, staff, utcnow(), via="web",
+        now = utcnow()
+        if action == "call":
+            _call_back(db, contact, staff)
+        elif action == "ack":
+            lifecycle.acknowledge(db, contact, staff, now, via="web",
                                   policy=runtime.current().policy)
-        else:
-            lifecycle.resolve(db, contact, staff, utcnow(), via="web",
-                              disposition=request.form.get("disposition") or None)
+        elif action == "time" or lifecycle.resolve(
+                db, contact, staff, now, via="web",
+                disposition=request.form.get("disposition") or None):
+            if minutes is not None and care_time.add_for_contact(
+                    db, contact, staff, minutes * 60, source, now) is None:
+                abort(409, description="care time needs the contact filed under one patient")
+    if action == "call":
+        kick.work_soon(runtime.current())
     return redirect(url_for("web.contact_page", ref=ref))
+
+
+def _call_back(db: DbSession, contact: Contact, staff: Staff) -> None:
+    """Ring the staff member and connect them to the sender from the practice number."""
+    rt = runtime.current()
+    line = callback_call.Line(rt.settings.practice_number, rt.settings.public_url)
+    try:
+        callback_call.start(db, contact, staff, line, utcnow(), rt.policy)
+    except callback_call.CannotCall as exc:
+        abort(409, description=f"cannot call back: {exc}")
+
+
+def _care_time_form() -> tuple[int | None, str]:
+    """The minutes and source of a resolve or care-time form, or a 400 naming the field."""
+    try:
+        minutes = care_time.parse_minutes(request.form.get("minutes"))
+    except care_time.BadMinutes as exc:
+        abort(400, description=f"minutes: {exc}")
+    source = request.form.get("source") or "callback"
+    if source not in care_time.TYPED_SOURCES:
+        abort(400, description="source: not one of " + ", ".join(care_time.TYPED_SOURCES))
+    return minutes, source

@@ -55,6 +55,16 @@ def error_code() -> int | None:
     return int(value)
 
 
+def seconds(field: str) -> int:
+    """A duration Twilio gives in whole seconds; absent (a call that never connected) is 0."""
+    value = request.form.get(field, "")
+    if value == "":
+        return 0
+    if not value.isdigit() or len(value) > 6:
+        abort(400, description=f"{field} is not a number of seconds")
+    return int(value)
+
+
 def status(*fields: str) -> str:
     for field in fields:
         value = request.form.get(field)

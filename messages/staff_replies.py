@@ -1,4 +1,5 @@
-"""Staff replies to pages by SMS: ``ACK``, ``ACK <code>``, ``ACK ALL``, ``RESOLVE <code>``."""
+"""Staff replies to pages by SMS: ``ACK``, ``ACK <code>``, ``ACK ALL``, ``CALL <code>``,
+``RESOLVE <code> [minutes]``."""
 
 from __future__ import annotations
 
@@ -8,20 +9,22 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from hub import lifecycle
-from hub.models import Staff
-from messages import templates
+from hub import care_time, lifecycle
+from hub.models import Contact, Staff
+from messages import callback_call, templates
 from routing.escalation import WAITING
 from routing.policy import Policy
 
-COMMAND = re.compile(r"^\s*(ACK|RESOLVE|HELP)\b[\s:#-]*(\d{4}|ALL\b)?\s*\.?\s*$",
-                     re.IGNORECASE)
+# Minutes may follow a code only ("RESOLVE 1234 15 min"): a bare "ACK 15" stays no command.
+COMMAND = re.compile(r"^\s*(ACK|RESOLVE|CALL|HELP)\b[\s:#-]*(?:(\d{4}|ALL\b)(?:[\s,]+(\d{1,5})"
+                     r"\s*(?:m|mins?|minutes?)?)?)?\s*\.?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class StaffCommand:
-    verb: str  # ACK | RESOLVE | HELP
+    verb: str  # ACK | RESOLVE | CALL | HELP
     code: str | None
+    minutes: str | None = None  # as typed; checked by care_time.parse_minutes
 
 
 def parse(body: str | None) -> StaffCommand | None:
@@ -30,12 +33,16 @@ def parse(body: str | None) -> StaffCommand | None:
     if match is None:
         return None
     code = match.group(2)
-    return StaffCommand(match.group(1).upper(), code.upper() if code else None)
+    return StaffCommand(match.group(1).upper(), code.upper() if code else None, match.group(3))
 
 
 def handle(session: Session, staff: Staff, command: StaffCommand, now: datetime,
-           policy: Policy | None = None) -> str:
-    """Carry out a staff command; return the text to send back to the staff member."""
+           policy: Policy | None = None, line: callback_call.Line | None = None) -> str:
+    """Carry out a staff command; return the text to send back to the staff member.
+
+    ``CALL <code>`` rings the staff member back and connects them to the contact's sender
+    through ``line`` (the practice number).
+    """
     if command.verb == "HELP":
         return templates.STAFF_HELP
     open_contacts = lifecycle.open_pages_for(session, staff)
@@ -53,14 +60,38 @@ def handle(session: Session, staff: Staff, command: StaffCommand, now: datetime,
         if len(chosen) > 1:
             return templates.staff_which([c.ack_code or "" for c in chosen])
     else:
-        return "Reply RESOLVE <code> to close a contact. " + templates.STAFF_HELP
+        return f"Reply {command.verb} <code>. " + templates.STAFF_HELP
     if not chosen:
         return templates.staff_nothing_open()
     contact = chosen[0]
+    if command.verb == "CALL":
+        return _call(session, contact, staff, line, now, policy)
     if command.verb == "ACK":
         if lifecycle.acknowledge(session, contact, staff, now, via="sms", policy=policy):
             return templates.staff_acknowledged(contact.ref)
         return templates.staff_already(contact.ref, contact.status)
-    if lifecycle.resolve(session, contact, staff, now, via="sms"):
-        return templates.staff_resolved(contact.ref)
-    return templates.staff_already(contact.ref, contact.status)
+    return _resolve(session, contact, staff, command, now)
+
+
+def _call(session: Session, contact: Contact, staff: Staff, line: callback_call.Line | None,
+          now: datetime, policy: Policy | None) -> str:
+    try:
+        if line is None:
+            raise callback_call.CannotCall("callbacks are not set up on this line")
+        callback_call.start(session, contact, staff, line, now, policy)
+    except callback_call.CannotCall as exc:
+        return f"Cannot call back {contact.ref}: {exc}."
+    return templates.staff_calling(contact.ref)
+
+
+def _resolve(session: Session, contact: Contact, staff: Staff, command: StaffCommand,
+             now: datetime) -> str:
+    try:
+        minutes = care_time.parse_minutes(command.minutes)
+    except care_time.BadMinutes as exc:
+        return templates.staff_bad_minutes(str(exc))  # nothing resolved: they try again
+    if not lifecycle.resolve(session, contact, staff, now, via="sms"):
+        return templates.staff_already(contact.ref, contact.status)
+    counted = minutes is not None and care_time.add_for_contact(
+        session, contact, staff, minutes * 60, "callback", now) is not None
+    return templates.staff_resolved(contact.ref, minutes, counted)

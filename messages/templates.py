@@ -192,6 +192,29 @@ def page_call_twiml(ref: str, gather_url: str, urgent: bool) -> str:
     return str(response)
 
 
+def callback_twiml(ref: str, number: str, practice_number: str, done_url: str) -> str:
+    """The staff member's phone rings; once answered, they are connected to ``number`` from
+    the practice number (their own stays private). Twilio posts the connected seconds to
+    ``done_url`` when the patient's side hangs up."""
+    response = VoiceResponse()
+    response.say(f"Care line callback for contact {' '.join(ref)}. Connecting you now.")
+    dial = response.dial(caller_id=practice_number, action=done_url, method="POST")
+    dial.number(number)
+    return str(response)
+
+
+def callback_done_twiml(connected: bool) -> str:
+    response = VoiceResponse()
+    if not connected:
+        response.say("The call did not connect. Goodbye.")
+    response.hangup()
+    return str(response)
+
+
+def staff_calling(ref: str) -> str:
+    return f"Calling you now: answer to be connected to the sender of {ref}."
+
+
 def call_ack_twiml(acknowledged: bool) -> str:
     response = VoiceResponse()
     response.say("Acknowledged. Thank you." if acknowledged else "Not acknowledged. Goodbye.")
@@ -213,8 +236,9 @@ def staff_number_broken(staff_name: str, channel: str, code: int | None, calling
             f"{code}); {then}. Please fix the number in the staff list.")
 
 
-STAFF_HELP = ("Reply ACK or ACK <code> to take a page (ACK ALL for every open one), "
-              "RESOLVE <code> to close it.")
+STAFF_HELP = ("Reply ACK or ACK <code> to take a page (ACK ALL for every open one), CALL "
+              "<code> to be connected to the sender from the practice number, RESOLVE <code> "
+              "to close it (RESOLVE <code> <minutes> also counts your care time).")
 
 
 def staff_acknowledged(ref: str) -> str:
@@ -225,8 +249,19 @@ def staff_already(ref: str, state: str) -> str:
     return f"{ref} is already {state}."
 
 
-def staff_resolved(ref: str) -> str:
-    return f"Resolved {ref}. Thank you."
+def staff_resolved(ref: str, minutes: int | None = None, counted: bool = True) -> str:
+    """The reply to RESOLVE: whether the care time was noted (never assumed)."""
+    if minutes is None:
+        time = "No care time noted; add it on the contact page if you spent any."
+    elif counted:
+        time = f"{minutes} min of care time noted."
+    else:
+        time = f"{minutes} min not counted: the contact is not filed under one patient."
+    return f"Resolved {ref}. {time} Thank you."
+
+
+def staff_bad_minutes(reason: str) -> str:
+    return f"Not done: {reason}. Example: RESOLVE 1234 15"
 
 
 def staff_acknowledged_all(refs: list[str]) -> str:

@@ -12,7 +12,7 @@ from hub.matching import SenderMatch, identify
 from hub.models import Contact, InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
-from messages import forms, staff_replies, templates
+from messages import callback_call, forms, staff_replies, templates
 from messages.kick import work_soon
 from messages.signature import twilio_signed
 from messages.status import record_status
@@ -74,8 +74,10 @@ def _staff_reply(staff_id: int, sid: str, body: str) -> str:
         if command is None or staff is None:
             reply = templates.STAFF_HELP
         else:
-            reply = staff_replies.handle(session, staff, command, utcnow(), rt.policy)
+            line = callback_call.Line(rt.settings.practice_number, rt.settings.public_url)
+            reply = staff_replies.handle(session, staff, command, utcnow(), rt.policy, line)
         session.add(InboundReceipt(sid=sid, kind="staff", reply=reply))
+    work_soon(rt)  # a CALL queued a call to the staff member's phone
     return reply
 
 
@@ -191,6 +193,21 @@ def status() -> Response:
         record_status(session, found[1], state, code, utcnow())
     work_soon(rt)
     return Response(status=204)
+
+
+@bp.post("/callback-done/<int:outbound_id>")
+@twilio_signed
+def callback_done(outbound_id: int) -> Response:
+    """A callback through the practice line ended: its connected time is care time."""
+    call_sid = forms.sid("CallSid", ("CA",))
+    dial_status = forms.status("DialCallStatus")
+    seconds = forms.seconds("DialCallDuration")
+    with runtime.current().session() as session:
+        connected = callback_call.finished(session, outbound_id, call_sid, dial_status,
+                                           seconds, utcnow())
+    if connected is None:
+        abort(404, description="no callback with that id")
+    return _xml(templates.callback_done_twiml(connected))
 
 
 @bp.post("/page-ack/<int:page_id>")

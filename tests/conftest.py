@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from cryptography.fernet import Fernet
@@ -120,9 +121,11 @@ def session(database_url: str, cipher: crypto.FieldCipher) -> Iterator[Session]:
 
 
 class _Runtime:
-    """The one part of the hub's runtime a data command uses: sessions at the edge."""
+    """The parts of the hub's runtime a data command uses: sessions at the edge, the region
+    national phone numbers are read in."""
 
     def __init__(self, url: str) -> None:
+        self.settings = SimpleNamespace(phone_region="US")
         self.engine = make_engine(url)
         self.sessions = make_session_factory(self.engine)
 

@@ -13,13 +13,16 @@ from hub.fhir.progress import Progress
 from hub.fhir.refs import Resolver
 from hub.fhir.summary import FhirImportError, ImportSummary
 from hub.fhir.writer import Writer
+from hub.phones import DEFAULT_REGION
 
 
 def import_bundle(session: Session, data: bytes | str | dict[str, Any],
-                  progress: Progress | None = None) -> ImportSummary:
+                  progress: Progress | None = None,
+                  region: str = DEFAULT_REGION) -> ImportSummary:
     """Load a Bundle (or one kept resource) into ``session``; flushes, never commits.
 
     ``progress`` hears how far checking and writing have come (a large bundle takes minutes).
+    Phone numbers in national format are read as numbers of ``region`` (HUB_PHONE_REGION).
 
     Raises FhirImportError, before adding anything to the session, when the payload is not
     FHIR JSON, a kept resource is invalid or a needed reference resolves nowhere. A
@@ -29,7 +32,7 @@ def import_bundle(session: Session, data: bytes | str | dict[str, Any],
     parsed = entries(data, progress=progress)
     links = resolve_all(Resolver(session, parsed.entries), parsed.entries)
     summary = ImportSummary(skipped_types=parsed.skipped_types)
-    Writer(session, summary).write(parsed.entries, links, progress)
+    Writer(session, summary, region).write(parsed.entries, links, progress)
     if progress is not None:
         progress.note(len(parsed.entries), f"saving {len(parsed.entries):,} resources")
     try:

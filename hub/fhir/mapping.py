@@ -12,11 +12,14 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from typing import Any
 
-from hub.phones import NotAPhoneNumber, to_e164
+from hub.phones import DEFAULT_REGION, NotAPhoneNumber, to_e164
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 SNOMED = "http://snomed.info/sct"
 CASE_MANAGER_SNOMED = "768730001"  # "Case manager (occupation)"
+# The id the hub's own export gives a row entered by hand (``hub-staff-3``); an EHR's id
+# for the same person may replace it.
+HUB_ID_PREFIX = "hub-"
 
 # How a name's ``use`` ranks when a resource carries several: the one people go by first.
 _NAME_RANK = {"usual": 0, "official": 1, None: 2, "nickname": 3, "temp": 4,
@@ -36,15 +39,19 @@ def person_name(names: list[Any] | None) -> str | None:
     return text or (best.text.strip() if best.text else None) or None
 
 
-def phones(telecom: list[Any] | None) -> tuple[list[tuple[str, str | None]], int]:
-    """Every phone as (E.164, use), without repeats, and how many did not parse."""
+def phones(telecom: list[Any] | None, region: str = DEFAULT_REGION
+           ) -> tuple[list[tuple[str, str | None]], int]:
+    """Every phone as (E.164, use), without repeats, and how many did not parse.
+
+    A number in national format is read as one of ``region`` (the practice's country).
+    """
     found: list[tuple[str, str | None]] = []
     skipped = 0
     for point in telecom or []:
         if point.system not in _PHONE_SYSTEMS or not point.value or point.use == "old":
             continue  # an "old" number may belong to someone else by now: never match it
         try:
-            e164 = to_e164(point.value)
+            e164 = to_e164(point.value, region)
         except NotAPhoneNumber:
             skipped += 1
             continue
@@ -53,9 +60,10 @@ def phones(telecom: list[Any] | None) -> tuple[list[tuple[str, str | None]], int
     return found, skipped
 
 
-def best_phone(telecom: list[Any] | None) -> tuple[str | None, int]:
+def best_phone(telecom: list[Any] | None, region: str = DEFAULT_REGION
+               ) -> tuple[str | None, int]:
     """The number to reach someone on (a mobile first), and how many did not parse."""
-    found, skipped = phones(telecom)
+    found, skipped = phones(telecom, region)
     mobiles = [number for number, use in found if use == "mobile"]
     if mobiles:
         return mobiles[0], skipped

@@ -67,6 +67,7 @@ class ImportSummary:
     skipped_phones: int = 0
     skipped_emails: int = 0
     care_managers_set: int = 0
+    phones_replaced: int = 0  # stored numbers a re-import dropped or changed
 
     def counts(self) -> dict[str, Any]:
         """The counts as plain data (the audit entry's detail)."""
@@ -78,6 +79,7 @@ class ImportSummary:
             "skipped_phones": self.skipped_phones,
             "skipped_emails": self.skipped_emails,
             "care_managers_set": self.care_managers_set,
+            "phones_replaced": self.phones_replaced,
         }
 
     def __str__(self) -> str:
@@ -103,6 +105,11 @@ class ImportSummary:
         if self.care_managers_set:
             sentences.append(
                 f"Set the designated care manager of {_plural(self.care_managers_set, 'patient')}."
+            )
+        if self.phones_replaced:
+            sentences.append(
+                f"Replaced or removed {_plural(self.phones_replaced, 'phone number')}: "
+                "the old numbers no longer match."
             )
         if self.skipped_phones:
             sentences.append(

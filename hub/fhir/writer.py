@@ -33,7 +33,7 @@ from hub.models import (
     Prognosis,
     Staff,
 )
-from hub.phones import phone_index
+from hub.phones import DEFAULT_REGION, phone_index
 
 Row = TypeVar("Row", Staff, Patient, Caregiver, CareTeam, CarePlan, Condition, Medication,
               Allergy, Consent, Goal, Prognosis)
@@ -55,9 +55,11 @@ UNNAMED = "(no name given)"
 class Writer(PlanWriting):
     """One import's writes; ``rows`` maps each written entry to its row."""
 
-    def __init__(self, session: Session, summary: ImportSummary) -> None:
+    def __init__(self, session: Session, summary: ImportSummary,
+                 region: str = DEFAULT_REGION) -> None:
         self.session = session
         self.summary = summary
+        self.region = region  # how numbers in national format are read
         self.rows: dict[int, Any] = {}
         self._emails: dict[str, Staff] = {}
         self._managed: set[int] = set()
@@ -116,18 +118,23 @@ class Writer(PlanWriting):
         self._emails[address] = staff
 
     def _set_staff_phone(self, staff: Staff, telecom: list[Any] | None) -> None:
-        number, skipped = mapping.best_phone(telecom)
+        number, skipped = mapping.best_phone(telecom, self.region)
         self.summary.skipped_phones += skipped
         if number:
-            staff.phone, staff.phone_index = number, phone_index(number)
+            index = phone_index(number)
+            if staff.phone_index not in (None, index):
+                self.summary.phones_replaced += 1  # pages go to the new number only
+            staff.phone, staff.phone_index = number, index
 
     def _practitioner(self, entry: Entry, row: Staff | None, links: Links) -> None:
         resource = entry.resource
         address = mapping.email(resource.telecom)
         if row is None and address:
-            # A staff member created by hand before the first import is adopted, not doubled.
+            # A staff member created by hand before the first import is adopted, not doubled
+            # (also once the hub's own export has given them an id of its own).
             holder = self.session.scalars(select(Staff).where(Staff.email == address)).first()
-            if holder is not None and holder.fhir_id is None:
+            if holder is not None and (holder.fhir_id is None
+                                       or holder.fhir_id.startswith(mapping.HUB_ID_PREFIX)):
                 row = holder
         new = row is None
         staff = self._row(entry, row, Staff)
@@ -165,7 +172,7 @@ class Writer(PlanWriting):
         patient.name = mapping.person_name(resource.name) or UNNAMED
         patient.birth_date = mapping.fhir_date(resource.birthDate)
         patient.language = mapping.language(resource.communication) or "en"
-        numbers, skipped = mapping.phones(resource.telecom)
+        numbers, skipped = mapping.phones(resource.telecom, self.region)
         self.summary.skipped_phones += skipped
         kept = {phone.phone_index: phone for phone in (patient.phones if row else [])}
         wanted = []
@@ -174,7 +181,9 @@ class Writer(PlanWriting):
             phone = kept.pop(index, None) or PatientPhone(phone=number, phone_index=index)
             phone.use = use
             wanted.append(phone)
-        patient.phones = wanted  # numbers the EHR no longer lists stop matching (orphans go)
+        # Numbers the EHR no longer lists (or lists as "old") stop matching: the orphans go.
+        self.summary.phones_replaced += len(kept)
+        patient.phones = wanted
 
     def _relatedperson(self, entry: Entry, row: Caregiver | None, links: Links) -> None:
         resource = entry.resource
@@ -185,10 +194,12 @@ class Writer(PlanWriting):
         caregiver.relationship_text = next(
             (t for t in (mapping.concept_text(c) for c in relationship) if t), None
         )
-        number, skipped = mapping.best_phone(resource.telecom)
+        number, skipped = mapping.best_phone(resource.telecom, self.region)
         self.summary.skipped_phones += skipped
-        caregiver.phone = number
-        caregiver.phone_index = phone_index(number) if number else None
+        index = phone_index(number) if number else None
+        if caregiver.phone_index not in (None, index):
+            self.summary.phones_replaced += 1
+        caregiver.phone, caregiver.phone_index = number, index
 
     # -- care ---------------------------------------------------------------------------
 

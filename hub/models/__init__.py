@@ -9,6 +9,7 @@ from hub.models.care import (
     PlanRule,
     ReportedReading,
 )
+from hub.models.care_time import CareTimeEntry
 from hub.models.chart import Allergy, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.log import LogEntry, LogHead
@@ -30,6 +31,7 @@ __all__ = [
     "CarePlanField",
     "CareTeam",
     "CareTeamMember",
+    "CareTimeEntry",
     "Caregiver",
     "CaregiverDisclosure",
     "Condition",

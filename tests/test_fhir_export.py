@@ -1,0 +1,267 @@
+"""The practice manager takes the night's contacts into the EHR as FHIR Communications."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import select, update
+
+from hub.cli import cli
+from hub.fhir.validate import bad_codes
+from hub.fhir_export.notes import note_text
+from hub.models import Base, CareTeam, CareTeamMember, Contact, Patient, Staff, utcnow
+from messages import kick
+from tests.conftest import ACCOUNT_SID, PRACTICE_NUMBER, PUBLIC_URL
+from tests.practice import BEN, LENA, STRANGER, WALTER
+from tests.test_fhir_care_details import walter_chart
+from tests.test_fhir_import import FHIR, US_CORE_STORY, collection, us_core
+
+
+def hub(app, *args: str):
+    return app.test_cli_runner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def valid_bundle(text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The exported JSON, checked against the R4B Bundle model (codes included)."""
+    data = json.loads(text)
+    model = Bundle.model_validate(data)
+    assert list(bad_codes(model)) == []
+    return data, [e["resource"] for e in data.get("entry", [])]
+
+
+def by_body(resources: list[dict[str, Any]], words: str) -> dict[str, Any]:
+    return next(r for r in resources if r.get("payload", [{}])[0].get("contentString") == words)
+
+
+def test_a_night_of_contacts_exports_as_a_valid_r4_bundle_of_communications(
+        app, rt, twilio, twilio_api, practice):
+    with rt.sessions() as session:  # Walter came from the EHR; Lena was entered by hand
+        session.execute(update(Patient).where(Patient.id == practice.walter.id)
+                        .values(fhir_id="walter-ehr-1"))
+        session.commit()
+    twilio.sms(WALTER, "crushing chest pain and sweating")
+    page = next(r for r in twilio_api.wait_for(2) if r.resource == "Messages")
+    code = re.search(r"ACK (\d{4})", page.form["Body"]).group(1)
+    twilio.sms(BEN, f"ACK {code}")
+    twilio.sms(BEN, f"RESOLVE {code}")
+    twilio.sms(LENA, "Dad is out of his water pill, can someone refill it?")
+    twilio.sms(STRANGER, "who is this")
+    kick.drain()
+
+    result = hub(app, "export-log", "--format", "fhir")
+    assert result.exit_code == 0, result.output
+    bundle, resources = valid_bundle(result.output)
+    assert bundle["type"] == "collection" and len(resources) == 3
+    assert {r["resourceType"] for r in resources} == {"Communication"}
+
+    urgent = by_body(resources, "crushing chest pain and sweating")
+    assert urgent["status"] == "completed" and urgent["priority"] == "stat"
+    assert urgent["category"][0]["coding"][0]["code"] == "alert"
+    assert urgent["medium"][0]["text"] == "SMS"
+    assert urgent["subject"]["reference"] == "Patient/walter-ehr-1"
+    assert urgent["sender"] == urgent["subject"]
+    assert urgent["recipient"][0]["identifier"]["value"] == str(practice.ben.id)
+    assert urgent["recipient"][0]["display"] == "Ben Okafor"
+    notes = [n["text"] for n in urgent["note"]]
+    assert notes[0].startswith("Triaged urgent (sender told to call 911)")
+    assert any(n.startswith("Paged Ben Okafor by sms, call") for n in notes)
+    assert "Acknowledged via sms" in notes and "Resolved via sms" in notes
+    assert urgent["reasonCode"] and urgent["sent"] <= urgent["note"][-1]["time"]
+    assert {"system": f"{PUBLIC_URL}/fhir/sid/contact", "value": urgent["id"]} in \
+        urgent["identifier"]
+
+    refill = by_body(resources, "Dad is out of his water pill, can someone refill it?")
+    assert refill["status"] == "in-progress" and refill["priority"] == "routine"
+    assert refill["sender"]["type"] == "RelatedPerson"
+    assert refill["sender"]["display"] == "Lena Kowalski"
+    assert refill["subject"]["reference"] == "Patient/walter-ehr-1"
+    assert "recipient" not in refill
+
+    unknown = by_body(resources, "who is this")
+    assert "subject" not in unknown
+    assert unknown["sender"]["identifier"] == {"system": "urn:ietf:rfc:3986",
+                                               "value": f"tel:{STRANGER}"}
+
+    audit = json.loads(hub(app, "export-log", "--format", "json").output)[-1]
+    assert audit["event"] == "log.exported"
+    assert audit["detail"]["format"] == "fhir" and audit["detail"]["entries"] == 3
+
+
+def test_since_and_until_choose_the_contacts_received_in_the_window(
+        app, rt, twilio, twilio_api, practice):
+    twilio.sms(WALTER, "last week's question")
+    twilio.sms(WALTER, "tonight's question")
+    with rt.sessions() as session:
+        first = session.scalars(select(Contact).order_by(Contact.id)).first()
+        first.received_at = utcnow() - timedelta(days=7)
+        session.commit()
+    _, tonight = valid_bundle(hub(app, "export-log", "--format", "fhir",
+                                  "--since", (utcnow() - timedelta(days=1)).date().isoformat()
+                                  ).output)
+    assert [r["payload"][0]["contentString"] for r in tonight] == ["tonight's question"]
+    _, before = valid_bundle(hub(app, "export-log", "--format", "fhir", "--until",
+                                 (utcnow() - timedelta(days=3)).date().isoformat()).output)
+    assert [r["payload"][0]["contentString"] for r in before] == ["last week's question"]
+    _, none = valid_bundle(hub(app, "export-log", "--format", "fhir", "--since", "2001-01-01",
+                               "--until", "2001-02-01").output)
+    assert none == []
+
+
+def test_a_call_without_voicemail_is_a_phone_communication_without_payload(
+        app, twilio, twilio_api, practice):
+    twilio.post("/twilio/voice", {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
+                                  "From": WALTER, "To": PRACTICE_NUMBER})
+    kick.drain()
+    _, (call,) = valid_bundle(hub(app, "export-log", "--format", "fhir").output)
+    assert call["medium"][0]["coding"][0]["code"] == "PHONE" and "payload" not in call
+    assert call["sender"]["type"] == "Patient"
+    assert call["sender"]["identifier"] == {"system": f"{PUBLIC_URL}/fhir/sid/patient",
+                                            "value": str(practice.walter.id)}
+
+
+def test_every_log_event_reaches_the_record_even_one_without_a_sentence_of_its_own():
+    names = {7: "Ben Okafor"}.get
+    assert note_text("escalation.paged", {"step": 0, "staff_ids": [7], "channels": ["sms"]},
+                     lambda i: names(i) or "?") == "Paged Ben Okafor by sms (step 1)"
+    assert note_text("contact.resolved", {"via": "web", "disposition": "advised fluids"},
+                     str) == "Resolved via web: advised fluids"
+    assert note_text("escalation.hastened", {}, str) == "Escalation hastened: ?"
+    assert note_text("contact.something_new", {"x": 1}, str) == "contact.something_new"
+
+
+# --- the care plan goes out to the EHR and comes back unchanged ------------------------------
+
+@pytest.fixture
+def samples() -> Path:
+    """The shared US Core and Synthea examples, read in place."""
+    if not (FHIR / "us-core").is_dir() or not (FHIR / "synthea").is_dir():
+        pytest.skip(f"shared FHIR samples not found at {FHIR}")
+    return FHIR
+
+
+def snapshot(rt) -> dict[str, list[tuple[Any, ...]]]:
+    """Every stored row, ciphertext included, but the log (which an import appends to)."""
+    with rt.sessions() as session:
+        return {table.name: [tuple(row) for row in session.execute(
+                    select(table).order_by(*table.primary_key.columns))]
+                for table in Base.metadata.sorted_tables
+                if table.name not in ("log_entries", "log_head")}
+
+
+def import_file(app, tmp_path, data: dict[str, Any] | str, name: str):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    result = hub(app, "import-fhir", str(path))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def round_trip(app, rt, tmp_path, patient_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Export the patient's care plan, import it back; nothing stored may change."""
+    exported = hub(app, "export-care-plan", "--patient", str(patient_id))
+    assert exported.exit_code == 0, exported.output
+    _, resources = valid_bundle(exported.output)
+    before = snapshot(rt)
+    import_file(app, tmp_path, exported.output, f"care-plan-{patient_id}.json")
+    assert snapshot(rt) == before
+    again = hub(app, "export-care-plan", "--patient", str(patient_id)).output
+    assert [e["resource"] for e in json.loads(again)["entry"]] == resources  # ids are stable
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for resource in resources:
+        kinds.setdefault(resource["resourceType"], []).append(resource)
+    return kinds
+
+
+def patient_id_of(rt, fhir_id: str) -> int:
+    with rt.sessions() as session:
+        return session.scalars(select(Patient.id).where(Patient.fhir_id == fhir_id)).one()
+
+
+def test_amy_shaws_us_core_care_plan_goes_to_the_ehr_and_back_without_a_change(
+        app, rt, tmp_path, samples):
+    import_file(app, tmp_path, collection(*(us_core(samples, n) for n in [
+        *US_CORE_STORY, "medicationrequest-coded-oral-axid.json"])), "amy.json")
+    kinds = round_trip(app, rt, tmp_path, patient_id_of(rt, "example"))
+    assert sorted(kinds) == ["AllergyIntolerance", "CarePlan", "CareTeam", "Condition",
+                             "MedicationRequest", "Patient", "Practitioner", "RelatedPerson"]
+    (plan,) = kinds["CarePlan"]
+    assert plan["id"] == "careplan-ulcer-example" and plan["subject"] == {
+        "reference": "Patient/example"}
+    (team,) = kinds["CareTeam"]
+    assert {p["member"]["reference"] for p in team["participant"]} == {
+        "Practitioner/practitioner-1", "Practitioner/practitioner-2"}
+    (patient,) = kinds["Patient"]
+    assert patient["name"] == [{"text": "Amy V. Baxter"}] and patient["birthDate"] == "1987-02-20"
+
+
+def test_walters_chart_with_medications_allergy_and_consent_round_trips(
+        app, rt, tmp_path):
+    import_file(app, tmp_path, walter_chart(), "walter.json")
+    kinds = round_trip(app, rt, tmp_path, patient_id_of(rt, "walter"))
+    (consent,) = kinds["Consent"]
+    assert consent["performer"] == [{"display": "Nora Reyes, RN"}]
+    assert "(verbal)" in consent["category"][0]["text"]
+    assert [m["id"] for m in kinds["MedicationRequest"]] == ["walter-furosemide-old",
+                                                             "walter-furosemide"]
+    assert kinds["MedicationStatement"][0]["dosage"] == [{"text": "81 mg daily"}]
+
+
+def test_a_real_synthea_patient_round_trips(app, rt, tmp_path, samples):
+    for name in ("practitioners.json", "sample_complete_patient.json"):
+        assert hub(app, "import-fhir", str(samples / "synthea" / name)).exit_code == 0
+    with rt.sessions() as session:
+        (patient_id,) = session.scalars(select(Patient.id)).all()
+    kinds = round_trip(app, rt, tmp_path, patient_id)
+    assert len(kinds["Condition"]) == 21 and len(kinds["CarePlan"]) == 4
+    assert len(kinds["MedicationRequest"]) == 12
+
+
+def test_a_patient_entered_by_hand_gets_stable_ids_and_the_round_trip_keeps_everything(
+        app, rt, tmp_path, practice):
+    kinds = round_trip(app, rt, tmp_path, practice.walter.id)
+    (patient,) = kinds["Patient"]
+    assert patient["id"] == f"hub-patient-{practice.walter.id}"
+    assert patient["telecom"] == [{"system": "phone", "value": WALTER, "use": "mobile"}]
+    (lena,) = kinds["RelatedPerson"]
+    assert lena["relationship"] == [{"text": "daughter"}] and lena["telecom"][0]["value"] == LENA
+    with rt.sessions() as session:
+        assert session.get(Patient, practice.walter.id).phones[0].phone == WALTER
+    log = json.loads(hub(app, "export-log", "--format", "json").output)
+    exported = [e for e in log if e["event"] == "care_plan.exported"]
+    assert exported[0]["detail"]["ids_assigned"] == 2 and exported[1]["detail"][
+        "ids_assigned"] == 0
+
+
+def test_exporting_a_patient_who_does_not_exist_is_a_clear_error(app):
+    result = app.test_cli_runner().invoke(cli, ["export-care-plan", "--patient", "404"])
+    assert result.exit_code == 2 and "no patient with id 404" in result.output
+
+
+def test_staff_the_hub_gave_an_id_are_still_adopted_when_the_ehr_sends_them(
+        app, rt, tmp_path, practice):
+    with rt.sessions() as session:
+        session.add(CareTeam(patient_id=practice.walter.id, fhir_id="walter-team", status="active",
+                             members=[CareTeamMember(staff_id=practice.nora.id,
+                                                     role_code="224535009",
+                                                     role_display="Registered nurse",
+                                                     is_care_manager=True)]))
+        session.commit()
+    kinds = round_trip(app, rt, tmp_path, practice.walter.id)
+    assert [p["id"] for p in kinds["Practitioner"]] == [f"hub-staff-{practice.nora.id}"]
+    (member,) = kinds["CareTeam"][0]["participant"]  # a nurse designated as care manager
+    assert [r.get("text") or r["coding"][0]["display"] for r in member["role"]] == [
+        "Registered nurse", "Case manager"]
+    import_file(app, tmp_path, {"resourceType": "Practitioner", "id": "nora-npi",
+                                "name": [{"given": ["Nora"], "family": "Reyes"}],
+                                "telecom": [{"system": "email", "value": "nora@clinic.test"}]},
+                "nora.json")
+    with rt.sessions() as session:
+        nora = session.scalars(select(Staff).where(Staff.email == "nora@clinic.test")).one()
+        assert (nora.id, nora.fhir_id) == (practice.nora.id, "nora-npi")
