@@ -13,6 +13,7 @@ from hub.models.chart import Allergy, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.log import LogEntry, LogHead
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
+from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
 from hub.models.schedule import Shift
 
 __all__ = [
@@ -34,6 +35,9 @@ __all__ = [
     "Patient",
     "PlanRule",
     "ReportedReading",
+    "Rotation",
+    "RotationMember",
+    "ScheduleOverride",
     "PatientPhone",
     "Shift",
     "Staff",

@@ -18,6 +18,8 @@ class Shift(Base):
     __table_args__ = (
         UniqueConstraint("source_key", name="uq_shifts_source_key"),
         Index("ix_shifts_window", "layer", "starts_at", "ends_at"),
+        # "who is on call at t" reads the shifts not yet ended (history grows, the future not)
+        Index("ix_shifts_ends_at", "ends_at", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,5 +28,8 @@ class Shift(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source_key: Mapped[str] = mapped_column(String(512))
+    # The calendar the shift came from (X-WR-CALNAME or the file's name): a re-import of that
+    # calendar takes off the future shifts of events it no longer holds.
+    calendar: Mapped[str | None] = mapped_column(String(200))
 
     staff: Mapped[Staff] = relationship()

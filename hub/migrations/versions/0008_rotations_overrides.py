@@ -1,0 +1,65 @@
+"""rotations, their members, schedule overrides and swaps; the calendar of each shift
+
+Revision ID: 0008
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rotations",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(length=64), nullable=False, unique=True),
+        sa.Column("layer", sa.String(length=32), nullable=False),
+        sa.Column("every_days", sa.Integer(), nullable=False),
+        sa.Column("handoff_minute", sa.Integer(), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
+    op.create_table(
+        "rotation_members",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("rotation_id", sa.Integer(),
+                  sa.ForeignKey("rotations.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), sa.ForeignKey("staff.id"), nullable=False),
+        sa.UniqueConstraint("rotation_id", "position",
+                            name="uq_rotation_members_rotation_id_position"),
+    )
+    op.create_table(
+        "schedule_overrides",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("layer", sa.String(length=32), nullable=True),
+        sa.Column("staff_id", sa.Integer(), sa.ForeignKey("staff.id"), nullable=True),
+        sa.Column("replaces_id", sa.Integer(), sa.ForeignKey("staff.id"), nullable=True),
+        sa.Column("starts_at", sa.DateTime(), nullable=False),
+        sa.Column("ends_at", sa.DateTime(), nullable=False),
+        sa.Column("pair_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_schedule_overrides_window", "schedule_overrides",
+                    ["ends_at", "starts_at"])
+    with op.batch_alter_table("shifts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("calendar", sa.String(length=200), nullable=True))
+    op.create_index("ix_shifts_ends_at", "shifts", ["ends_at", "starts_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_shifts_ends_at", "shifts")
+    with op.batch_alter_table("shifts", schema=None) as batch_op:
+        batch_op.drop_column("calendar")
+    op.drop_index("ix_schedule_overrides_window", "schedule_overrides")
+    op.drop_table("schedule_overrides")
+    op.drop_table("rotation_members")
+    op.drop_table("rotations")
