@@ -5,13 +5,13 @@ two paired replace overrides). The output is a list of :class:`OnCall` spans, ea
 holds which layer from when to when and on what grounds, so the same decision serves the
 engine (who to page now), ``hub oncall`` (why) and ``hub coverage`` (gaps over days).
 
-Rotation hand-offs are wall-clock times in the practice's zone. A hand-off time the clocks
-skip (02:00 on the spring-forward night) happens at the instant of the jump (03:00 EDT); one
+Rotation hand-offs are wall-clock times in the rotation's zone (the practice's). A time the
+clocks skip (02:00 on the spring-forward night) happens at the instant of the jump (03:00 EDT); one
 that happens twice (01:30 on the fall-back night) happens the first time. Hand-offs are
 instants, each shift runs from one to the next, so no hour is covered twice or left bare by
 the change of clocks: the shift across it is simply an hour shorter or longer.
 
-    spans = on_call(Schedule(rotations, shifts, overrides), tz, start, end)
+    spans = on_call(Schedule(rotations, shifts, overrides), start, end)
     now = [span for span in spans if span.holds(at)]
 """
 
@@ -28,7 +28,7 @@ OVERRIDE_KINDS = ("add", "remove", "replace", "swap")
 @dataclass(frozen=True)
 class RotationPlan:
     """A rotation: the ``members`` (staff ids) take turns, one hand-off every ``every_days``
-    days at local ``handoff`` from ``start`` (the first member's first day)."""
+    days at ``handoff`` wall time in ``tz`` from ``start`` (the first member's first day)."""
 
     name: str
     layer: str
@@ -36,21 +36,22 @@ class RotationPlan:
     handoff: time
     start: date
     members: tuple[int, ...]
+    tz: ZoneInfo
 
-    def handoff_at(self, number: int, tz: ZoneInfo) -> datetime:
+    def handoff_at(self, number: int) -> datetime:
         """The UTC instant of hand-off ``number`` (0 is the rotation's start)."""
         day = self.start + timedelta(days=number * self.every_days)
         # fold=0: a skipped wall time is read at the offset before the jump (02:00 EST is
         # 03:00 EDT, the jump itself); a repeated one as its first occurrence.
-        return datetime.combine(day, self.handoff, tzinfo=tz).replace(fold=0).astimezone(UTC)
+        return datetime.combine(day, self.handoff, tzinfo=self.tz).replace(fold=0).astimezone(UTC)
 
-    def turn_at(self, at: datetime, tz: ZoneInfo) -> int:
+    def turn_at(self, at: datetime) -> int:
         """The number of the turn running at ``at`` (negative before the start)."""
-        days = (at.astimezone(tz).date() - self.start).days
+        days = (at.astimezone(self.tz).date() - self.start).days
         number = days // self.every_days
-        while number > -1 and self.handoff_at(number, tz) > at:
+        while number > -1 and self.handoff_at(number) > at:
             number -= 1
-        while self.handoff_at(number + 1, tz) <= at:
+        while self.handoff_at(number + 1) <= at:
             number += 1
         return number
 
@@ -111,13 +112,12 @@ class OnCall:
         return self.start <= at < self.end
 
 
-def _rotation_turns(plan: RotationPlan, tz: ZoneInfo, start: datetime,
-                    end: datetime) -> Iterable[OnCall]:
+def _rotation_turns(plan: RotationPlan, start: datetime, end: datetime) -> Iterable[OnCall]:
     if not plan.members:
         return
-    number = max(plan.turn_at(start, tz), 0)
-    while (turn_start := plan.handoff_at(number, tz)) < end:
-        turn_end = plan.handoff_at(number + 1, tz)
+    number = max(plan.turn_at(start), 0)
+    while (turn_start := plan.handoff_at(number)) < end:
+        turn_end = plan.handoff_at(number + 1)
         if turn_end > start:
             yield OnCall(plan.members[number % len(plan.members)], plan.layer, turn_start,
                          turn_end, "rotation", rotation=plan.name, turn_start=turn_start)
@@ -153,7 +153,7 @@ def _apply(spans: list[OnCall], override: Override) -> list[OnCall]:
     return result
 
 
-def on_call(schedule: Schedule, tz: ZoneInfo, start: datetime, end: datetime) -> list[OnCall]:
+def on_call(schedule: Schedule, start: datetime, end: datetime) -> list[OnCall]:
     """Every span of on-call that overlaps [start, end), after overrides, in time order.
 
     Spans keep their real bounds (a rotation turn from hand-off to hand-off, cut only by
@@ -162,7 +162,7 @@ def on_call(schedule: Schedule, tz: ZoneInfo, start: datetime, end: datetime) ->
     """
     spans: list[OnCall] = []
     for plan in schedule.rotations:
-        spans.extend(_rotation_turns(plan, tz, start, end))
+        spans.extend(_rotation_turns(plan, start, end))
     spans.extend(OnCall(s.staff_id, s.layer, s.start, s.end, "calendar")
                  for s in schedule.shifts if s.start < end and start < s.end)
     for override in sorted(schedule.overrides, key=lambda o: o.id):
@@ -172,9 +172,9 @@ def on_call(schedule: Schedule, tz: ZoneInfo, start: datetime, end: datetime) ->
     return sorted(spans, key=lambda s: (s.start, s.layer, s.end, s.staff_id))
 
 
-def on_call_at(schedule: Schedule, tz: ZoneInfo, at: datetime) -> dict[str, list[OnCall]]:
+def on_call_at(schedule: Schedule, at: datetime) -> dict[str, list[OnCall]]:
     """Who holds each layer at ``at``: {layer: spans}, one span per person, earliest first."""
     layers: dict[str, dict[int, OnCall]] = {}
-    for span in on_call(schedule, tz, at, at + timedelta(microseconds=1)):
+    for span in on_call(schedule, at, at + timedelta(microseconds=1)):
         layers.setdefault(span.layer, {}).setdefault(span.staff_id, span)
     return {layer: list(people.values()) for layer, people in layers.items()}

@@ -30,15 +30,15 @@ def ny(*args: int, fold: int = 0) -> datetime:
 
 
 def nights(start: date, handoff: time = time(2)) -> RotationPlan:
-    return RotationPlan("nights", "primary", 1, handoff, start, (BEN, NORA, MAYA))
+    return RotationPlan("nights", "primary", 1, handoff, start, (BEN, NORA, MAYA), NY)
 
 
 def primary(schedule: Schedule, at: datetime) -> list[int]:
-    return [span.staff_id for span in on_call_at(schedule, NY, at).get("primary", [])]
+    return [span.staff_id for span in on_call_at(schedule, at).get("primary", [])]
 
 
 def holder(schedule: Schedule, at: datetime) -> OnCall:
-    [span] = on_call_at(schedule, NY, at)["primary"]
+    [span] = on_call_at(schedule, at)["primary"]
     return span
 
 
@@ -78,7 +78,7 @@ def test_no_hour_of_a_dst_week_is_covered_twice_or_left_bare(handoff, month):
     schedule = Schedule(rotations=[nights(date(2026, month, 1), handoff)])
     start, end = ny(2026, month, 1, 12), ny(2026, month, 15, 12)
 
-    spans = on_call(schedule, NY, start, end)
+    spans = on_call(schedule, start, end)
 
     assert spans[0].start <= start and spans[-1].end >= end
     for before, after in zip(spans, spans[1:], strict=False):
@@ -87,9 +87,9 @@ def test_no_hour_of_a_dst_week_is_covered_twice_or_left_bare(handoff, month):
 
 
 def test_a_weekly_rotation_hands_over_on_the_same_weekday_and_local_hour_all_year():
-    weekly = RotationPlan("backup", "backup", 7, time(8), date(2026, 1, 5), (NORA, OMAR))
+    weekly = RotationPlan("backup", "backup", 7, time(8), date(2026, 1, 5), (NORA, OMAR), NY)
 
-    turns = on_call(Schedule(rotations=[weekly]), NY, ny(2026, 1, 5, 8), ny(2026, 12, 28, 8))
+    turns = on_call(Schedule(rotations=[weekly]), ny(2026, 1, 5, 8), ny(2026, 12, 28, 8))
 
     assert len(turns) == 51
     assert {t.start.astimezone(NY).strftime("%a %H:%M") for t in turns} == {"Mon 08:00"}
@@ -104,10 +104,10 @@ def test_before_its_start_a_rotation_holds_nobody():
 
 
 def test_an_empty_schedule_and_an_empty_rotation_hold_nobody():
-    empty = RotationPlan("new", "primary", 7, time(8), date(2026, 1, 1), ())
+    empty = RotationPlan("new", "primary", 7, time(8), date(2026, 1, 1), (), NY)
 
-    assert on_call_at(Schedule(), NY, ny(2026, 3, 8, 2)) == {}
-    assert on_call_at(Schedule(rotations=[empty]), NY, ny(2026, 3, 8, 2)) == {}
+    assert on_call_at(Schedule(), ny(2026, 3, 8, 2)) == {}
+    assert on_call_at(Schedule(rotations=[empty]), ny(2026, 3, 8, 2)) == {}
 
 
 # --- overrides and swaps ---------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_calendar_shifts_and_rotations_share_a_layer_and_overrides_apply_to_both
                         overrides=[cover])
 
     assert sorted(primary(schedule, ny(2026, 3, 7, 9))) == [BEN, OMAR]
-    lunch = {s.staff_id: s for s in on_call_at(schedule, NY, ny(2026, 3, 7, 12, 30))["primary"]}
+    lunch = {s.staff_id: s for s in on_call_at(schedule, ny(2026, 3, 7, 12, 30))["primary"]}
     assert lunch[MAYA].source == "calendar" and lunch[MAYA].covers == OMAR
 
 

@@ -20,7 +20,7 @@ from hub.models.people import Staff
 
 class Rotation(Base):
     """A named rotation: hand-offs at ``handoff_minute`` after local midnight, every
-    ``every_days`` days from ``start_date`` (practice time zone), members in order."""
+    ``every_days`` days from ``start_date`` in ``time_zone``; members in order."""
 
     __tablename__ = "rotations"
 
@@ -30,6 +30,7 @@ class Rotation(Base):
     every_days: Mapped[int] = mapped_column(Integer, default=7)  # 1 daily, 7 weekly, 14...
     handoff_minute: Mapped[int] = mapped_column(Integer, default=480)  # 08:00
     start_date: Mapped[date] = mapped_column(Date)
+    time_zone: Mapped[str] = mapped_column(String(64))  # IANA, the practice's when made
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[RotationMember]] = relationship(

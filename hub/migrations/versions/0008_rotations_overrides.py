@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("every_days", sa.Integer(), nullable=False),
         sa.Column("handoff_minute", sa.Integer(), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("time_zone", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
     op.create_table(
