@@ -128,11 +128,28 @@ def test_without_at_the_command_tells_who_is_on_call_now(rt, runner):
     assert "A routine contact" not in result.output
 
 
+def test_a_primary_without_a_phone_is_passed_over_and_the_manager_is_paged_at_once(
+        rt, runner, staff_only):
+    add_shift(rt, staff_only.ben, "primary", ny(2026, 12, 1, 20), ny(2026, 12, 2, 8))
+    add_shift(rt, staff_only.maya, "backup", ny(2026, 12, 1, 20), ny(2026, 12, 2, 8))
+    update_staff(rt, staff_only.ben, phone=None, phone_index=None)
+
+    result = hub(runner, "oncall", "--at", "2026-12-01 22:00", "--patient",
+                 str(staff_only.walter.id))
+
+    lines = result.output.splitlines()
+    at_step_one = lines.index("  step 1, 2026-12-01 22:00: continuity by sms")
+    assert lines[at_step_one + 1] == (
+        "    Maya Chen: every active manager (role:manager) (the care manager Nora Reyes is not "
+        "on shift; Ben Okafor (primary) has no phone; no active physician)")
+
+
 def test_a_step_whose_only_person_has_no_phone_is_skipped_as_the_engine_would(
         rt, runner, staff_only):
     add_shift(rt, staff_only.ben, "primary", ny(2026, 12, 1, 20), ny(2026, 12, 2, 8))
     add_shift(rt, staff_only.maya, "backup", ny(2026, 12, 1, 20), ny(2026, 12, 2, 8))
     update_staff(rt, staff_only.ben, phone=None, phone_index=None)
+    update_staff(rt, staff_only.maya, phone=None, phone_index=None)
 
     result = hub(runner, "oncall", "--at", "2026-12-01 22:00", "--patient",
                  str(staff_only.walter.id))
@@ -230,7 +247,7 @@ def test_a_saturday_nobody_holds_primary_is_found_logged_and_fails_the_check(
     [check] = checks(rt)
     assert check == {"days": 14, "from": "2026-12-01T14:00:00+00:00",
                      "until": "2026-12-15T14:00:00+00:00", "shifts": 3, "gaps": 1,
-                     "no_primary": 1, "no_phone": 0, "inactive": 0}
+                     "no_primary": 1, "no_phone": 0, "broken_phone": 0, "inactive": 0}
     with rt.sessions() as session:
         assert contact_log.verify(session)[1] is None
 

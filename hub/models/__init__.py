@@ -11,6 +11,7 @@ from hub.models.care import (
 )
 from hub.models.chart import Allergy, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
+from hub.models.duty import Duty
 from hub.models.log import LogEntry, LogHead
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
@@ -26,6 +27,7 @@ __all__ = [
     "Condition",
     "Consent",
     "Contact",
+    "Duty",
     "InboundReceipt",
     "LogEntry",
     "LogHead",

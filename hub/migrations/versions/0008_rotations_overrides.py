@@ -1,4 +1,5 @@
-"""rotations, their members, schedule overrides and swaps; the calendar of each shift
+"""rotations, their members, schedule overrides and swaps; the calendar of each shift;
+the scheduler's periodic duties
 
 Revision ID: 0008
 Revises: 0005
@@ -51,6 +52,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_schedule_overrides_window", "schedule_overrides",
                     ["ends_at", "starts_at"])
+    op.create_table(
+        "duties",
+        sa.Column("name", sa.String(length=48), primary_key=True),
+        sa.Column("due_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
     with op.batch_alter_table("shifts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("calendar", sa.String(length=200), nullable=True))
     op.create_index("ix_shifts_ends_at", "shifts", ["ends_at", "starts_at"])
@@ -60,6 +67,7 @@ def downgrade() -> None:
     op.drop_index("ix_shifts_ends_at", "shifts")
     with op.batch_alter_table("shifts", schema=None) as batch_op:
         batch_op.drop_column("calendar")
+    op.drop_table("duties")
     op.drop_index("ix_schedule_overrides_window", "schedule_overrides")
     op.drop_table("schedule_overrides")
     op.drop_table("rotation_members")
