@@ -16,6 +16,7 @@ from hub import lifecycle
 from hub.models import utcnow
 from hub.runtime import Runtime
 from messages.dispatch import dispatch_due
+from routing.coverage import alert_managers
 from routing.escalation import Links, run_due
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         "processed": lifecycle.process_received(rt.sessions, rt.policy, links, now),
         "fired": run_due(rt.sessions, rt.policy, links, now),
         "sent": dispatch_due(rt.sessions, rt.transport, links, now),
+        # at most once an hour, in one process: text the managers about coverage gaps
+        "coverage_alerts": alert_managers(rt.sessions, rt.settings.tz, now),
     }
 
 

@@ -5,9 +5,9 @@ inactive, has no phone, or whose number is known to refuse pages (the dispatcher
 ``contact_method.broken`` and the last SMS page to that same number failed). Rotations,
 overrides, swaps and calendar shifts all count, through :mod:`routing.roster`.
 
-:func:`alert_managers` is the scheduler tick's duty: at most once an hour (claimed in the
-database, so one process does it), it texts the managers about gaps in the next 14 days that
-they have not been told of in the last day.
+:func:`alert_managers` is the scheduler tick's duty: once an hour (claimed in the database,
+so one process does it; the first turn an hour after the first tick), it texts the managers
+about gaps in the next 14 days that they have not been told of in the last day.
 """
 
 from __future__ import annotations
@@ -145,14 +145,15 @@ def find_gaps(session: Session, start: datetime, end: datetime) -> tuple[list[Ga
 # --- the managers' alert ---------------------------------------------------------------------
 
 def claim_duty(session: Session, name: str, now: datetime, every: timedelta) -> bool:
-    """True when this transaction takes the duty's turn (and moves its next turn on)."""
+    """True when this transaction takes the duty's turn (and moves its next turn on).
+
+    The first tick ever only schedules the first turn, ``every`` later: a process that just
+    started (or a test's few minutes) does not text anyone at once."""
     duty = session.get(Duty, name, populate_existing=True)
     if duty is None:
-        inserted = session.execute(
-            insert_unless_duplicate(session.connection(), Duty, "name")
-            .values(name=name, due_at=now + every, version=0).returning(Duty.name)
-        ).first()
-        return inserted is not None
+        session.execute(insert_unless_duplicate(session.connection(), Duty, "name")
+                        .values(name=name, due_at=now + every, version=0))
+        return False
     if duty.due_at > now:
         return False
     return rows_changed(session, (

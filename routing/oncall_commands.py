@@ -68,6 +68,17 @@ def resolve_wall_time(wall: datetime, tz: ZoneInfo) -> tuple[datetime, str | Non
     return first.astimezone(UTC), note
 
 
+def parse_local(value: str, option: str, tz: ZoneInfo) -> datetime:
+    """A command-line practice time ('YYYY-MM-DD HH:MM', or with an offset) as UTC; a time
+    the clocks skip or repeat is read with fold=0, as ``--at`` is."""
+    try:
+        wall = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a time like {AT_FORMAT}",
+                                 param_hint=option) from None
+    return resolve_wall_time(wall, tz)[0]
+
+
 def _parse_at(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
