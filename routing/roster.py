@@ -166,8 +166,7 @@ def on_call(schedule: Schedule, start: datetime, end: datetime) -> list[OnCall]:
     spans.extend(OnCall(s.staff_id, s.layer, s.start, s.end, "calendar")
                  for s in schedule.shifts if s.start < end and start < s.end)
     for override in sorted(schedule.overrides, key=lambda o: o.id):
-        if override.start < end and start < override.end:
-            spans = _apply(spans, override)
+        spans = _apply(spans, override)  # one outside every span changes nothing
     spans = [s for s in spans if s.start < s.end and s.start < end and start < s.end]
     return sorted(spans, key=lambda s: (s.start, s.layer, s.end, s.staff_id))
 

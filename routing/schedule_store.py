@@ -48,24 +48,25 @@ def rotation_plans(session: Session) -> list[RotationPlan]:
     return list(plans.values())
 
 
-def load_schedule(session: Session, start: datetime, end: datetime) -> Schedule:
-    """What the decision needs for [start, end): all rotations, and the calendar shifts and
-    overrides that overlap the window."""
-    shifts = session.execute(
+def _shifts(session: Session, start: datetime, end: datetime) -> list[CalendarShift]:
+    return [CalendarShift(*row) for row in session.execute(
         select(Shift.staff_id, Shift.layer, Shift.starts_at, Shift.ends_at)
-        .where(Shift.ends_at > start, Shift.starts_at < end)
-    ).all()
-    overrides = session.execute(
+        .where(Shift.ends_at > start, Shift.starts_at < end))]
+
+
+def _overrides(session: Session, start: datetime, end: datetime) -> list[Override]:
+    return [Override(*row) for row in session.execute(
         select(ScheduleOverride.id, ScheduleOverride.kind, ScheduleOverride.layer,
                ScheduleOverride.staff_id, ScheduleOverride.replaces_id,
                ScheduleOverride.starts_at, ScheduleOverride.ends_at)
-        .where(ScheduleOverride.ends_at > start, ScheduleOverride.starts_at < end)
-    ).all()
-    return Schedule(
-        rotations=rotation_plans(session),
-        shifts=[CalendarShift(*row) for row in shifts],
-        overrides=[Override(*row) for row in overrides],
-    )
+        .where(ScheduleOverride.ends_at > start, ScheduleOverride.starts_at < end))]
+
+
+def load_schedule(session: Session, start: datetime, end: datetime) -> Schedule:
+    """What the decision needs for [start, end): all rotations, and the calendar shifts and
+    overrides that overlap the window."""
+    return Schedule(rotation_plans(session), _shifts(session, start, end),
+                    _overrides(session, start, end))
 
 
 def spans_between(session: Session, start: datetime, end: datetime) -> list[OnCall]:
@@ -96,7 +97,13 @@ class Roster:
 
 def roster_at(session: Session, at: datetime) -> Roster:
     """Who holds each layer at ``at`` (the staff member active), from the database."""
-    schedule = load_schedule(session, at, at + _TICK)
+    # The turns that hold ``at`` before any override, then every override that touches them:
+    # so "since" and "until" are true even when an override ends before ``at`` or starts later.
+    base = Schedule(rotation_plans(session), _shifts(session, at, at + _TICK))
+    turns = on_call(base, at, at + _TICK)
+    start = min((s.start for s in turns), default=at)
+    end = max((s.end for s in turns), default=at + _TICK)
+    schedule = Schedule(base.rotations, base.shifts, _overrides(session, start, end))
     layers = on_call_at(schedule, at)
     ids = {span.staff_id for spans in layers.values() for span in spans}
     active = set(session.scalars(
