@@ -51,41 +51,49 @@ def _spans(session: Session, spans: list[OnCall], why: str) -> list[Pick]:
     return [Pick(people[s.staff_id], why, s) for s in spans if s.staff_id in people]
 
 
+class _Circle:
+    """A patient's designated care manager and care team (staff, active or not), read once
+    per decision: one query for the team, the care manager from it when on the team."""
+
+    def __init__(self, session: Session, patient: Patient | None) -> None:
+        self.patient = patient
+        self.first = _first(patient)
+        self.team: list[Staff] = []
+        self.manager: Staff | None = None
+        if patient is None:
+            return
+        self.team = list(dict.fromkeys(session.scalars(
+            select(Staff).join(CareTeamMember, CareTeamMember.staff_id == Staff.id)
+            .join(CareTeam, CareTeam.id == CareTeamMember.team_id)
+            .where(CareTeam.patient_id == patient.id).order_by(CareTeamMember.id))))
+        if patient.care_manager_id is not None:
+            self.manager = next((p for p in self.team if p.id == patient.care_manager_id),
+                                None) or session.get(Staff, patient.care_manager_id)
+
+
 def _first(patient: Patient | None) -> str:
     name = patient.name.split()[0] if patient is not None and patient.name.strip() else ""
     return name or "the patient"
 
 
-def _care_team_ids(session: Session, patient: Patient | None, role: str | None = None
-                   ) -> list[int]:
-    if patient is None:
-        return []
-    query = (select(CareTeamMember.staff_id).join(CareTeam)
-             .where(CareTeam.patient_id == patient.id).order_by(CareTeamMember.id))
-    if role is not None:
-        query = query.join(Staff, Staff.id == CareTeamMember.staff_id).where(Staff.role == role)
-    return list(dict.fromkeys(session.scalars(query)))
-
-
-def _care_manager(session: Session, patient: Patient | None, roster: Roster) -> list[Pick]:
-    manager = patient.care_manager if patient is not None else None
+def _care_manager(circle: _Circle, roster: Roster) -> list[Pick]:
+    manager = circle.manager
     span = roster.span_of(manager.id) if manager is not None and manager.active else None
     if manager is None or span is None:
         return []
-    return [Pick(manager, f"{_first(patient)}'s designated care manager, on shift", span)]
+    return [Pick(manager, f"{circle.first}'s designated care manager, on shift", span)]
 
 
-def _care_team(session: Session, patient: Patient | None, roster: Roster) -> list[Pick]:
-    spans = [span for staff_id in _care_team_ids(session, patient)
-             if (span := roster.span_of(staff_id)) is not None]
-    return [Pick(p.staff, f"on {_first(patient)}'s care team, {p.span.layer} on call", p.span)
-            for p in _spans(session, spans, "") if p.span is not None]
+def _care_team(circle: _Circle, roster: Roster) -> list[Pick]:
+    return [Pick(person, f"on {circle.first}'s care team, {span.layer} on call", span)
+            for person in circle.team
+            if person.active and (span := roster.span_of(person.id)) is not None]
 
 
-def _physician(session: Session, patient: Patient | None) -> list[Pick]:
-    own = _people(session, _care_team_ids(session, patient, "physician"))
+def _physician(session: Session, circle: _Circle) -> list[Pick]:
+    own = [p for p in circle.team if p.role == "physician" and p.active]
     if own:
-        return [Pick(p, f"{_first(patient)}'s physician (care team)") for p in own.values()]
+        return [Pick(p, f"{circle.first}'s physician (care team)") for p in own]
     return [Pick(p, "every active physician (role:physician)")
             for p in _role(session, "physician")]
 
@@ -95,53 +103,48 @@ def _role(session: Session, role: str) -> list[Staff]:
                                 .order_by(Staff.id)))
 
 
-def _passed_over(link: str, picks: list[Pick], patient: Patient | None,
-                 session: Session) -> str:
+def _passed_over(link: str, picks: list[Pick], circle: _Circle) -> str:
     """Why a link of the chain paged nobody (for the manager's view)."""
-    first = _first(patient)
     if picks:
         names = ", ".join(p.staff.name for p in picks)
         return f"{names} ({link}) has no phone" if len(picks) == 1 else \
             f"{names} ({link}) have no phone"
     if link == "care_manager":
-        manager = patient.care_manager if patient is not None else None
+        manager = circle.manager
         if manager is None:
-            return f"{first} has no designated care manager"
+            return f"{circle.first} has no designated care manager"
         if not manager.active:
             return f"the care manager {manager.name} is inactive"
         return f"the care manager {manager.name} is not on shift"
     if link == "care_team":
-        return f"nobody of {first}'s care team is on call" \
-            if _care_team_ids(session, patient) else ""
+        return f"nobody of {circle.first}'s care team is on call" if circle.team else ""
     return {"primary": "nobody holds primary", "physician": "no active physician"}.get(
         link, f"nobody for {link}")
 
 
-def _continuity(session: Session, contact: Contact, roster: Roster) -> list[Pick]:
+def _continuity(session: Session, circle: _Circle, roster: Roster) -> list[Pick]:
     passed: list[str] = []
     fallback: list[Pick] = []
     for link in CHAIN:
-        picks = picks_for(session, link, contact, roster)
+        picks = _picks(session, link, circle, roster)
         if any((p.staff.phone or "").strip() for p in picks):
             return [Pick(p.staff, p.why, p.span, tuple(passed)) for p in picks]
         if picks and not fallback:  # nobody reachable anywhere: the first named, as skipped
             fallback = [Pick(p.staff, p.why, p.span, tuple(passed)) for p in picks]
-        if note := _passed_over(link, picks, contact.patient, session):
+        if note := _passed_over(link, picks, circle):
             passed.append(note)
     return fallback
 
 
-def picks_for(session: Session, target: str, contact: Contact, roster: Roster) -> list[Pick]:
-    """The people ``target`` names for this contact at ``roster.at``, each with why."""
-    patient = contact.patient
+def _picks(session: Session, target: str, circle: _Circle, roster: Roster) -> list[Pick]:
     if target == "continuity":
-        return _continuity(session, contact, roster)
+        return _continuity(session, circle, roster)
     if target == "care_manager":
-        return _care_manager(session, patient, roster)
+        return _care_manager(circle, roster)
     if target == "care_team":
-        return _care_team(session, patient, roster)
+        return _care_team(circle, roster)
     if target == "physician":
-        return _physician(session, patient)
+        return _physician(session, circle)
     if target in ("primary", "backup"):
         return _spans(session, roster.holders(target), f"{target} on call")
     if target.startswith("schedule:"):
@@ -157,6 +160,11 @@ def picks_for(session: Session, target: str, contact: Contact, roster: Roster) -
                                                     Staff.active.is_(True)))
         return [Pick(person, f"named in the policy ({target})")] if person else []
     raise ValueError(f"unknown target {target!r}")
+
+
+def picks_for(session: Session, target: str, contact: Contact, roster: Roster) -> list[Pick]:
+    """The people ``target`` names for this contact at ``roster.at``, each with why."""
+    return _picks(session, target, _Circle(session, contact.patient), roster)
 
 
 def explain_target(session: Session, target: str, contact: Contact, at: datetime) -> list[Pick]:

@@ -117,12 +117,13 @@ def _layers(session: Session, at: datetime, tz: ZoneInfo) -> list[str]:
     roster = roster_at(session, at)
     spans = [s for layer in roster.layers.values() for s in layer]
     names = _names(session, spans)
-    phones = {p.id: bool((p.phone or "").strip()) for p in session.scalars(
+    people = {p.id: p for p in session.scalars(
         select(Staff).where(Staff.id.in_({s.staff_id for s in spans})))} if spans else {}
+    phones = {i: bool((p.phone or "").strip()) for i, p in people.items()}
     extra = [layer for layer in sorted(roster.layers) if layer not in LAYERS]
     lines = []
     for layer in (*LAYERS, *extra):
-        holders = roster.holders(layer)
+        holders = [s for s in roster.holders(layer) if people[s.staff_id].active]
         if not holders:
             lines.append(f"  {layer:<8} nobody on call")
         for span in holders:

@@ -116,12 +116,13 @@ def _rotation_turns(plan: RotationPlan, start: datetime, end: datetime) -> Itera
     if not plan.members:
         return
     number = max(plan.turn_at(start), 0)
-    while (turn_start := plan.handoff_at(number)) < end:
+    turn_start = plan.handoff_at(number)
+    while turn_start < end:
         turn_end = plan.handoff_at(number + 1)
         if turn_end > start:
             yield OnCall(plan.members[number % len(plan.members)], plan.layer, turn_start,
                          turn_end, "rotation", rotation=plan.name, turn_start=turn_start)
-        number += 1
+        number, turn_start = number + 1, turn_end
 
 
 def _apply(spans: list[OnCall], override: Override) -> list[OnCall]:
@@ -153,27 +154,44 @@ def _apply(spans: list[OnCall], override: Override) -> list[OnCall]:
     return result
 
 
-def on_call(schedule: Schedule, start: datetime, end: datetime) -> list[OnCall]:
-    """Every span of on-call that overlaps [start, end), after overrides, in time order.
-
-    Spans keep their real bounds (a rotation turn from hand-off to hand-off, cut only by
-    overrides), so "since" and "until" read true. Overrides apply oldest first, so a cover
-    of a cover works ("Ben covers Nora", then "Maya covers Ben").
-    """
+def base_spans(schedule: Schedule, start: datetime, end: datetime) -> list[OnCall]:
+    """The rotation turns and calendar shifts overlapping [start, end), before overrides."""
     spans: list[OnCall] = []
     for plan in schedule.rotations:
         spans.extend(_rotation_turns(plan, start, end))
     spans.extend(OnCall(s.staff_id, s.layer, s.start, s.end, "calendar")
                  for s in schedule.shifts if s.start < end and start < s.end)
-    for override in sorted(schedule.overrides, key=lambda o: o.id):
+    return spans
+
+
+def apply_overrides(spans: list[OnCall], overrides: Iterable[Override], start: datetime,
+                    end: datetime) -> list[OnCall]:
+    """The spans after the overrides (oldest first, so a cover of a cover works: "Ben covers
+    Nora", then "Maya covers Ben"), those overlapping [start, end), in time order."""
+    for override in sorted(overrides, key=lambda o: o.id):
         spans = _apply(spans, override)  # one outside every span changes nothing
     spans = [s for s in spans if s.start < s.end and s.start < end and start < s.end]
     return sorted(spans, key=lambda s: (s.start, s.layer, s.end, s.staff_id))
 
 
+def on_call(schedule: Schedule, start: datetime, end: datetime) -> list[OnCall]:
+    """Every span of on-call that overlaps [start, end), after overrides, in time order.
+
+    Spans keep their real bounds (a rotation turn from hand-off to hand-off, cut only by
+    overrides), so "since" and "until" read true when every override touching them is given.
+    """
+    return apply_overrides(base_spans(schedule, start, end), schedule.overrides, start, end)
+
+
+def by_layer(spans: Iterable[OnCall], at: datetime) -> dict[str, list[OnCall]]:
+    """The spans holding ``at``: {layer: spans}, one span per person, earliest first."""
+    layers: dict[str, dict[int, OnCall]] = {}
+    for span in spans:
+        if span.holds(at):
+            layers.setdefault(span.layer, {}).setdefault(span.staff_id, span)
+    return {layer: list(people.values()) for layer, people in layers.items()}
+
+
 def on_call_at(schedule: Schedule, at: datetime) -> dict[str, list[OnCall]]:
     """Who holds each layer at ``at``: {layer: spans}, one span per person, earliest first."""
-    layers: dict[str, dict[int, OnCall]] = {}
-    for span in on_call(schedule, at, at + timedelta(microseconds=1)):
-        layers.setdefault(span.layer, {}).setdefault(span.staff_id, span)
-    return {layer: list(people.values()) for layer, people in layers.items()}
+    return by_layer(on_call(schedule, at, at + timedelta(microseconds=1)), at)

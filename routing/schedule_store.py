@@ -1,65 +1,106 @@
 """The schedule as the database holds it, read into :mod:`routing.roster`'s plain values.
 
-Three small queries (rotations with their members, calendar shifts not yet ended, overrides
-not yet ended) and one more for who of the people on call is active: the decision itself is
-:func:`routing.roster.on_call`, never re-made here.
+A few small queries (the rotations, whose members are read again only when they change; the
+calendar shifts and overrides around the time asked, through narrow index ranges): the
+decision itself is :func:`routing.roster.on_call`, never re-made here.
 
     roster = roster_at(session, at)
-    roster.holders("primary")      # [OnCall(...)], active staff only
+    roster.holders("primary")      # [OnCall(...)]
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
-from hub.models import Rotation, RotationMember, ScheduleOverride, Shift, Staff
+from hub.models import Rotation, RotationMember, ScheduleOverride, Shift
+from hub.models.base import LONG_SPAN
 from routing.roster import (
     CalendarShift,
     OnCall,
     Override,
     RotationPlan,
     Schedule,
+    apply_overrides,
+    base_spans,
+    by_layer,
     on_call,
-    on_call_at,
 )
 
 _TICK = timedelta(microseconds=1)
 
 
 def rotation_plans(session: Session) -> list[RotationPlan]:
-    """Every rotation with its members in order, in one query."""
+    """Every rotation with its members in order.
+
+    Rotations are only ever added or removed whole (never edited), so their ids and creation
+    times identify their content: one small query checks them, and the plans read last time
+    with the same identity are used again (the database decides; the memo saves parsing)."""
+    key = (str(session.get_bind().url), tuple(session.execute(
+        select(Rotation.id, Rotation.created_at).order_by(Rotation.id)).all()))
+    plans = _PLANS.get(key)
+    if plans is None:
+        plans = _read_plans(session)
+        _PLANS.clear()  # one database's current rotations; a change replaces them
+        _PLANS[key] = plans
+    return list(plans)
+
+
+_PLANS: dict[tuple[object, ...], tuple[RotationPlan, ...]] = {}
+
+
+def _read_plans(session: Session) -> tuple[RotationPlan, ...]:
     rows = session.execute(
         select(Rotation.name, Rotation.layer, Rotation.every_days, Rotation.handoff_minute,
                Rotation.start_date, Rotation.time_zone, RotationMember.staff_id)
         .outerjoin(RotationMember, RotationMember.rotation_id == Rotation.id)
         .order_by(Rotation.id, RotationMember.position)
     ).all()
-    plans: dict[str, RotationPlan] = {}
+    heads: dict[str, tuple[str, int, int, date, str]] = {}
+    members: dict[str, list[int]] = {}
     for name, layer, every, minute, start, zone, staff_id in rows:
-        plan = plans.get(name) or RotationPlan(name, layer, every, time(minute // 60, minute % 60),
-                                               start, (), ZoneInfo(zone))
-        plans[name] = plan if staff_id is None else replace(plan,
-                                                            members=(*plan.members, staff_id))
-    return list(plans.values())
+        heads.setdefault(name, (layer, every, minute, start, zone))
+        if staff_id is not None:
+            members.setdefault(name, []).append(staff_id)
+    return tuple(RotationPlan(name, layer, every, time(minute // 60, minute % 60), start,
+                              tuple(members.get(name, ())), ZoneInfo(zone))
+                 for name, (layer, every, minute, start, zone) in heads.items())
+
+
+def _overlapping(model: type[Shift] | type[ScheduleOverride], *columns: Any) -> Select[Any]:
+    """Rows of ``model`` overlapping [:start, :end), in two index range scans: short spans by
+    their start time (no earlier than :near, LONG_SPAN before start), long ones by their flag.
+    Built once: the statement is the same for every call, only its parameters change."""
+    start, end, near = bindparam("start"), bindparam("end"), bindparam("near")
+    short = select(*columns).where(model.starts_at > near, model.starts_at < end,
+                                   model.ends_at > start)
+    long = select(*columns).where(model.is_long == True, model.ends_at > start,  # noqa: E712 (an index needs "= true")
+                                  model.starts_at <= near, model.starts_at < end)
+    return cast("Select[Any]", union_all(short, long))
+
+
+_SHIFTS = _overlapping(Shift, Shift.staff_id, Shift.layer, Shift.starts_at, Shift.ends_at)
+_OVERRIDES = _overlapping(ScheduleOverride, ScheduleOverride.id, ScheduleOverride.kind,
+                          ScheduleOverride.layer, ScheduleOverride.staff_id,
+                          ScheduleOverride.replaces_id, ScheduleOverride.starts_at,
+                          ScheduleOverride.ends_at)
+
+
+def _window(start: datetime, end: datetime) -> dict[str, datetime]:
+    return {"start": start, "end": end, "near": start - LONG_SPAN}
 
 
 def _shifts(session: Session, start: datetime, end: datetime) -> list[CalendarShift]:
-    return [CalendarShift(*row) for row in session.execute(
-        select(Shift.staff_id, Shift.layer, Shift.starts_at, Shift.ends_at)
-        .where(Shift.ends_at > start, Shift.starts_at < end))]
+    return [CalendarShift(*row) for row in session.execute(_SHIFTS, _window(start, end))]
 
 
 def _overrides(session: Session, start: datetime, end: datetime) -> list[Override]:
-    return [Override(*row) for row in session.execute(
-        select(ScheduleOverride.id, ScheduleOverride.kind, ScheduleOverride.layer,
-               ScheduleOverride.staff_id, ScheduleOverride.replaces_id,
-               ScheduleOverride.starts_at, ScheduleOverride.ends_at)
-        .where(ScheduleOverride.ends_at > start, ScheduleOverride.starts_at < end))]
+    return [Override(*row) for row in session.execute(_OVERRIDES, _window(start, end))]
 
 
 def load_schedule(session: Session, start: datetime, end: datetime) -> Schedule:
@@ -77,7 +118,8 @@ def spans_between(session: Session, start: datetime, end: datetime) -> list[OnCa
 
 @dataclass(frozen=True)
 class Roster:
-    """Who is on call at one instant, active staff only; ``rotations`` names every rotation."""
+    """Who is on call at one instant; ``rotations`` names every rotation. Inactive staff are
+    still here: whoever turns spans into people to page leaves them out."""
 
     at: datetime
     layers: dict[str, list[OnCall]]
@@ -96,18 +138,13 @@ class Roster:
 
 
 def roster_at(session: Session, at: datetime) -> Roster:
-    """Who holds each layer at ``at`` (the staff member active), from the database."""
+    """Who holds each layer at ``at``, from the database."""
     # The turns that hold ``at`` before any override, then every override that touches them:
     # so "since" and "until" are true even when an override ends before ``at`` or starts later.
-    base = Schedule(rotation_plans(session), _shifts(session, at, at + _TICK))
-    turns = on_call(base, at, at + _TICK)
+    plans = rotation_plans(session)
+    turns = base_spans(Schedule(plans, _shifts(session, at, at + _TICK)), at, at + _TICK)
     start = min((s.start for s in turns), default=at)
     end = max((s.end for s in turns), default=at + _TICK)
-    schedule = Schedule(base.rotations, base.shifts, _overrides(session, start, end))
-    layers = on_call_at(schedule, at)
-    ids = {span.staff_id for spans in layers.values() for span in spans}
-    active = set(session.scalars(
-        select(Staff.id).where(Staff.id.in_(ids), Staff.active.is_(True)))) if ids else set()
-    return Roster(at, {layer: [s for s in spans if s.staff_id in active]
-                       for layer, spans in layers.items()},
-                  frozenset(plan.name for plan in schedule.rotations))
+    layers = by_layer(apply_overrides(turns, _overrides(session, start, end), at, at + _TICK),
+                      at)
+    return Roster(at, layers, frozenset(plan.name for plan in plans))

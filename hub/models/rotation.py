@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.models.base import Base, UTCDateTime, utcnow
+from hub.models.base import Base, UTCDateTime, span_is_long, utcnow
 from hub.models.people import Staff
 
 
@@ -63,7 +63,8 @@ class ScheduleOverride(Base):
     """
 
     __tablename__ = "schedule_overrides"
-    __table_args__ = (Index("ix_schedule_overrides_window", "ends_at", "starts_at"),)
+    __table_args__ = (Index("ix_schedule_overrides_starts_at", "starts_at", "ends_at"),
+                      Index("ix_schedule_overrides_long", "is_long", "ends_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
@@ -73,4 +74,5 @@ class ScheduleOverride(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pair_id: Mapped[int | None] = mapped_column(Integer)
+    is_long: Mapped[bool] = mapped_column(Boolean, default=span_is_long, onupdate=span_is_long)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -48,10 +48,12 @@ def upgrade() -> None:
         sa.Column("starts_at", sa.DateTime(), nullable=False),
         sa.Column("ends_at", sa.DateTime(), nullable=False),
         sa.Column("pair_id", sa.Integer(), nullable=True),
+        sa.Column("is_long", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
-    op.create_index("ix_schedule_overrides_window", "schedule_overrides",
-                    ["ends_at", "starts_at"])
+    op.create_index("ix_schedule_overrides_starts_at", "schedule_overrides",
+                    ["starts_at", "ends_at"])
+    op.create_index("ix_schedule_overrides_long", "schedule_overrides", ["is_long", "ends_at"])
     op.create_table(
         "duties",
         sa.Column("name", sa.String(length=48), primary_key=True),
@@ -60,15 +62,29 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("shifts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("calendar", sa.String(length=200), nullable=True))
-    op.create_index("ix_shifts_ends_at", "shifts", ["ends_at", "starts_at"])
+        # existing shifts are all taken as long (safe: only slower to read) until re-imported
+        batch_op.add_column(sa.Column("is_long", sa.Boolean(), nullable=False,
+                                      server_default=sa.true()))
+    with op.batch_alter_table("shifts", schema=None) as batch_op:
+        batch_op.alter_column("is_long", server_default=None)
+    op.create_index("ix_shifts_starts_at", "shifts", ["starts_at", "ends_at"])
+    op.create_index("ix_shifts_long", "shifts", ["is_long", "ends_at"])
+    # routing reads the patient's care team on every contact
+    op.create_index("ix_care_teams_patient_id", "care_teams", ["patient_id"])
+    op.create_index("ix_care_team_members_team_id", "care_team_members", ["team_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_shifts_ends_at", "shifts")
+    op.drop_index("ix_care_team_members_team_id", "care_team_members")
+    op.drop_index("ix_care_teams_patient_id", "care_teams")
+    op.drop_index("ix_shifts_long", "shifts")
+    op.drop_index("ix_shifts_starts_at", "shifts")
     with op.batch_alter_table("shifts", schema=None) as batch_op:
+        batch_op.drop_column("is_long")
         batch_op.drop_column("calendar")
     op.drop_table("duties")
-    op.drop_index("ix_schedule_overrides_window", "schedule_overrides")
+    op.drop_index("ix_schedule_overrides_long", "schedule_overrides")
+    op.drop_index("ix_schedule_overrides_starts_at", "schedule_overrides")
     op.drop_table("schedule_overrides")
     op.drop_table("rotation_members")
     op.drop_table("rotations")
