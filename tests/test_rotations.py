@@ -286,3 +286,19 @@ def test_schedule_and_person_targets_resolve_for_walter(rt, runner, clinic):
     assert chain(rt, clinic, at, "person:ghost@clinic.test") == []
     assert chain(rt, clinic, at, "care_manager")[0][:2] == (
         "Nora Reyes", "Walter's designated care manager, on shift")
+
+
+def test_a_fortnight_of_leave_and_a_ten_day_calendar_shift_are_found_in_their_middle(
+        rt, runner, clinic):
+    with rt.session() as session:
+        session.add(Shift(staff_id=clinic.ben.id, layer="primary", source_key="locum/1",
+                          starts_at=datetime(2026, 6, 1, 8, tzinfo=NY),
+                          ends_at=datetime(2026, 6, 11, 8, tzinfo=NY)))
+    hub(runner, "override", "add", "replace", "--by", "nora@clinic.test", "--for",
+        "ben@clinic.test", "--from", "2026-06-03 08:00", "--until", "2026-06-17 08:00")
+
+    assert layer_lines(hub(runner, "oncall", "--at", "2026-06-02 12:00").output) == [
+        "  primary  Ben Okafor, 2026-06-01 08:00 to 2026-06-03 08:00"]
+    assert layer_lines(hub(runner, "oncall", "--at", "2026-06-09 12:00").output) == [
+        "  primary  Nora Reyes, 2026-06-03 08:00 to 2026-06-11 08:00  "
+        "(covering Ben Okafor (override #1))"]
