@@ -168,10 +168,11 @@ def picks_for(session: Session, target: str, contact: Contact, roster: Roster) -
 
 
 def explain_target(session: Session, target: str, contact: Contact, at: datetime) -> list[Pick]:
-    """:func:`picks_for` at ``at``, reading the schedule once."""
+    """:func:`picks_for` at ``at``, reading the schedule once (each span's true bounds)."""
     return picks_for(session, target, contact, roster_at(session, at))
 
 
 def resolve_target(session: Session, target: str, contact: Contact, at: datetime) -> list[Staff]:
     """The staff a policy target names for this contact at this instant (maybe nobody)."""
-    return [pick.staff for pick in explain_target(session, target, contact, at)]
+    roster = roster_at(session, at, exact_bounds=False)  # who, not since when: one read
+    return [pick.staff for pick in picks_for(session, target, contact, roster)]

@@ -15,11 +15,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, select, union_all
+from sqlalchemy import Integer, Select, String, bindparam, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from hub.models import Rotation, RotationMember, ScheduleOverride, Shift
-from hub.models.base import LONG_SPAN
+from hub.models.base import LONG_SPAN, UTCDateTime
 from routing.roster import (
     CalendarShift,
     OnCall,
@@ -41,8 +41,13 @@ def rotation_plans(session: Session) -> list[RotationPlan]:
     Rotations are only ever added or removed whole (never edited), so their ids and creation
     times identify their content: one small query checks them, and the plans read last time
     with the same identity are used again (the database decides; the memo saves parsing)."""
-    key = (str(session.get_bind().url), tuple(session.execute(
-        select(Rotation.id, Rotation.created_at).order_by(Rotation.id)).all()))
+    identity = tuple(session.execute(
+        select(Rotation.id, Rotation.created_at).order_by(Rotation.id)).all())
+    return _plans_for(session, identity)
+
+
+def _plans_for(session: Session, identity: tuple[object, ...]) -> list[RotationPlan]:
+    key = (str(session.get_bind().engine.url), identity)
     plans = _PLANS.get(key)
     if plans is None:
         plans = _read_plans(session)
@@ -76,7 +81,7 @@ def _overlapping(model: type[Shift] | type[ScheduleOverride], *columns: Any) -> 
     """Rows of ``model`` overlapping [:start, :end), in two index range scans: short spans by
     their start time (no earlier than :near, LONG_SPAN before start), long ones by their flag.
     Built once: the statement is the same for every call, only its parameters change."""
-    start, end, near = bindparam("start"), bindparam("end"), bindparam("near")
+    start, end, near = (bindparam(name, type_=UTCDateTime()) for name in ("start", "end", "near"))
     short = select(*columns).where(model.starts_at > near, model.starts_at < end,
                                    model.ends_at > start)
     long = select(*columns).where(model.is_long == True, model.ends_at > start,  # noqa: E712 (an index needs "= true")
@@ -137,14 +142,64 @@ class Roster:
         return max(spans, key=lambda s: s.end) if spans else None
 
 
-def roster_at(session: Session, at: datetime) -> Roster:
-    """Who holds each layer at ``at``, from the database."""
-    # The turns that hold ``at`` before any override, then every override that touches them:
-    # so "since" and "until" are true even when an override ends before ``at`` or starts later.
+def roster_at(session: Session, at: datetime, *, exact_bounds: bool = True) -> Roster:
+    """Who holds each layer at ``at``, from the database.
+
+    With ``exact_bounds`` (what people read), every override touching the turns that hold
+    ``at`` is applied, so "since" and "until" are true even when an override ends before
+    ``at`` or starts after it. Without (the engine, which only needs who), one query reads
+    the rotations' identity and the shifts and overrides holding ``at``: who is the same.
+    """
+    if not exact_bounds:
+        return _roster_in_one_read(session, at)
     plans = rotation_plans(session)
     turns = base_spans(Schedule(plans, _shifts(session, at, at + _TICK)), at, at + _TICK)
     start = min((s.start for s in turns), default=at)
     end = max((s.end for s in turns), default=at + _TICK)
     layers = by_layer(apply_overrides(turns, _overrides(session, start, end), at, at + _TICK),
                       at)
+    return Roster(at, layers, frozenset(plan.name for plan in plans))
+
+
+def _holding_at() -> Select[Any]:
+    """One statement: rotations' identity, and the shifts and overrides holding :at (short
+    ones by start time, long ones by their flag), as rows (source, id, staff, replaces,
+    layer, kind, start, end)."""
+    at = bindparam("at", type_=UTCDateTime())
+    near = bindparam("near", type_=UTCDateTime())
+    no_id, no_text, no_time = null().cast(Integer), null().cast(String), null().cast(UTCDateTime)
+    s, o = Shift, ScheduleOverride
+    branches = []
+    for model in (s, o):
+        columns = ([literal("shift", String), s.id, s.staff_id, no_id, s.layer, no_text]
+                   if model is s else
+                   [literal("override", String), o.id, o.staff_id, o.replaces_id, o.layer,
+                    o.kind])
+        columns += [model.starts_at, model.ends_at]
+        branches += [
+            select(*columns).where(model.starts_at > near, model.starts_at <= at,
+                                   model.ends_at > at),
+            select(*columns).where(model.is_long == True, model.ends_at > at,  # noqa: E712
+                                   model.starts_at <= near)]
+    branches.append(select(literal("rotation", String), Rotation.id, no_id, no_id, no_text,
+                           no_text, Rotation.created_at, no_time))
+    return cast("Select[Any]", union_all(*branches))
+
+
+_HOLDING_AT = _holding_at()
+
+
+def _roster_in_one_read(session: Session, at: datetime) -> Roster:
+    shifts, overrides, identity = [], [], []
+    for source, row_id, staff_id, replaces_id, layer, kind, start, end in session.execute(
+            _HOLDING_AT, {"at": at, "near": at - LONG_SPAN}):
+        if source == "shift":
+            shifts.append(CalendarShift(staff_id, layer, start, end))
+        elif source == "override":
+            overrides.append(Override(row_id, kind, layer, staff_id, replaces_id, start, end))
+        else:
+            identity.append((row_id, start))
+    plans = _plans_for(session, tuple(sorted(identity)))
+    turns = base_spans(Schedule(plans, shifts), at, at + _TICK)
+    layers = by_layer(apply_overrides(turns, overrides, at, at + _TICK), at)
     return Roster(at, layers, frozenset(plan.name for plan in plans))

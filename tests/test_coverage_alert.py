@@ -12,11 +12,11 @@ from sqlalchemy import select
 from hub import contact_log
 from hub.cli import cli
 from hub.db import make_engine, make_session_factory
-from hub.models import LogEntry, Outbound, Shift, Staff
+from hub.models import LogEntry, Outbound, Staff
 from hub.scheduler import tick
 from routing import oncall_commands
 from routing.coverage import ALERT_EVERY, alert_managers, find_gaps
-from tests.practice import MAYA, Practice, seed
+from tests.practice import MAYA
 
 NY = ZoneInfo("America/New_York")
 MONDAY = datetime(2026, 3, 2, 9, tzinfo=NY).astimezone(UTC)
@@ -24,16 +24,6 @@ MONDAY = datetime(2026, 3, 2, 9, tzinfo=NY).astimezone(UTC)
 
 def hub(runner, *args: str):
     return runner.invoke(cli, list(args))
-
-
-@pytest.fixture
-def clinic(rt) -> Practice:
-    with rt.sessions() as session:
-        practice = seed(session)
-        for shift in session.scalars(select(Shift)):
-            session.delete(shift)
-        session.commit()
-    return practice
 
 
 @pytest.fixture
@@ -61,7 +51,7 @@ def gaps(rt, start: datetime, days: int = 14):
 
 # --- what counts as a gap ------------------------------------------------------------------
 
-def test_a_weekly_rotation_covers_the_fortnight_and_the_check_passes(rt, runner, clinic, clock):
+def test_a_weekly_rotation_covers_the_fortnight_and_the_check_passes(rt, runner, staff_only, clock):
     weekly_primary(runner, "ben@clinic.test", "nora@clinic.test")
     clock(MONDAY)
 
@@ -72,7 +62,7 @@ def test_a_weekly_rotation_covers_the_fortnight_and_the_check_passes(rt, runner,
     assert result.output.startswith("covered: 2026-03-02 09:00 to 2026-03-16 10:00")
 
 
-def test_taking_nora_off_for_an_evening_without_a_cover_leaves_a_gap(rt, runner, clinic, clock):
+def test_taking_nora_off_for_an_evening_without_a_cover_leaves_a_gap(rt, runner, staff_only, clock):
     weekly_primary(runner, "ben@clinic.test", "nora@clinic.test")  # Nora's week from 2 March
     hub(runner, "override", "add", "remove", "--for", "nora@clinic.test",
         "--from", "2026-03-03 18:00", "--until", "2026-03-03 22:00")
@@ -86,13 +76,13 @@ def test_taking_nora_off_for_an_evening_without_a_cover_leaves_a_gap(rt, runner,
 
 
 def test_a_nurse_whose_number_refuses_pages_is_a_gap_until_the_number_is_fixed(
-        rt, runner, clinic, clock):
+        rt, runner, staff_only, clock):
     weekly_primary(runner, "ben@clinic.test", "nora@clinic.test")
     with rt.session() as session:  # last night the dispatcher found Nora's number opted out
-        session.add(Outbound(kind="page", channel="sms", to_number=clinic.nora.phone,
-                             body="page", status="failed", staff_id=clinic.nora.id))
+        session.add(Outbound(kind="page", channel="sms", to_number=staff_only.nora.phone,
+                             body="page", status="failed", staff_id=staff_only.nora.id))
         contact_log.append(session, "contact_method.broken", detail={
-            "staff_id": clinic.nora.id, "channel": "sms", "code": 21610,
+            "staff_id": staff_only.nora.id, "channel": "sms", "code": 21610,
             "called_instead": True})
     clock(MONDAY)
 
@@ -103,13 +93,13 @@ def test_a_nurse_whose_number_refuses_pages_is_a_gap_until_the_number_is_fixed(
         "  2026-03-02 09:00 to 2026-03-05 09:00: Nora Reyes (primary): the number refuses "
         "pages (Twilio 21610)"]
     with rt.session() as session:
-        session.get(Staff, clinic.nora.id).phone = "+12025550177"
+        session.get(Staff, staff_only.nora.id).phone = "+12025550177"
     assert hub(runner, "coverage", "--days", "3").exit_code == 0
 
 
 # --- the managers' alert --------------------------------------------------------------------
 
-def test_a_gap_next_week_texts_the_manager_once_a_day_not_every_tick(rt, runner, clinic):
+def test_a_gap_next_week_texts_the_manager_once_a_day_not_every_tick(rt, runner, staff_only):
     weekly_primary(runner, "ben@clinic.test", "nora@clinic.test")
     hub(runner, "override", "add", "remove", "--for", "ben@clinic.test",
         "--from", "2026-03-10 08:00", "--until", "2026-03-10 20:00")
@@ -133,7 +123,7 @@ def test_a_gap_next_week_texts_the_manager_once_a_day_not_every_tick(rt, runner,
     assert [entry["kind"] for entry in logged] == ["no_primary", "no_primary"]
 
 
-def test_a_schedule_without_gaps_texts_nobody(rt, runner, clinic):
+def test_a_schedule_without_gaps_texts_nobody(rt, runner, staff_only):
     weekly_primary(runner, "ben@clinic.test", "nora@clinic.test")
 
     alert_managers(rt.sessions, rt.settings.tz, MONDAY)
@@ -142,7 +132,7 @@ def test_a_schedule_without_gaps_texts_nobody(rt, runner, clinic):
     assert alerts(rt) == []
 
 
-def test_two_processes_at_the_same_moment_send_one_alert(rt, clinic):
+def test_two_processes_at_the_same_moment_send_one_alert(rt, staff_only):
     other = make_engine(rt.settings.database_url)  # a second process's own pool
     tz = rt.settings.tz
     alert_managers(rt.sessions, tz, MONDAY)  # nobody on call at all: a gap throughout
@@ -155,7 +145,7 @@ def test_two_processes_at_the_same_moment_send_one_alert(rt, clinic):
     assert len(alerts(rt)) == 1
 
 
-def test_the_scheduler_tick_runs_the_alert_duty(rt, clinic):
+def test_the_scheduler_tick_runs_the_alert_duty(rt, staff_only):
     tick(rt, now=MONDAY)
 
     later = tick(rt, now=MONDAY + ALERT_EVERY)

@@ -14,7 +14,7 @@ from hub import contact_log
 from hub.cli import cli
 from hub.models import LogEntry, Shift, Staff
 from routing import oncall_commands
-from tests.practice import Practice, seed
+from tests.practice import seed
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Tuesday 1 December 2026, 22:00 in New York: a night on the line.
@@ -54,17 +54,6 @@ def clock(monkeypatch: pytest.MonkeyPatch):
     def set_now(at: datetime) -> None:
         monkeypatch.setattr(oncall_commands, "utcnow", lambda: at.astimezone(UTC))
     return set_now
-
-
-@pytest.fixture
-def staff_only(rt) -> Practice:
-    """The practice of tests/practice.py with its shifts taken away: each story sets its own."""
-    with rt.sessions() as session:
-        practice = seed(session)
-        for shift in session.scalars(select(Shift)):
-            session.delete(shift)
-        session.commit()
-    return practice
 
 
 # --- hub oncall --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from hub.cli import cli
 from hub.models import (
@@ -16,14 +16,15 @@ from hub.models import (
     CareTeamMember,
     Contact,
     LogEntry,
+    Patient,
     ScheduleOverride,
     Shift,
     Staff,
     utcnow,
 )
-from routing.oncall import explain_target
+from routing.oncall import explain_target, resolve_target
 from routing.policy import PolicyError, parse_policy
-from tests.practice import NORA, Practice, seed
+from tests.practice import NORA, Practice
 
 NY = ZoneInfo("America/New_York")
 OMAR = "+12025550104"
@@ -34,16 +35,12 @@ def hub(runner, *args: str):
 
 
 @pytest.fixture
-def clinic(rt) -> Practice:
+def clinic(rt, staff_only) -> Practice:
     """The small practice with its calendar shifts taken away, and Dr Omar Haddad."""
-    with rt.sessions() as session:
-        practice = seed(session)
-        for shift in session.scalars(select(Shift)):
-            session.delete(shift)
+    with rt.session() as session:
         session.add(Staff(name="Omar Haddad", email="omar@clinic.test", phone=OMAR,
                           role="physician"))
-        session.commit()
-    return practice
+    return staff_only
 
 
 def nights(runner, start: str = "2026-03-07") -> None:
@@ -302,3 +299,36 @@ def test_a_fortnight_of_leave_and_a_ten_day_calendar_shift_are_found_in_their_mi
     assert layer_lines(hub(runner, "oncall", "--at", "2026-06-09 12:00").output) == [
         "  primary  Nora Reyes, 2026-06-03 08:00 to 2026-06-11 08:00  "
         "(covering Ben Okafor (override #1))"]
+
+
+def test_the_engine_reads_the_schedule_in_one_query_and_names_whom_the_manager_sees(
+        rt, runner, clinic):
+    nights(runner)
+    hub(runner, "override", "add", "replace", "--by", "maya@clinic.test", "--for",
+        "ben@clinic.test", "--from", "2026-03-07 18:00", "--until", "2026-03-07 23:00")
+    hub(runner, "swap", "add", "nora@clinic.test", "2026-03-08 12:00", "maya@clinic.test",
+        "2026-03-09 12:00")
+    with rt.session() as session:
+        session.add(Shift(staff_id=clinic.nora.id, layer="backup", source_key="ics/1",
+                          starts_at=datetime(2026, 3, 6, 8, tzinfo=NY),
+                          ends_at=datetime(2026, 3, 10, 8, tzinfo=NY)))
+    statements: list[str] = []
+
+    def record(conn, cursor, sql, *_) -> None:
+        statements.append(sql)
+
+    event.listen(rt.engine, "before_cursor_execute", record)
+    try:
+        for hour in range(0, 96, 3):
+            at = datetime(2026, 3, 7, 0, tzinfo=NY).astimezone(UTC) + timedelta(hours=hour)
+            with rt.sessions() as session:
+                contact = Contact(patient=session.get(Patient, clinic.walter.id))
+                for target in ("primary", "backup", "schedule:nights", "continuity"):
+                    statements.clear()
+                    engine = [p.name for p in resolve_target(session, target, contact, at)]
+                    schedule_reads = [s for s in statements if "shifts" in s]
+                    shown = [p.staff.name for p in explain_target(session, target, contact, at)]
+                    assert engine == shown, (at, target)
+                    assert len(schedule_reads) == 1
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", record)

@@ -127,29 +127,27 @@ def test_the_same_export_again_changes_nothing(session, staff):
     assert [(s.id, s.starts_at) for s in session.scalars(select(Shift))] == before
 
 
-def test_an_event_deleted_from_the_calendar_leaves_the_schedule_from_now_on(session, staff):
+def drop_the_weekend_backup(session: Session, on: datetime) -> int:
+    """Import on 1 March, then again ``on`` a later day without the weekend backup event (the
+    scheduler deleted it in Google Calendar); return how many shifts the re-import removed."""
     import_schedule(session, EXPORT, tz=NY, now=datetime(2026, 3, 1, 17, tzinfo=UTC))
     session.commit()
+    return import_schedule(session, EXPORT.replace(WEEKEND_BACKUP, ""), tz=NY, now=on).removed
 
-    # A week later the weekend backup event is deleted in Google Calendar and re-exported.
-    dropped = import_schedule(session, EXPORT.replace(WEEKEND_BACKUP, ""), tz=NY,
-                              now=datetime(2026, 3, 8, 6, tzinfo=UTC))
 
-    assert dropped.removed == 1
+def test_an_event_deleted_from_the_calendar_leaves_the_schedule_from_now_on(session, staff):
+    removed = drop_the_weekend_backup(session, datetime(2026, 3, 8, 6, tzinfo=UTC))
+
+    assert removed == 1  # Sunday 1 a.m.: the rest of the weekend is off Maya's schedule
     assert [r[:3] for r in rows(session)] == [
         ("02-28 19:00", "Nora", "primary"), ("03-07 19:00", "Nora", "primary"),
-        ("03-21 20:00", "Ben", "primary"),
-        ("03-28 19:00", "Nora", "primary")]
+        ("03-21 20:00", "Ben", "primary"), ("03-28 19:00", "Nora", "primary")]
 
 
 def test_a_weekend_already_worked_stays_on_record_when_its_event_is_deleted(session, staff):
-    import_schedule(session, EXPORT, tz=NY, now=datetime(2026, 3, 1, 17, tzinfo=UTC))
-    session.commit()
+    removed = drop_the_weekend_backup(session, datetime(2026, 3, 12, 17, tzinfo=UTC))
 
-    dropped = import_schedule(session, EXPORT.replace(WEEKEND_BACKUP, ""), tz=NY,
-                              now=datetime(2026, 3, 12, 17, tzinfo=UTC))
-
-    assert dropped.removed == 0
+    assert removed == 0
     assert ("03-07 00:00", "Maya", "backup", "Nurse on-call") in rows(session)
 
 
