@@ -6,9 +6,9 @@
     hub override add remove --for ben@clinic.org --from ... --until ...
     hub swap add ben@clinic.org "2026-03-09 12:00" nora@clinic.org "2026-03-12 12:00"
 
-A swap exchanges the two turns (rotation or calendar) that hold those instants. Two changes
-that would take the same person off the same layer at the same time are refused (the first
-would silently win); remove one first. Every change is logged (ids, no names).
+A swap exchanges the two turns (rotation or calendar) that hold those instants. Changes apply
+oldest first: a change for someone an earlier one already took off call finds nobody to
+change in the overlap, and the command says so. Every change is logged (ids, no names).
 """
 
 from __future__ import annotations
@@ -43,13 +43,17 @@ def _conflict(session: Session, for_id: int, layer: str | None, start: datetime,
     return session.scalars(query.order_by(ScheduleOverride.id).limit(1)).first()
 
 
-def _refuse_conflict(session: Session, for_id: int, layer: str | None, start: datetime,
-                     end: datetime) -> None:
-    existing = _conflict(session, for_id, layer, start, end)
-    if existing is not None:
-        what = "swap" if existing.kind == "swap" else "override"
-        raise click.UsageError(f"{what} #{existing.id} already changes that person's on-call "
-                               f"in this period; remove it first")
+def _overlap_note(session: Session, person: Staff, layer: str | None, start: datetime,
+                  end: datetime, tz: ZoneInfo) -> str | None:
+    """A note when an earlier change already takes ``person`` off call in this period:
+    changes apply oldest first, so there the new one finds nobody to change."""
+    existing = _conflict(session, person.id, layer, start, end)
+    if existing is None:
+        return None
+    what = "swap" if existing.kind == "swap" else "override"
+    return (f"note: {what} #{existing.id} already takes {person.name} off call "
+            f"({existing.layer or 'every layer'}) from {local(existing.starts_at, tz)} to "
+            f"{local(existing.ends_at, tz)}; where the two overlap this one changes nothing")
 
 
 @click.group("override")
@@ -86,8 +90,7 @@ def add_override(kind: str, by_email: str | None, for_email: str | None, layer: 
         off = staff_by_email(session, for_email, "'--for'") if for_email else None
         if by is not None and off is not None and by.id == off.id:
             raise click.UsageError("--by and --for name the same person")
-        if off is not None:
-            _refuse_conflict(session, off.id, layer, start, end)
+        note = _overlap_note(session, off, layer, start, end, tz) if off is not None else None
         row = ScheduleOverride(kind=kind, layer=layer, staff_id=by.id if by else None,
                                replaces_id=off.id if off else None, starts_at=start,
                                ends_at=end)
@@ -99,6 +102,8 @@ def add_override(kind: str, by_email: str | None, for_email: str | None, layer: 
             "until": end.isoformat()})
         text = _describe(row, {p.id: p.name for p in (by, off) if p is not None}, tz)
     click.echo(f"override #{row.id}: {text}")
+    if note:
+        click.echo(note, err=True)
 
 
 def _describe(row: ScheduleOverride, names: dict[int, str], tz: ZoneInfo) -> str:
@@ -200,8 +205,8 @@ def add_swap(first_email: str, first_at: str, second_email: str, second_at: str,
                     "SECOND_AT")
         if one.start < two.end and two.start < one.end:
             raise click.UsageError("the two turns overlap: nothing to swap")
-        _refuse_conflict(session, first.id, layer, one.start, one.end)
-        _refuse_conflict(session, second.id, layer, two.start, two.end)
+        notes = [n for n in (_overlap_note(session, first, layer, one.start, one.end, tz),
+                             _overlap_note(session, second, layer, two.start, two.end, tz)) if n]
         halves = [ScheduleOverride(kind="swap", layer=layer, staff_id=second.id,
                                    replaces_id=first.id, starts_at=one.start, ends_at=one.end),
                   ScheduleOverride(kind="swap", layer=layer, staff_id=first.id,
@@ -216,6 +221,8 @@ def add_swap(first_email: str, first_at: str, second_email: str, second_at: str,
         names = {first.id: first.name, second.id: second.name}
         lines = [_describe(h, names, tz) for h in halves]
     click.echo(f"swap #{halves[0].id}: " + "; ".join(lines))
+    for note in notes:
+        click.echo(note, err=True)
 
 
 @swap_group.command("list")

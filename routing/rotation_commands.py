@@ -132,7 +132,8 @@ def list_rotations() -> None:
                        f"{plan.handoff:%H:%M} {plan.tz.key}, from {plan.start}): {members}")
             if plan.members and turn >= 0:
                 holder = names.get(plan.members[turn % len(plan.members)], "?")
-                click.echo(f"  now: {holder} until {local(plan.handoff_at(turn + 1), plan.tz)}")
+                click.echo(f"  now: {holder} until {local(plan.handoff_at(turn + 1), plan.tz)} "
+                           "(before overrides and swaps: see hub oncall)")
             elif plan.members:
                 click.echo(f"  starts {local(plan.handoff_at(0), plan.tz)}")
 

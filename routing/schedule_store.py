@@ -15,7 +15,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, String, bindparam, literal, null, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from hub.models import Rotation, RotationMember, ScheduleOverride, Shift
@@ -90,7 +100,10 @@ def _overlapping(model: type[Shift] | type[ScheduleOverride], *columns: Any) -> 
 
 
 _SHIFTS = _overlapping(Shift, Shift.staff_id, Shift.layer, Shift.starts_at, Shift.ends_at)
-_OVERRIDES = _overlapping(ScheduleOverride, ScheduleOverride.id, ScheduleOverride.kind,
+# A swap is shown, listed and removed by its first half's id: both halves carry it.
+_OVERRIDE_ID = case((ScheduleOverride.pair_id < ScheduleOverride.id, ScheduleOverride.pair_id),
+                    else_=ScheduleOverride.id)
+_OVERRIDES = _overlapping(ScheduleOverride, _OVERRIDE_ID, ScheduleOverride.kind,
                           ScheduleOverride.layer, ScheduleOverride.staff_id,
                           ScheduleOverride.replaces_id, ScheduleOverride.starts_at,
                           ScheduleOverride.ends_at)
@@ -173,8 +186,8 @@ def _holding_at() -> Select[Any]:
     for model in (s, o):
         columns = ([literal("shift", String), s.id, s.staff_id, no_id, s.layer, no_text]
                    if model is s else
-                   [literal("override", String), o.id, o.staff_id, o.replaces_id, o.layer,
-                    o.kind])
+                   [literal("override", String), _OVERRIDE_ID, o.staff_id, o.replaces_id,
+                    o.layer, o.kind])
         columns += [model.starts_at, model.ends_at]
         branches += [
             select(*columns).where(model.starts_at > near, model.starts_at <= at,

@@ -144,22 +144,31 @@ def test_maya_covers_bens_evening_and_the_oncall_view_says_so(rt, runner, clinic
     assert hub(runner, "override", "list", "--all").output.startswith("#1 replace: Maya Chen")
 
 
-def test_a_second_cover_for_the_same_nurse_at_the_same_time_is_refused(rt, runner, clinic):
+def test_a_second_change_for_the_same_nurse_says_it_changes_nothing_where_they_overlap(
+        rt, runner, clinic):
     nights(runner)
     hub(runner, "override", "add", "replace", "--by", "maya@clinic.test", "--for",
         "ben@clinic.test", "--from", "2026-03-07 18:00", "--until", "2026-03-07 23:00")
 
-    clash = hub(runner, "override", "add", "remove", "--for", "ben@clinic.test", "--from",
+    later = hub(runner, "override", "add", "remove", "--for", "ben@clinic.test", "--from",
                 "2026-03-07 22:00", "--until", "2026-03-08 01:00")
     backwards = hub(runner, "override", "add", "add", "--by", "nora@clinic.test", "--layer",
                     "primary", "--from", "2026-03-07 22:00", "--until", "2026-03-07 21:00")
 
-    assert clash.exit_code == 2
-    assert "override #1 already changes that person's on-call" in clash.output
+    assert later.exit_code == 0, later.output
+    assert later.stderr.strip() == (
+        "note: override #1 already takes Ben Okafor off call (every layer) from 2026-03-07 "
+        "18:00 to 2026-03-07 23:00; where the two overlap this one changes nothing")
+    # 22:00 to 23:00 stays Maya's; from 23:00 nobody holds primary until the hand-off
+    assert layer_lines(hub(runner, "oncall", "--at", "2026-03-07 22:30").output)[0].startswith(
+        "  primary  Maya Chen")
+    assert layer_lines(hub(runner, "oncall", "--at", "2026-03-07 23:30").output) == [
+        "  primary  nobody on call"]
     assert backwards.exit_code == 2 and "must be after --from" in backwards.output
     with rt.sessions() as session:
-        assert len(session.scalars(select(ScheduleOverride)).all()) == 1
+        assert len(session.scalars(select(ScheduleOverride)).all()) == 2
     assert hub(runner, "override", "remove", "1").exit_code == 0
+    assert hub(runner, "override", "remove", "2").exit_code == 0
     assert hub(runner, "override", "list", "--all").output == "no overrides\n"
 
 
@@ -178,6 +187,7 @@ def test_ben_and_nora_swap_a_night_and_each_works_the_others(rt, runner, clinic)
     assert "Nora Reyes" in layer_lines(saturday.output)[0]
     assert "swapped with Ben Okafor (swap #1)" in layer_lines(saturday.output)[0]
     assert "Ben Okafor" in layer_lines(sunday.output)[0]
+    assert "swapped with Nora Reyes (swap #1)" in layer_lines(sunday.output)[0]
     assert "Maya Chen" in layer_lines(monday.output)[0]
     assert hub(runner, "swap", "list", "--all").output.startswith("#1 swap: ")
     assert hub(runner, "swap", "remove", "2").exit_code == 0  # either half removes both
