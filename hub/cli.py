@@ -38,13 +38,15 @@ def _register() -> None:
     from hub.plan_rule_commands import plan_rule_group
     from hub.simulate import simulate
     from routing.oncall_commands import coverage_command, oncall_command
+    from routing.override_commands import override_group, swap_group
+    from routing.rotation_commands import rotation_group
     from routing.schedule_command import import_schedule_command
 
     for command in (import_fhir_command, import_schedule_command, export_log_command,
                     verify_log_command, rotate_keys_command, simulate, outbox_command,
                     scheduler_command, seed_demo_command, oncall_command, coverage_command,
                     plan_rule_group, care_plan_group, ccm_minutes_command,
-                    export_care_plan_command):
+                    export_care_plan_command, rotation_group, override_group, swap_group):
         cli.add_command(command)
 
 

@@ -63,7 +63,7 @@ def seed_if_empty(session: Session, settings: Settings) -> bool:
     from routing.ical_import import import_schedule
 
     calendar = (CONFIG_DIR / "demo_schedule.ics").read_bytes()
-    import_schedule(session, calendar, tz=settings.tz, now=utcnow())
+    import_schedule(session, calendar, tz=settings.tz, now=utcnow(), source="demo")
     return True
 
 

@@ -16,6 +16,7 @@ from hub import lifecycle
 from hub.models import utcnow
 from hub.runtime import Runtime
 from messages.dispatch import dispatch_due
+from routing.coverage import alert_managers
 from routing.escalation import Links, run_due
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         "fired": run_due(rt.sessions, rt.policy, links, now),
         "sent": dispatch_due(rt.sessions, rt.transport, links, now,
                              sms_limit=rt.policy.sms_limit),
+        # at most once an hour, in one process: text the managers about coverage gaps
+        "coverage_alerts": alert_managers(rt.sessions, rt.settings.tz, now),
     }
 
 

@@ -23,8 +23,9 @@ from hub import contact_log
 from hub.db import rows_changed
 from hub.models import Contact, Outbound, Page, Patient, Staff, Timer
 from messages import outbox, templates
-from routing.oncall import resolve_target
+from routing.oncall import PATIENT_TARGETS, picks_for
 from routing.policy import Policy
+from routing.schedule_store import Roster, roster_at
 
 # Contacts nobody has taken yet: received, waiting for opening hours, or being paged.
 WAITING = ("received", "queued", "paging")
@@ -47,10 +48,6 @@ class Links:
 
     def status_callback(self) -> str:
         return f"{self.public_url}/twilio/status"
-
-
-# Targets whose staff depend on the patient; the others are the same for every contact.
-_PATIENT_TARGETS = ("continuity",)
 
 
 @dataclass
@@ -76,13 +73,17 @@ class StepWriter:
     _timers: list[dict[str, object]] = field(default_factory=list)
     _log: list[contact_log.Entry] = field(default_factory=list)
     _staff_for: dict[tuple[str, int | None], list[Staff]] = field(default_factory=dict)
+    _roster: Roster | None = None
 
     def targets(self, contact: Contact, targets: tuple[str, ...]) -> list[Staff]:
+        if self._roster is None:  # who is on call at this instant: read once
+            self._roster = roster_at(self.session, self.now, exact_bounds=False)
         people: dict[int, Staff] = {}
         for target in targets:
-            key = (target, contact.patient_id if target in _PATIENT_TARGETS else None)
+            key = (target, contact.patient_id if target in PATIENT_TARGETS else None)
             if key not in self._staff_for:
-                self._staff_for[key] = resolve_target(self.session, target, contact, self.now)
+                self._staff_for[key] = [pick.staff for pick in picks_for(
+                    self.session, target, contact, self._roster)]
             for staff in self._staff_for[key]:
                 people.setdefault(staff.id, staff)
         return list(people.values())
@@ -273,10 +274,9 @@ def _fire_claimed(session: Session, claimed: list[Claimed], policy: Policy, now:
                   links: Links) -> None:
     contacts = {contact.id: contact for contact in session.scalars(
         select(Contact).where(Contact.id.in_({c.contact_id for c in claimed}))
-        # What paging needs: not the message, the sender's number, or the patient's name.
+        # What paging needs: the patient (continuity), not the message or the sender's number.
         .options(defer(Contact.body), defer(Contact.from_number),
-                 selectinload(Contact.patient).load_only(Patient.id, Patient.care_manager_id)
-                 .selectinload(Patient.care_manager))
+                 selectinload(Contact.patient).selectinload(Patient.care_manager))
         .execution_options(populate_existing=True)
     )}
     writer = StepWriter(session, now, links)

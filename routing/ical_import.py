@@ -85,11 +85,17 @@ class _Wanted:
 
 
 def import_schedule(session: Session, data: bytes | str, *, tz: ZoneInfo, now: datetime,
-                    horizon_days: int = 90) -> ScheduleImportSummary:
-    """Upsert the calendar's shifts from ``now - 1 day`` to ``now + horizon_days``; flush only."""
+                    horizon_days: int = 90, source: str | None = None,
+                    file_name: str | None = None) -> ScheduleImportSummary:
+    """Upsert the calendar's shifts from ``now - 1 day`` to ``now + horizon_days``; flush only.
+
+    ``source`` names the calendar (else its X-WR-CALNAME, else ``file_name``): the shifts not
+    yet over of events an earlier import of that calendar held and this one does not are
+    removed."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     calendar = _parse(data)
+    source = (source or _text(calendar, "X-WR-CALNAME") or file_name or "")[:200] or None
     window_start, window_end = now - timedelta(days=1), now + timedelta(days=horizon_days)
     try:
         occurrences = recurring_ical_events.of(calendar).between(
@@ -126,19 +132,32 @@ def import_schedule(session: Session, data: bytes | str, *, tz: ZoneInfo, now: d
         UnmatchedEvent(uid or "(no UID)", text, count, reason)
         for (uid, text, reason), count in skipped.items()
     ])
-    _apply(session, wanted, uids - {""}, window_start, window_end, result)
+    _apply(session, wanted, uids - {""}, window_start, window_end, result, source)
+    if source is not None:
+        _drop_removed_events(session, source, uids, now, result)
     session.flush()
     return result
 
 
+def _drop_removed_events(session: Session, source: str, uids: set[str], now: datetime,
+                         summary: ScheduleImportSummary) -> None:
+    """An event deleted from the calendar takes its shifts not yet over off the schedule
+    (past ones stay: they are the record of who was on call)."""
+    for shift in session.scalars(select(Shift).where(Shift.calendar == source,
+                                                     Shift.ends_at > now)).all():
+        if shift.source_key.rpartition("/")[0] not in uids:
+            session.delete(shift)
+            summary.removed += 1
+
+
 def _apply(session: Session, wanted: dict[str, _Wanted], uids: set[str], window_start: datetime,
-           window_end: datetime, summary: ScheduleImportSummary) -> None:
+           window_end: datetime, summary: ScheduleImportSummary, source: str | None) -> None:
     existing = {shift.source_key: shift for shift in _shifts_by_key(session, list(wanted))}
     for key, want in wanted.items():
         shift = existing.get(key)
         if shift is None:
             session.add(Shift(source_key=key, staff_id=want.staff_id, layer=want.layer,
-                              starts_at=want.starts_at, ends_at=want.ends_at))
+                              starts_at=want.starts_at, ends_at=want.ends_at, calendar=source))
             summary.created += 1
         elif (shift.staff_id, shift.layer, shift.starts_at, shift.ends_at) != (
                 want.staff_id, want.layer, want.starts_at, want.ends_at):
@@ -147,6 +166,8 @@ def _apply(session: Session, wanted: dict[str, _Wanted], uids: set[str], window_
             summary.updated += 1
         else:
             summary.unchanged += 1
+        if shift is not None and source is not None:
+            shift.calendar = source
     # Shifts of these events in the window that the calendar no longer holds (an EXDATE, a
     # moved or cancelled occurrence, an attendee nobody knows any more) come off the schedule.
     in_window = session.scalars(

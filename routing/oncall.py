@@ -1,90 +1,180 @@
-"""Who is on call at a given instant, and whom a policy target means for one contact."""
+"""Whom a policy target names for one contact at one instant, and why.
+
+Targets (``config/escalation.toml``):
+
+- ``continuity``: the continuity chain, the first of its links with someone reachable: the
+  patient's designated care manager when on call; the on-call members of the patient's care
+  team; the primary on call; the patient's physician; the managers.
+- ``care_manager``, ``care_team``, ``physician``: one link of that chain on its own.
+- ``primary``, ``backup``, ``schedule:NAME``: who holds that layer, or that rotation, now.
+- ``role:NAME``: every active staff member with the role; ``person:EMAIL``: that person.
+
+Who is on call comes from :func:`routing.schedule_store.roster_at` (rotations, calendar
+shifts, overrides and swaps); nothing here decides it again.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from hub.models import Contact, Shift, Staff
+from hub.models import CareTeam, CareTeamMember, Contact, Patient, Staff
+from routing.roster import OnCall
+from routing.schedule_store import Roster, roster_at
 
-
-def on_call_shifts(session: Session, layer: str, at: datetime) -> list[Shift]:
-    """The shifts of active staff holding ``layer`` at ``at`` (earliest start first), each
-    with its ``staff`` loaded."""
-    return list(session.scalars(
-        select(Shift).join(Shift.staff).options(contains_eager(Shift.staff))
-        .where(Shift.layer == layer, Shift.starts_at <= at, Shift.ends_at > at,
-               Staff.active.is_(True))
-        .order_by(Shift.starts_at, Staff.id)
-    ))
+CHAIN = ("care_manager", "care_team", "primary", "physician", "role:manager")
+# Targets whose people depend on the patient; the others name the same people for everyone.
+PATIENT_TARGETS = ("continuity", "care_manager", "care_team", "physician")
 
 
-def on_call(session: Session, layer: str, at: datetime) -> list[Staff]:
-    """Active staff holding ``layer`` at ``at`` (earliest-starting shift first)."""
-    return list(dict.fromkeys(shift.staff for shift in on_call_shifts(session, layer, at)))
+@dataclass(frozen=True)
+class Pick:
+    """One person a target names: ``why`` as the manager reads it, ``span`` the on-call span
+    that made it so (its end is shown as "until"), ``passed`` why earlier links were not."""
+
+    staff: Staff
+    why: str
+    span: OnCall | None = None
+    passed: tuple[str, ...] = ()
 
 
-def is_on_shift(session: Session, staff_id: int, at: datetime) -> bool:
-    """True when the staff member holds any on-call layer at ``at``."""
-    return session.scalar(
-        select(Shift.id).where(Shift.staff_id == staff_id, Shift.starts_at <= at,
-                               Shift.ends_at > at).limit(1)
-    ) is not None
+def _people(session: Session, ids: list[int]) -> dict[int, Staff]:
+    if not ids:
+        return {}
+    found = session.scalars(select(Staff).where(Staff.id.in_(ids), Staff.active.is_(True)))
+    return {person.id: person for person in found}
 
 
-def on_shift_until(session: Session, staff_id: int, at: datetime) -> datetime | None:
-    """When the shift(s) the staff member holds at ``at`` end (the latest), or None."""
-    return session.scalar(
-        select(func.max(Shift.ends_at)).where(Shift.staff_id == staff_id, Shift.starts_at <= at,
-                                              Shift.ends_at > at)
-    )
+def _spans(session: Session, spans: list[OnCall], why: str) -> list[Pick]:
+    people = _people(session, [s.staff_id for s in spans])
+    return [Pick(people[s.staff_id], why, s) for s in spans if s.staff_id in people]
 
 
-def continuity(session: Session, contact: Contact, at: datetime) -> list[Staff]:
-    """The patient's designated care manager when on shift, else the primary on-call."""
-    manager = contact.patient.care_manager if contact.patient else None
-    if manager is not None and manager.active and is_on_shift(session, manager.id, at):
-        return [manager]
-    return on_call(session, "primary", at)
+class _Circle:
+    """A patient's designated care manager and care team (staff, active or not), read once
+    per decision: one query for the team, the care manager from it when on the team."""
+
+    def __init__(self, session: Session, patient: Patient | None) -> None:
+        self.patient = patient
+        self.first = _first(patient)
+        self.team: list[Staff] = []
+        self.manager: Staff | None = None
+        if patient is None:
+            return
+        self.team = list(dict.fromkeys(session.scalars(
+            select(Staff).join(CareTeamMember, CareTeamMember.staff_id == Staff.id)
+            .join(CareTeam, CareTeam.id == CareTeamMember.team_id)
+            .where(CareTeam.patient_id == patient.id).order_by(CareTeamMember.id))))
+        if patient.care_manager_id is not None:
+            self.manager = next((p for p in self.team if p.id == patient.care_manager_id),
+                                None) or session.get(Staff, patient.care_manager_id)
+
+
+def _first(patient: Patient | None) -> str:
+    name = patient.name.split()[0] if patient is not None and patient.name.strip() else ""
+    return name or "the patient"
+
+
+def _care_manager(circle: _Circle, roster: Roster) -> list[Pick]:
+    manager = circle.manager
+    span = roster.span_of(manager.id) if manager is not None and manager.active else None
+    if manager is None or span is None:
+        return []
+    return [Pick(manager, f"{circle.first}'s designated care manager, on shift", span)]
+
+
+def _care_team(circle: _Circle, roster: Roster) -> list[Pick]:
+    return [Pick(person, f"on {circle.first}'s care team, {span.layer} on call", span)
+            for person in circle.team
+            if person.active and (span := roster.span_of(person.id)) is not None]
+
+
+def _physician(session: Session, circle: _Circle) -> list[Pick]:
+    own = [p for p in circle.team if p.role == "physician" and p.active]
+    if own:
+        return [Pick(p, f"{circle.first}'s physician (care team)") for p in own]
+    return [Pick(p, "every active physician (role:physician)")
+            for p in _role(session, "physician")]
+
+
+def _role(session: Session, role: str) -> list[Staff]:
+    return list(session.scalars(select(Staff).where(Staff.role == role, Staff.active.is_(True))
+                                .order_by(Staff.id)))
+
+
+def _passed_over(link: str, picks: list[Pick], circle: _Circle) -> str:
+    """Why a link of the chain paged nobody (for the manager's view)."""
+    if picks:
+        names = ", ".join(p.staff.name for p in picks)
+        return f"{names} ({link}) has no phone" if len(picks) == 1 else \
+            f"{names} ({link}) have no phone"
+    if link == "care_manager":
+        manager = circle.manager
+        if manager is None:
+            return f"{circle.first} has no designated care manager"
+        if not manager.active:
+            return f"the care manager {manager.name} is inactive"
+        return f"the care manager {manager.name} is not on shift"
+    if link == "care_team":
+        return f"nobody of {circle.first}'s care team is on call" if circle.team else ""
+    return {"primary": "nobody holds primary", "physician": "no active physician"}.get(
+        link, f"nobody for {link}")
+
+
+def _continuity(session: Session, circle: _Circle, roster: Roster) -> list[Pick]:
+    passed: list[str] = []
+    fallback: list[Pick] = []
+    for link in CHAIN:
+        picks = _picks(session, link, circle, roster)
+        if any((p.staff.phone or "").strip() for p in picks):
+            return [Pick(p.staff, p.why, p.span, tuple(passed)) for p in picks]
+        if picks and not fallback:  # nobody reachable anywhere: the first named, as skipped
+            fallback = [Pick(p.staff, p.why, p.span, tuple(passed)) for p in picks]
+        if note := _passed_over(link, picks, circle):
+            passed.append(note)
+    return fallback
+
+
+def _picks(session: Session, target: str, circle: _Circle, roster: Roster) -> list[Pick]:
+    if target == "continuity":
+        return _continuity(session, circle, roster)
+    if target == "care_manager":
+        return _care_manager(circle, roster)
+    if target == "care_team":
+        return _care_team(circle, roster)
+    if target == "physician":
+        return _physician(session, circle)
+    if target in ("primary", "backup"):
+        return _spans(session, roster.holders(target), f"{target} on call")
+    if target.startswith("schedule:"):
+        name = target[9:]
+        if name in roster.rotations:
+            return _spans(session, roster.of_rotation(name), f"on call for rotation {name}")
+        return _spans(session, roster.holders(name), f"{name} on call")
+    if target.startswith("role:"):
+        return [Pick(p, f"every active {target[5:]} ({target})")
+                for p in _role(session, target[5:])]
+    if target.startswith("person:"):
+        person = session.scalar(select(Staff).where(Staff.email == target[7:],
+                                                    Staff.active.is_(True)))
+        return [Pick(person, f"named in the policy ({target})")] if person else []
+    raise ValueError(f"unknown target {target!r}")
+
+
+def picks_for(session: Session, target: str, contact: Contact, roster: Roster) -> list[Pick]:
+    """The people ``target`` names for this contact at ``roster.at``, each with why."""
+    return _picks(session, target, _Circle(session, contact.patient), roster)
+
+
+def explain_target(session: Session, target: str, contact: Contact, at: datetime) -> list[Pick]:
+    """:func:`picks_for` at ``at``, reading the schedule once (each span's true bounds)."""
+    return picks_for(session, target, contact, roster_at(session, at))
 
 
 def resolve_target(session: Session, target: str, contact: Contact, at: datetime) -> list[Staff]:
     """The staff a policy target names for this contact at this instant (maybe nobody)."""
-    if target == "continuity":
-        return continuity(session, contact, at)
-    if target in ("primary", "backup"):
-        return on_call(session, target, at)
-    if target.startswith("role:"):
-        return list(session.scalars(
-            select(Staff).where(Staff.role == target[5:], Staff.active.is_(True))
-            .order_by(Staff.id)
-        ))
-    raise ValueError(f"unknown target {target!r}")
-
-
-def why_paged(target: str, person: Staff, care_manager: Staff | None, patient_name: str,
-              until: str | None = None) -> str:
-    """Why a policy ``target`` names ``person`` for a patient (for the manager, never logs).
-
-    Reads :func:`continuity`'s choice back: the care manager when chosen, else the primary
-    on call and why the care manager was passed over. ``until`` is the shift's end as shown.
-    """
-    first = patient_name.split()[0] if patient_name.strip() else "the patient"
-    shift = f" until {until}" if until else ""
-    if target == "continuity":
-        if care_manager is not None and person.id == care_manager.id:
-            return f"{first}'s designated care manager, on shift{shift}"
-        if care_manager is None:
-            passed_over = f"{first} has no designated care manager"
-        elif not care_manager.active:
-            passed_over = f"the care manager {care_manager.name} is inactive"
-        else:
-            passed_over = f"the care manager {care_manager.name} is not on shift"
-        return f"primary on call{shift} ({passed_over})"
-    if target in ("primary", "backup"):
-        return f"{target} on call{shift}"
-    if target.startswith("role:"):
-        return f"every active {target[5:]} ({target})"
-    raise ValueError(f"unknown target {target!r}")
+    roster = roster_at(session, at, exact_bounds=False)  # who, not since when: one read
+    return [pick.staff for pick in picks_for(session, target, contact, roster)]

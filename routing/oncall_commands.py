@@ -2,28 +2,30 @@
 
 ``hub oncall`` says who holds each on-call layer at a local time and, for one patient, whom the
 escalation policy would page and why (read back from :mod:`routing.oncall`, never re-decided).
-``hub coverage`` looks for gaps in the coming days: no primary on call, or someone on call who
-cannot be paged. Names appear only on the manager's terminal; the log gets counts.
+``hub coverage`` looks for gaps in the coming days (:mod:`routing.coverage`): no primary on
+call, or someone on call who cannot be paged. Names appear only on the manager's terminal;
+the log gets counts.
 """
 
 from __future__ import annotations
 
 import getpass
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from hub import contact_log, runtime
-from hub.models import Contact, Patient, Shift, Staff, utcnow
-from routing.oncall import on_call_shifts, on_shift_until, resolve_target, why_paged
+from hub.models import Contact, Patient, Staff, utcnow
+from routing.coverage import KINDS, find_gaps
+from routing.oncall import Pick, picks_for
 from routing.policy import Policy
+from routing.roster import OnCall
+from routing.schedule_store import roster_at
 
 LAYERS = ("primary", "backup")
 AT_FORMAT = "'YYYY-MM-DD HH:MM' (practice time), e.g. '2026-03-08 02:30'"
@@ -66,6 +68,17 @@ def resolve_wall_time(wall: datetime, tz: ZoneInfo) -> tuple[datetime, str | Non
     return first.astimezone(UTC), note
 
 
+def parse_local(value: str, option: str, tz: ZoneInfo) -> datetime:
+    """A command-line practice time ('YYYY-MM-DD HH:MM', or with an offset) as UTC; a time
+    the clocks skip or repeat is read with fold=0, as ``--at`` is."""
+    try:
+        wall = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a time like {AT_FORMAT}",
+                                 param_hint=option) from None
+    return resolve_wall_time(wall, tz)[0]
+
+
 def _parse_at(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -77,17 +90,60 @@ def _parse_at(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 # --- hub oncall --------------------------------------------------------------------------------
 
+def basis(span: OnCall, names: Mapping[int, str], tz: ZoneInfo) -> str:
+    """On what grounds a span holds its layer: the rotation and its hand-off, the override or
+    swap, as the manager reads it ("" for a calendar shift, which says nothing more)."""
+    parts = []
+    if span.rotation is not None and span.turn_start is not None:
+        parts.append(f"rotation {span.rotation}, hand-off {local(span.turn_start, tz)}")
+    if span.kind == "add":
+        parts.append(f"added by override #{span.override}")
+    elif span.kind == "swap":
+        parts.append(f"swapped with {names.get(span.covers or 0, '?')} (swap #{span.override})")
+    elif span.kind == "replace":
+        parts.append(f"covering {names.get(span.covers or 0, '?')} "
+                     f"(override #{span.override})")
+    return "; ".join(parts)
+
+
+def _names(session: Session, spans: Iterable[OnCall]) -> dict[int, str]:
+    ids = {i for s in spans for i in (s.staff_id, s.covers) if i is not None}
+    if not ids:
+        return {}
+    return {p.id: p.name for p in session.scalars(select(Staff).where(Staff.id.in_(ids)))}
+
+
 def _layers(session: Session, at: datetime, tz: ZoneInfo) -> list[str]:
+    roster = roster_at(session, at)
+    spans = [s for layer in roster.layers.values() for s in layer]
+    names = _names(session, spans)
+    people = {p.id: p for p in session.scalars(
+        select(Staff).where(Staff.id.in_({s.staff_id for s in spans})))} if spans else {}
+    phones = {i: bool((p.phone or "").strip()) for i, p in people.items()}
+    extra = [layer for layer in sorted(roster.layers) if layer not in LAYERS]
     lines = []
-    for layer in LAYERS:
-        shifts = on_call_shifts(session, layer, at)
-        if not shifts:
+    for layer in (*LAYERS, *extra):
+        holders = [s for s in roster.holders(layer) if people[s.staff_id].active]
+        if not holders:
             lines.append(f"  {layer:<8} nobody on call")
-        for shift in shifts:
-            phone = "" if (shift.staff.phone or "").strip() else "  (no phone: cannot be paged)"
-            lines.append(f"  {layer:<8} {shift.staff.name}, {local(shift.starts_at, tz)} to "
-                         f"{local(shift.ends_at, tz)}{phone}")
+        for span in holders:
+            why = basis(span, names, tz)
+            phone = "" if phones.get(span.staff_id) else "  (no phone: cannot be paged)"
+            lines.append(f"  {layer:<8} {names[span.staff_id]}, {local(span.start, tz)} to "
+                         f"{local(span.end, tz)}{f'  ({why})' if why else ''}{phone}")
     return lines
+
+
+def _reason(pick: Pick, names: Mapping[int, str], tz: ZoneInfo) -> str:
+    """Why a target names a person: until when, on what grounds (rotation, override, swap)
+    and why earlier links of the continuity chain were passed over."""
+    text, notes = pick.why, []
+    if pick.span is not None:
+        text += f" until {local(pick.span.end, tz)}"
+        if why := basis(pick.span, names, tz):
+            notes.append(why)
+    notes.extend(pick.passed)
+    return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _escalation(session: Session, patient: Patient, policy: Policy, at: datetime,
@@ -96,7 +152,6 @@ def _escalation(session: Session, patient: Patient, policy: Policy, at: datetime
     pages and why. Targets are resolved at that step's time, and a step with nobody
     reachable is skipped at once, as the engine does."""
     contact = Contact(patient=patient, urgency="routine")  # never added to the session
-    manager = patient.care_manager
     lines = [f"A routine contact from patient {patient.id} ({patient.name}) at "
              f"{local(at, tz)} pages:"]
     when = at
@@ -104,19 +159,17 @@ def _escalation(session: Session, patient: Patient, policy: Policy, at: datetime
         unless = "" if number == 1 else " if nobody has acknowledged"
         lines.append(f"  step {number}, {local(when, tz)}{unless}: "
                      f"{', '.join(step.targets)} by {' and '.join(step.channels)}")
-        people: dict[int, tuple[Staff, str]] = {}
+        roster = roster_at(session, when)
+        people: dict[int, Pick] = {}
         for target in step.targets:
-            for person in resolve_target(session, target, contact, when):
-                if person.id not in people:
-                    until = on_shift_until(session, person.id, when)
-                    reason = why_paged(target, person, manager, patient.name,
-                                       local(until, tz) if until else None)
-                    people[person.id] = (person, reason)
+            for pick in picks_for(session, target, contact, roster):
+                people.setdefault(pick.staff.id, pick)
+        names = _names(session, [p.span for p in people.values() if p.span is not None])
         reachable = 0
-        for person, reason in people.values():
-            has_phone = bool((person.phone or "").strip())
+        for pick in people.values():
+            has_phone = bool((pick.staff.phone or "").strip())
             reachable += has_phone
-            lines.append(f"    {person.name}: {reason}"
+            lines.append(f"    {pick.staff.name}: {_reason(pick, names, tz)}"
                          + ("" if has_phone else "  (no phone: cannot be paged)"))
         if not reachable:
             lines.append("    nobody reachable: the step is skipped"
@@ -159,55 +212,6 @@ def oncall_command(wall: datetime | None, patient_id: int | None) -> None:
 
 # --- hub coverage ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Gap:
-    """A stretch of time when the line could not page as it should."""
-
-    start: datetime
-    end: datetime
-    kind: str  # no_primary | no_phone | inactive
-    what: str  # as the manager reads it (may name staff, never patients)
-
-
-def _merge(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def coverage_gaps(shifts: Sequence[Shift], start: datetime, end: datetime) -> list[Gap]:
-    """Gaps in [start, end): no active primary on call, or an on-call person (any layer) who
-    is inactive or has no phone; each merged into continuous ranges."""
-    spans: dict[tuple[str, int, str], list[tuple[datetime, datetime]]] = defaultdict(list)
-    primary = []
-    for shift in shifts:
-        span = (max(shift.starts_at, start), min(shift.ends_at, end))
-        if span[0] >= span[1]:
-            continue
-        person = shift.staff
-        if not person.active:
-            spans[("inactive", person.id, f"{person.name} ({shift.layer}) is inactive")].append(
-                span)
-            continue
-        if shift.layer == "primary":
-            primary.append(span)
-        if not (person.phone or "").strip():
-            spans[("no_phone", person.id, f"{person.name} ({shift.layer}) has no phone")].append(
-                span)
-    cursor = start
-    for covered_from, covered_to in _merge(primary) + [(end, end)]:
-        if covered_from > cursor:
-            spans[("no_primary", 0, "no primary on call")].append((cursor, covered_from))
-        cursor = max(cursor, covered_to)
-    gaps = [Gap(s, e, kind, what) for (kind, _, what), ranges in spans.items()
-            for s, e in _merge(ranges)]
-    return sorted(gaps, key=lambda gap: (gap.start, gap.end, gap.what))
-
-
 def _window_start(now: datetime, tz: ZoneInfo) -> datetime:
     """The start of the current practice-time hour (computed in UTC: safe on DST nights)."""
     wall = now.astimezone(tz)
@@ -226,23 +230,17 @@ def coverage_command(days: int) -> None:
     start = _window_start(utcnow(), tz)
     end = start + timedelta(days=days)
     with rt.session() as session:
-        shifts = list(session.scalars(  # one query for the whole window
-            select(Shift).join(Shift.staff).options(contains_eager(Shift.staff))
-            .where(Shift.starts_at < end, Shift.ends_at > start)
-            .order_by(Shift.starts_at, Shift.id)
-        ))
-        gaps = coverage_gaps(shifts, start, end)
-        counts = {kind: sum(1 for g in gaps if g.kind == kind)
-                  for kind in ("no_primary", "no_phone", "inactive")}
+        gaps, checked = find_gaps(session, start, end)
+        counts = {kind: sum(1 for g in gaps if g.kind == kind) for kind in KINDS}
         contact_log.append(session, "coverage.checked", actor=f"cli:{getpass.getuser()}",
                            detail={"days": days, "from": start.isoformat(),
-                                   "until": end.isoformat(), "shifts": len(shifts),
+                                   "until": end.isoformat(), "shifts": checked,
                                    "gaps": len(gaps), **counts})
         lines = [f"{local(g.start, tz)} to {local(g.end, tz)}: {g.what}" for g in gaps]
     window = f"{local(start, tz)} to {local(end, tz)} ({tz.key}, {days} day(s))"
     if not gaps:
         click.echo(f"covered: {window}: a primary on call throughout, everyone on call active "
-                   f"with a phone ({len(shifts)} shift(s) checked)")
+                   f"with a working phone ({checked} shift(s) checked)")
         return
     click.echo(f"{len(gaps)} gap(s) in on-call coverage, {window}:")
     for line in lines:

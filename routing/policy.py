@@ -9,7 +9,8 @@ from pathlib import Path
 
 from routing.hours import HoursError, OpeningHours, parse_hours
 
-TARGET_KINDS = ("continuity", "primary", "backup")
+TARGET_KINDS = ("continuity", "care_manager", "care_team", "physician", "primary", "backup")
+TARGET_PREFIXES = ("role:", "schedule:", "person:")
 CHANNELS = ("sms", "call")
 
 
@@ -81,9 +82,15 @@ class Policy:
 def _target(value: object, where: str) -> str:
     if not isinstance(value, str):
         raise PolicyError(f"{where}: a target must be a string")
-    if value in TARGET_KINDS or (value.startswith("role:") and len(value) > 5):
+    if value in TARGET_KINDS:
         return value
-    raise PolicyError(f"{where}: unknown target {value!r} (continuity, primary, backup, role:NAME)")
+    prefix = next((p for p in TARGET_PREFIXES if value.startswith(p)), None)
+    if prefix is not None and value[len(prefix):].strip() == value[len(prefix):] != "":
+        if prefix != "person:" or "@" in value:
+            return value
+        raise PolicyError(f"{where}: {value!r} must name an e-mail, like person:nora@clinic.org")
+    raise PolicyError(f"{where}: unknown target {value!r} ({', '.join(TARGET_KINDS)}, "
+                      "role:NAME, schedule:NAME, person:EMAIL)")
 
 
 def _step(raw: dict[str, object], where: str) -> Step:

@@ -16,8 +16,11 @@ from routing.ical_import import ScheduleImportError, import_schedule
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--days", default=90, show_default=True, type=click.IntRange(min=1),
               help="How many days ahead of now to expand recurring events into shifts.")
+@click.option("--calendar", "source", metavar="NAME",
+              help="Which calendar this is (default: its X-WR-CALNAME, else the file name); "
+                   "re-importing it removes the future shifts of events it no longer holds.")
 @with_appcontext
-def import_schedule_command(file: str, days: int) -> None:
+def import_schedule_command(file: str, days: int, source: str | None) -> None:
     """Load on-call shifts from FILE (iCalendar: RRULE, EXDATE, overrides, time zones)."""
     rt = runtime.current()
     path = Path(file)
@@ -28,8 +31,8 @@ def import_schedule_command(file: str, days: int) -> None:
         raise click.exceptions.Exit(1) from None
     try:
         with rt.session() as session:
-            summary = import_schedule(session, data, tz=rt.settings.tz,
-                                      now=utcnow(), horizon_days=days)
+            summary = import_schedule(session, data, tz=rt.settings.tz, now=utcnow(),
+                                      horizon_days=days, source=source, file_name=path.name)
             contact_log.append(session, "schedule.import", actor="cli",
                                detail={"file": path.name, **summary.counts()})
     except ScheduleImportError as exc:

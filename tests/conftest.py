@@ -273,5 +273,21 @@ def practice(rt):
 
 
 @pytest.fixture
+def staff_only(rt):
+    """The practice of tests/practice.py with its shifts taken away: each story sets its own."""
+    from sqlalchemy import select
+
+    from hub.models import Shift
+    from tests.practice import seed
+
+    with rt.sessions() as session:
+        practice = seed(session)
+        for shift in session.scalars(select(Shift)):
+            session.delete(shift)
+        session.commit()
+    return practice
+
+
+@pytest.fixture
 def twilio(client) -> Twilio:
     return Twilio(client)

@@ -14,7 +14,7 @@ from hub import contact_log
 from hub.cli import cli
 from hub.models import LogEntry, Shift, Staff
 from routing import oncall_commands
-from tests.practice import Practice, seed
+from tests.practice import seed
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Tuesday 1 December 2026, 22:00 in New York: a night on the line.
@@ -54,17 +54,6 @@ def clock(monkeypatch: pytest.MonkeyPatch):
     def set_now(at: datetime) -> None:
         monkeypatch.setattr(oncall_commands, "utcnow", lambda: at.astimezone(UTC))
     return set_now
-
-
-@pytest.fixture
-def staff_only(rt) -> Practice:
-    """The practice of tests/practice.py with its shifts taken away: each story sets its own."""
-    with rt.sessions() as session:
-        practice = seed(session)
-        for shift in session.scalars(select(Shift)):
-            session.delete(shift)
-        session.commit()
-    return practice
 
 
 # --- hub oncall --------------------------------------------------------------------------
@@ -128,11 +117,28 @@ def test_without_at_the_command_tells_who_is_on_call_now(rt, runner):
     assert "A routine contact" not in result.output
 
 
+def test_a_primary_without_a_phone_is_passed_over_and_the_manager_is_paged_at_once(
+        rt, runner, staff_only):
+    add_shift(rt, staff_only.ben, "primary", ny(2026, 12, 1, 20), ny(2026, 12, 2, 8))
+    add_shift(rt, staff_only.maya, "backup", ny(2026, 12, 1, 20), ny(2026, 12, 2, 8))
+    update_staff(rt, staff_only.ben, phone=None, phone_index=None)
+
+    result = hub(runner, "oncall", "--at", "2026-12-01 22:00", "--patient",
+                 str(staff_only.walter.id))
+
+    lines = result.output.splitlines()
+    at_step_one = lines.index("  step 1, 2026-12-01 22:00: continuity by sms")
+    assert lines[at_step_one + 1] == (
+        "    Maya Chen: every active manager (role:manager) (the care manager Nora Reyes is not "
+        "on shift; Ben Okafor (primary) has no phone; no active physician)")
+
+
 def test_a_step_whose_only_person_has_no_phone_is_skipped_as_the_engine_would(
         rt, runner, staff_only):
     add_shift(rt, staff_only.ben, "primary", ny(2026, 12, 1, 20), ny(2026, 12, 2, 8))
     add_shift(rt, staff_only.maya, "backup", ny(2026, 12, 1, 20), ny(2026, 12, 2, 8))
     update_staff(rt, staff_only.ben, phone=None, phone_index=None)
+    update_staff(rt, staff_only.maya, phone=None, phone_index=None)
 
     result = hub(runner, "oncall", "--at", "2026-12-01 22:00", "--patient",
                  str(staff_only.walter.id))
@@ -230,7 +236,7 @@ def test_a_saturday_nobody_holds_primary_is_found_logged_and_fails_the_check(
     [check] = checks(rt)
     assert check == {"days": 14, "from": "2026-12-01T14:00:00+00:00",
                      "until": "2026-12-15T14:00:00+00:00", "shifts": 3, "gaps": 1,
-                     "no_primary": 1, "no_phone": 0, "inactive": 0}
+                     "no_primary": 1, "no_phone": 0, "broken_phone": 0, "inactive": 0}
     with rt.sessions() as session:
         assert contact_log.verify(session)[1] is None
 

@@ -66,5 +66,6 @@ def test_a_bad_policy_file_stops_start_up_naming_the_step(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: HUB_ESCALATION_POLICY: {policy}: step 1: unknown target 'the moon' "
-        "(continuity, primary, backup, role:NAME)"
+        "(continuity, care_manager, care_team, physician, primary, backup, role:NAME, "
+        "schedule:NAME, person:EMAIL)"
     ]

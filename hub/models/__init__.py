@@ -12,6 +12,7 @@ from hub.models.care import (
 from hub.models.care_time import CareTimeEntry
 from hub.models.chart import Allergy, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
+from hub.models.duty import Duty
 from hub.models.log import LogEntry, LogHead
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import (
@@ -21,6 +22,7 @@ from hub.models.plan import (
     Goal,
     Prognosis,
 )
+from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
 from hub.models.schedule import Shift
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "Condition",
     "Consent",
     "Contact",
+    "Duty",
     "Goal",
     "InboundReceipt",
     "LogEntry",
@@ -48,6 +51,9 @@ __all__ = [
     "PlanRule",
     "Prognosis",
     "ReportedReading",
+    "Rotation",
+    "RotationMember",
+    "ScheduleOverride",
     "PatientPhone",
     "Shift",
     "Staff",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -36,6 +37,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+# A span (shift, override) longer than this is flagged ``is_long``: "who holds ``at``" then
+# reads the short ones by a narrow range of start times and the few long ones by their flag,
+# instead of scanning every span not yet ended (or every one begun).
+LONG_SPAN = timedelta(days=2)
+
+
+def span_is_long(context: Any) -> bool:
+    """Column default of ``is_long``: True when the row's span is longer than LONG_SPAN, or
+    when the statement does not give both ends (an update of one end: safe side)."""
+    params = context.get_current_parameters()
+    start, end = params.get("starts_at"), params.get("ends_at")
+    return start is None or end is None or end - start > LONG_SPAN
 
 
 def utcnow() -> datetime:

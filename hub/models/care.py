@@ -23,7 +23,9 @@ class CareTeam(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fhir_id: Mapped[str | None] = mapped_column(String(128), unique=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    # indexed: routing reads a patient's care team on every contact
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"),
+                                            index=True)
     name: Mapped[str | None] = mapped_column(Encrypted)
     status: Mapped[str | None] = mapped_column(String(32))
 
@@ -39,7 +41,8 @@ class CareTeamMember(Base):
     __tablename__ = "care_team_members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("care_teams.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("care_teams.id", ondelete="CASCADE"),
+                                         index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     role_code: Mapped[str | None] = mapped_column(String(64))
     role_display: Mapped[str | None] = mapped_column(String(256))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.models.base import Base, UTCDateTime
+from hub.models.base import Base, UTCDateTime, span_is_long
 from hub.models.people import Staff
 
 
@@ -18,6 +18,9 @@ class Shift(Base):
     __table_args__ = (
         UniqueConstraint("source_key", name="uq_shifts_source_key"),
         Index("ix_shifts_window", "layer", "starts_at", "ends_at"),
+        # "who is on call at t": short shifts by start time, long ones by their flag
+        Index("ix_shifts_starts_at", "starts_at", "ends_at"),
+        Index("ix_shifts_long", "is_long", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,5 +29,9 @@ class Shift(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source_key: Mapped[str] = mapped_column(String(512))
+    # The calendar the shift came from (X-WR-CALNAME or the file's name): a re-import of that
+    # calendar takes off the future shifts of events it no longer holds.
+    calendar: Mapped[str | None] = mapped_column(String(200))
+    is_long: Mapped[bool] = mapped_column(Boolean, default=span_is_long, onupdate=span_is_long)
 
     staff: Mapped[Staff] = relationship()

@@ -5,7 +5,7 @@ pages wait, and pages waiting for the same person go out as one bundled SMS; eac
 page row points at the bundle row that carried it.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
