@@ -2,11 +2,11 @@
 
 As GoAlert does per contact method: at most a number of SMS to one person in any window
 (the policy's ``[limits]``; 5 in 15 minutes by default). Pages beyond that wait until the
-window has room; pages waiting for the same person go out together as one SMS naming each
-contact's reference and ACK code. Nothing is dropped: every page row ends sent, ``bundled``
-(pointing at the SMS that carried it) or ``cancelled`` (its contact was acknowledged before it
-went out), and escalation runs on its own timers regardless, so a held page never holds back
-the next step.
+window has room, and when more pages wait for a person than the window has room for, the
+last SMS it allows carries all the rest, naming each contact's reference and ACK code.
+Nothing is dropped: every page row ends sent, ``bundled`` (pointing at the SMS that carried
+it) or ``cancelled`` (its contact was acknowledged before it went out), and escalation runs
+on its own timers regardless, so a held page never holds back the next step.
 
 Calls are not limited: an urgent paging call must ring.
 """
@@ -69,7 +69,8 @@ def _bundle(session: Session, rows: list[Outbound], contacts: dict[int, Contact]
 def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links,
           lease: timedelta, limit: SmsLimit) -> list[Outbound]:
     """Of the rows just claimed, return what goes out now: SMS pages within each person's
-    limit, one bundle per person for several pages; hold or cancel the rest.
+    limit, the last SMS the limit allows carrying every page left as one bundle; hold pages
+    beyond the limit, cancel those whose contact was taken meanwhile.
 
     Each person's staff row is locked while deciding, so processes dispatching side by side
     count each other's SMS and never exceed the limit together.
@@ -101,13 +102,15 @@ def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links
         if not live:
             continue
         recent = _sms_in_window(session, staff_id, now, limit.window, claimed_ids)
-        if len(recent) >= limit.count:
+        room = limit.count - len(recent)
+        if room <= 0:
             sent = sorted(at for at in recent if at is not None)
             # The window has room again when the oldest of its SMS leaves it.
             _hold(session, live, max(sent[0] + limit.window if sent else now + limit.window,
                                      now + timedelta(seconds=1)), now, limit)
-        elif len(live) == 1:
-            send.append(live[0])
-        else:
-            send.append(_bundle(session, live, contacts, now, links, lease))
+        elif len(live) <= room:
+            send.extend(live)
+        else:  # the last SMS the window allows carries every page left
+            send.extend(live[:room - 1])
+            send.append(_bundle(session, live[room - 1:], contacts, now, links, lease))
     return send

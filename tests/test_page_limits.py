@@ -2,8 +2,9 @@
 
 A patient's family texts again and again through the night; each text is a contact and
 each is paged. Ben, on call, gets five SMS pages; the next ones wait for the window to have
-room and then arrive together as one SMS naming every contact and its ACK code. No contact
-is dropped: escalation runs on its own timers, and ``ACK ALL`` takes every open page at once.
+room, and the last SMS it allows names every page still waiting with its ACK code. No
+contact is dropped: escalation runs on its own timers, and ``ACK ALL`` takes every open page
+at once.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _statuses(rt, staff_id: int) -> Counter[str]:  # type: ignore[no-untyped-def
             Outbound.staff_id == staff_id, Outbound.kind == "page")))
 
 
-def test_the_sixth_page_in_fifteen_minutes_waits_then_the_rest_arrive_as_one_bundle(
+def test_the_sixth_page_in_fifteen_minutes_waits_then_the_rest_arrive_in_one_bundle(
         rt, twilio, twilio_api, practice):
     _storm(twilio)
     assert len(twilio_api.sent_to(BEN)) == LIMIT
@@ -55,15 +56,16 @@ def test_the_sixth_page_in_fifteen_minutes_waits_then_the_rest_arrive_as_one_bun
     tick_after(rt, 10)  # still inside the window: nothing more for Ben
     assert len(twilio_api.sent_to(BEN)) == LIMIT
 
-    tick_after(rt, 16)  # the first SMS has left the window
-    to_ben = twilio_api.sent_to(BEN)
-    assert len(to_ben) == LIMIT + 1
-    bundle = to_ben[-1].form["Body"]
-    assert bundle.startswith(f"Care line: {STORM - 5} pages for you")
-    assert "Reply ACK ALL" in bundle and "/staff" in bundle
-    assert len(re.findall(r"ACK \d{4}", bundle)) == STORM - 5
-    assert "refill" not in bundle and "Walter" not in bundle
-    assert _statuses(rt, practice.ben.id) == {"sent": 5, "bundled": STORM - 5}
+    tick_after(rt, 16)  # the first five left the window: room for five more SMS
+    later = twilio_api.sent_to(BEN)[LIMIT:]
+    assert len(later) == LIMIT
+    bundles = [r.form["Body"] for r in later if r.form["Body"].startswith("Care line: ")]
+    assert len(bundles) == 1, "four pages, then one SMS for the three left"
+    assert bundles[0].startswith("Care line: 3 pages for you")
+    assert "Reply ACK ALL" in bundles[0] and "/staff" in bundles[0]
+    assert len(re.findall(r"ACK \d{4}", bundles[0])) == 3
+    assert "refill" not in bundles[0] and "Walter" not in bundles[0]
+    assert _statuses(rt, practice.ben.id) == {"sent": 9, "bundled": 3}
 
 
 def test_no_contact_waits_on_the_limit_the_backup_is_paged_on_time(rt, twilio, twilio_api,
@@ -73,11 +75,12 @@ def test_no_contact_waits_on_the_limit_the_backup_is_paged_on_time(rt, twilio, t
     with rt.sessions() as session:
         steps = set(session.scalars(select(Contact.escalation_step)))
     assert steps == {1}
-    # Twelve pages for Maya at the same moment: one SMS, not twelve.
-    (bundle,) = twilio_api.sent_to(MAYA)
-    assert bundle.form["Body"].startswith(f"Care line: {STORM} pages for you")
-    assert len(re.findall(r"ACK \d{4}", bundle.form["Body"])) == 8
-    assert f"{STORM - 8} more in the inbox" in bundle.form["Body"]
+    # Twelve pages for Maya at the same moment: four SMS, then one naming the other eight.
+    to_maya = twilio_api.sent_to(MAYA)
+    assert len(to_maya) == LIMIT
+    (bundle,) = [r.form["Body"] for r in to_maya if r.form["Body"].startswith("Care line: ")]
+    assert bundle.startswith(f"Care line: {STORM - 4} pages for you")
+    assert len(re.findall(r"ACK \d{4}", bundle)) == 8
 
 
 def test_ack_all_takes_every_open_page_and_the_held_ones_are_never_sent(rt, twilio, twilio_api,
@@ -96,17 +99,17 @@ def test_ack_all_takes_every_open_page_and_the_held_ones_are_never_sent(rt, twil
 def test_a_bundle_that_cannot_be_delivered_moves_each_of_its_contacts_on(rt, twilio, twilio_api,
                                                                         practice):
     _storm(twilio)
-    twilio_api.fail_next(400, code=21614)  # Ben's number stopped taking SMS (a landline now)
-    tick_after(rt, 16)
+    twilio_api.fail_next(400, code=21614, times=LIMIT)  # Ben's number is a landline now
+    tick_after(rt, 16)  # four pages and a bundle of three: all refused
     with rt.sessions() as session:
         bundle = session.scalars(select(Outbound).where(Outbound.kind == "bundle")).one()
         assert bundle.status == "failed"
-    tick_after(rt, 16.1)  # the call goes out; the other contacts' next step came forward
+    tick_after(rt, 16.1)  # the calls go out; the bundle's other contacts came forward
     calls = [r for r in twilio_api.sent_to(BEN) if r.resource == "Calls"]
-    assert len(calls) == 1, "Ben is called once, not once per bundled page"
+    assert len(calls) == LIMIT, "Ben is called once per refused SMS, not once per page"
     with rt.sessions() as session:
         steps = Counter(session.scalars(select(Contact.escalation_step)))
-    assert steps == {0: 5 + 1, 1: STORM - 5 - 1}
+    assert steps == {0: 5 + 4 + 1, 1: 2}
     assert any("Ben" in r.form.get("Body", "") for r in twilio_api.sent_to(MAYA))  # the alert
 
 
