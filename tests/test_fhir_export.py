@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from hub.cli import cli
 from hub.fhir.validate import bad_codes
+from hub.fhir_export import plan_values
 from hub.fhir_export.notes import note_text
 from hub.models import (
     Base,
@@ -381,3 +382,41 @@ def test_staff_the_hub_gave_an_id_are_still_adopted_when_the_ehr_sends_them(
     with rt.sessions() as session:
         nora = session.scalars(select(Staff).where(Staff.email == "nora@clinic.test")).one()
         assert (nora.id, nora.fhir_id) == (practice.nora.id, "nora-npi")
+
+
+@pytest.mark.parametrize(("listed", "shown", "element"), [
+    ("Daily weight", "Daily weight: weigh each morning",
+     {"code": {"text": "Daily weight"}, "description": "weigh each morning"}),
+    ("Smoking", "Do not: Smoking", {"code": {"text": "Smoking"}, "doNotPerform": True}),
+    ("Do not: lift", "Do not: lift", {"code": {"text": "Do not: lift"}}),  # the EHR's words
+    ("Walk", "Walk", {"code": {"text": "Walk"}}),
+    (None, "Walk daily", {"description": "Walk daily"}),  # a plan made in the hub
+])
+def test_an_activitys_two_texts_split_back_into_code_description_and_do_not(
+        listed, shown, element):
+    assert plan_values.activity_words(listed, shown) == element
+
+
+@pytest.mark.parametrize(("kept", "element"), [
+    ({"measure": "Body weight", "detail": "<= 180.5 lb", "due": "2026-12-31"},
+     {"measure": {"text": "Body weight"}, "dueDate": "2026-12-31",
+      "detailQuantity": {"value": 180.5, "comparator": "<=", "unit": "lb"}}),
+    # Six digits are all the import keeps of a quantity: the words go back as words.
+    ({"measure": None, "detail": "123.4567 mg", "due": "within 2 weeks"},
+     {"detailString": "123.4567 mg", "dueDuration": {
+         "value": 2, "unit": "weeks", "system": "http://unitsofmeasure.org", "code": "wk"}}),
+    ({"measure": None, "detail": "yes", "due": None}, {"detailString": "yes"}),
+])
+def test_a_goal_target_goes_back_structured_only_where_the_import_reads_the_same_words(
+        kept, element):
+    assert plan_values.goal_target(kept) == element
+
+
+@pytest.mark.parametrize(("text", "element"), [
+    ("from 2026-12-04", {"scheduledPeriod": {"start": "2026-12-04"}}),
+    ("... to 2027-01-01", {"scheduledPeriod": {"end": "2027-01-01"}}),
+    ("from next week", {"scheduledString": "from next week"}),
+    ("twice a day", {"scheduledString": "twice a day"}),
+])
+def test_when_an_activity_happens_goes_back_as_a_period_where_it_was_one(text, element):
+    assert plan_values.scheduled(text) == element
