@@ -29,6 +29,20 @@ FIELDS = {
     "community_services": "Senior center lunch program on Tuesdays",
 }
 
+# The plan's list as an import of the same plan would keep it (hub.fhir.mapping), so the
+# demo plan goes to an EHR and back unchanged: each activity by its code (else its
+# description) and status, the goal it names.
+CONTENT = {
+    "description": None, "narrative": None, "categories": [],
+    "activities": [{"text": "Daily weight", "status": "in-progress"},
+                   {"text": "Medication reconciliation", "status": "not-started"},
+                   {"text": "Meals on Wheels: low-sodium lunch on weekdays",
+                    "status": "in-progress"},
+                   {"text": "Cardiology follow-up", "status": "scheduled"}],
+    "goals": [{"display": "Dry weight at or under 180 lb", "goal_id": "demo-weight"}],
+    "note": None,
+}
+
 
 def seed(session: Session, walter: Patient, manager: Staff, nurse: Staff,
          caregiver: Caregiver) -> None:
@@ -52,7 +66,7 @@ def seed(session: Session, walter: Patient, manager: Staff, nurse: Staff,
     ])
     plan = CarePlan(patient_id=pid, fhir_id="demo-plan", status="active", intent="plan",
                     title="Heart failure care plan", period_start="2026-09-01",
-                    period_end="2027-03-01", content=json.dumps({"goals": []}))
+                    period_end="2027-03-01", content=json.dumps(CONTENT))
     plan.activities = [
         CarePlanActivity(position=0, kind="intervention", status="in-progress",
                          text="Daily weight: weigh every morning and text the reading",

@@ -15,9 +15,21 @@ from sqlalchemy import select, update
 
 from hub.cli import cli
 from hub.fhir.validate import bad_codes
+from hub.fhir_export import plan_values
 from hub.fhir_export.notes import note_text
-from hub.models import Base, CareTeam, CareTeamMember, Contact, Patient, Staff, utcnow
+from hub.models import (
+    Base,
+    Caregiver,
+    CarePlan,
+    CareTeam,
+    CareTeamMember,
+    Contact,
+    Patient,
+    Staff,
+    utcnow,
+)
 from messages import kick
+from tests.care_plan_story import walter_care_plan
 from tests.conftest import ACCOUNT_SID, PRACTICE_NUMBER, PUBLIC_URL
 from tests.practice import BEN, LENA, STRANGER, WALTER
 from tests.test_fhir_care_details import walter_chart
@@ -189,11 +201,13 @@ def test_amy_shaws_us_core_care_plan_goes_to_the_ehr_and_back_without_a_change(
     import_file(app, tmp_path, collection(*(us_core(samples, n) for n in [
         *US_CORE_STORY, "medicationrequest-coded-oral-axid.json"])), "amy.json")
     kinds = round_trip(app, rt, tmp_path, patient_id_of(rt, "example"))
-    assert sorted(kinds) == ["AllergyIntolerance", "CarePlan", "CareTeam", "Condition",
+    assert sorted(kinds) == ["AllergyIntolerance", "CarePlan", "CareTeam", "Condition", "Goal",
                              "MedicationRequest", "Patient", "Practitioner", "RelatedPerson"]
     (plan,) = kinds["CarePlan"]
     assert plan["id"] == "careplan-ulcer-example" and plan["subject"] == {
         "reference": "Patient/example"}
+    assert plan["period"] == {"start": "2025-09-27"}
+    assert [g["id"] for g in kinds["Goal"]] == ["goal-1"]
     (team,) = kinds["CareTeam"]
     assert {p["member"]["reference"] for p in team["participant"]} == {
         "Practitioner/practitioner-1", "Practitioner/practitioner-2"}
@@ -211,6 +225,91 @@ def test_walters_chart_with_medications_allergy_and_consent_round_trips(
     assert [m["id"] for m in kinds["MedicationRequest"]] == ["walter-furosemide-old",
                                                              "walter-furosemide"]
     assert kinds["MedicationStatement"][0]["dosage"] == [{"text": "81 mg daily"}]
+
+
+def test_walters_comprehensive_plan_goes_to_the_ehr_whole_and_comes_back_unchanged(
+        app, rt, tmp_path):
+    """Goals, who does what, the review period, the prognosis and what Lena and Tom may be
+    told all reach the EHR; what the nurse recorded by hand stays as it was."""
+    import_file(app, tmp_path, walter_care_plan(), "walter-plan.json")
+    with rt.sessions() as session:
+        tom = session.scalars(select(Caregiver.id).where(Caregiver.fhir_id == "tom")).one()
+    assert hub(app, "care-plan", "set", "--patient", "walter", "--field",
+               "emergency_instructions", "Call 911, then Lena").exit_code == 0
+    assert hub(app, "care-plan", "disclose", "--caregiver", str(tom), "--may-be-told",
+               "that Walter is safe").exit_code == 0
+    kinds = round_trip(app, rt, tmp_path, patient_id_of(rt, "walter"))
+
+    (plan,) = kinds["CarePlan"]
+    assert plan["period"] == {"start": "2026-09-01", "end": "2027-03-01"}
+    assert plan["note"] == [{"text": "Prefers calls in the morning"}]
+    assert plan["goal"] == [{"reference": "Goal/walter-weight"},
+                            {"reference": "Goal/walter-walk"},
+                            {"display": "Sodium under 2 g a day"}]  # not a Goal we have
+    assert {g["id"] for g in kinds["Goal"]} == {"walter-weight", "walter-walk"}
+    weigh, cardiology, meals, reconcile = (a["detail"] for a in plan["activity"])
+    assert (weigh["code"], weigh["description"], weigh["status"], weigh["performer"]) == (
+        {"text": "Daily weight monitoring"}, "Weigh every morning and text the reading",
+        "in-progress", [{"reference": "Practitioner/nora"}])
+    assert weigh["scheduledString"] == "once a day"
+    assert (cardiology["kind"], cardiology["scheduledPeriod"], cardiology["performer"]) == (
+        "ServiceRequest", {"start": "2026-12-04"}, [{"display": "Dr. Amir Patel, Metro Heart"}])
+    assert meals["performer"] == [{"display": "Meals on Wheels Metro"}]
+    assert reconcile["performer"] == [{"reference": "Practitioner/ben"}]
+    assert {p["id"] for p in kinds["Practitioner"]} == {"nora", "ben"}
+
+    weight = next(g for g in kinds["Goal"] if g["id"] == "walter-weight")
+    assert weight["achievementStatus"]["coding"][0]["code"] == "in-progress"
+    assert weight["target"] == [{"measure": {"text": "Body weight"}, "dueDate": "2026-12-31",
+                                 "detailQuantity": {"value": 180, "comparator": "<=",
+                                                    "unit": "lb"}}]
+    walk = next(g for g in kinds["Goal"] if g["id"] == "walter-walk")
+    assert walk["target"][0]["dueDuration"] == {"value": 3, "unit": "months",
+                                                "system": "http://unitsofmeasure.org",
+                                                "code": "mo"}
+    (assessment,) = kinds["ClinicalImpression"]
+    assert (assessment["effectiveDateTime"], assessment["prognosisCodeableConcept"]) == (
+        "2026-09-01", [{"text": "Fair prognosis"}])
+
+    family = next(c for c in kinds["Consent"] if c["id"] == "walter-family")
+    told = [(p["type"], p["actor"][0]["reference"]["reference"], p["code"][0]["text"])
+            for p in family["provision"]["provision"]]
+    assert told == [("permit", "RelatedPerson/lena", "Medications, Appointments, Test results"),
+                    ("deny", "RelatedPerson/lena", "Mental health notes"),
+                    ("permit", "RelatedPerson/tom", "Appointment times")]
+    assert "that Walter is safe" not in json.dumps(family)  # recorded in the hub, kept there
+    assert "provision" not in next(c for c in kinds["Consent"] if c["id"] == "walter-ccm")
+
+
+def test_activities_of_every_form_keep_their_list_through_the_round_trip(app, rt, tmp_path):
+    """A referral by reference, a "do not", a community service known by its reason, an
+    activity the EHR said nothing of: each comes back in the same list of the plan."""
+    bundle = walter_care_plan()
+    plan = next(e["resource"] for e in bundle["entry"]
+                if e["resource"]["resourceType"] == "CarePlan")
+    plan["activity"] = [
+        {"reference": {"reference": "ServiceRequest/podiatry", "display": "Podiatry"}},
+        {"detail": {"code": {"text": "Heavy lifting"}, "doNotPerform": True,
+                    "status": "not-started"}},
+        {"detail": {"code": {"text": "Volunteer visitor"}, "status": "in-progress",
+                    "reasonCode": [{"text": "Social isolation"}]}},
+        {"outcomeCodeableConcept": [{"text": "Weight stable"}]},
+        {"detail": {"description": "Low-salt cooking class", "status": "scheduled",
+                    "scheduledPeriod": {"start": "2026-10-01", "end": "2026-10-29"}}},
+    ]
+    import_file(app, tmp_path, bundle, "walter-plan.json")
+    with rt.sessions() as session:
+        kept = [(a.kind, a.text) for a in session.scalars(select(CarePlan)).one().activities]
+    assert kept == [("referral", "Podiatry"), ("intervention", "Do not: Heavy lifting"),
+                    ("community", "Volunteer visitor"), ("intervention", None),
+                    ("intervention", "Low-salt cooking class")]
+    kinds = round_trip(app, rt, tmp_path, patient_id_of(rt, "walter"))
+    podiatry, lifting, visitor, nothing, cooking = kinds["CarePlan"][0]["activity"]
+    assert podiatry == {"reference": {"display": "Podiatry", "type": "ServiceRequest"}}
+    assert lifting["detail"]["doNotPerform"] is True
+    assert visitor["detail"]["reasonCode"] == [{"text": "Community and social services"}]
+    assert "detail" not in nothing and "reference" not in nothing
+    assert cooking["detail"]["scheduledPeriod"] == {"start": "2026-10-01", "end": "2026-10-29"}
 
 
 def test_a_real_synthea_patient_round_trips(app, rt, tmp_path, samples):
@@ -239,6 +338,24 @@ def test_a_patient_entered_by_hand_gets_stable_ids_and_the_round_trip_keeps_ever
         "ids_assigned"] == 0
 
 
+def test_the_demo_practices_walter_round_trips_with_what_was_recorded_by_hand(
+        app, rt, tmp_path):
+    assert hub(app, "seed-demo").output.strip() == "demo practice seeded"
+    with rt.sessions() as session:
+        walter = next(p.id for p in session.scalars(select(Patient)) if p.name == "Walter Demo")
+    kinds = round_trip(app, rt, tmp_path, walter)
+    (plan,) = kinds["CarePlan"]
+    assert plan["goal"] == [{"reference": "Goal/demo-weight",
+                             "display": "Dry weight at or under 180 lb"}]
+    assert [a["detail"].get("kind") for a in plan["activity"]] == [
+        None, None, None, "ServiceRequest"]
+    staff = {f"Practitioner/{p['id']}": p["name"][0]["text"] for p in kinds["Practitioner"]}
+    assert [[staff.get(p.get("reference"), p.get("display")) for p in a["detail"]["performer"]]
+            for a in plan["activity"]] == [["Nora Reyes"], ["Ben Okafor"],
+                                           ["Meals on Wheels Metro"],
+                                           ["Dr. Amir Patel, Metro Heart"]]
+
+
 def test_exporting_a_patient_who_does_not_exist_is_a_clear_error(app):
     result = app.test_cli_runner().invoke(cli, ["export-care-plan", "--patient", "404"])
     assert result.exit_code == 2 and "no patient with id 404" in result.output
@@ -265,3 +382,41 @@ def test_staff_the_hub_gave_an_id_are_still_adopted_when_the_ehr_sends_them(
     with rt.sessions() as session:
         nora = session.scalars(select(Staff).where(Staff.email == "nora@clinic.test")).one()
         assert (nora.id, nora.fhir_id) == (practice.nora.id, "nora-npi")
+
+
+@pytest.mark.parametrize(("listed", "shown", "element"), [
+    ("Daily weight", "Daily weight: weigh each morning",
+     {"code": {"text": "Daily weight"}, "description": "weigh each morning"}),
+    ("Smoking", "Do not: Smoking", {"code": {"text": "Smoking"}, "doNotPerform": True}),
+    ("Do not: lift", "Do not: lift", {"code": {"text": "Do not: lift"}}),  # the EHR's words
+    ("Walk", "Walk", {"code": {"text": "Walk"}}),
+    (None, "Walk daily", {"description": "Walk daily"}),  # a plan made in the hub
+])
+def test_an_activitys_two_texts_split_back_into_code_description_and_do_not(
+        listed, shown, element):
+    assert plan_values.activity_words(listed, shown) == element
+
+
+@pytest.mark.parametrize(("kept", "element"), [
+    ({"measure": "Body weight", "detail": "<= 180.5 lb", "due": "2026-12-31"},
+     {"measure": {"text": "Body weight"}, "dueDate": "2026-12-31",
+      "detailQuantity": {"value": 180.5, "comparator": "<=", "unit": "lb"}}),
+    # Six digits are all the import keeps of a quantity: the words go back as words.
+    ({"measure": None, "detail": "123.4567 mg", "due": "within 2 weeks"},
+     {"detailString": "123.4567 mg", "dueDuration": {
+         "value": 2, "unit": "weeks", "system": "http://unitsofmeasure.org", "code": "wk"}}),
+    ({"measure": None, "detail": "yes", "due": None}, {"detailString": "yes"}),
+])
+def test_a_goal_target_goes_back_structured_only_where_the_import_reads_the_same_words(
+        kept, element):
+    assert plan_values.goal_target(kept) == element
+
+
+@pytest.mark.parametrize(("text", "element"), [
+    ("from 2026-12-04", {"scheduledPeriod": {"start": "2026-12-04"}}),
+    ("... to 2027-01-01", {"scheduledPeriod": {"end": "2027-01-01"}}),
+    ("from next week", {"scheduledString": "from next week"}),
+    ("twice a day", {"scheduledString": "twice a day"}),
+])
+def test_when_an_activity_happens_goes_back_as_a_period_where_it_was_one(text, element):
+    assert plan_values.scheduled(text) == element

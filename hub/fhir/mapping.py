@@ -206,9 +206,9 @@ def care_plan_content(plan: Any) -> str:
             "narrative": narrative_text(plan.text),
             "categories": [t for t in (concept_text(c) for c in plan.category or []) if t],
             "activities": activities,
-            "goals": [
-                {"reference": g.reference, "display": g.display} for g in plan.goal or []
-            ],
+            # Each goal by name; the writer adds the Goal it resolved to (the EHR's
+            # reference, a urn:uuid as often as not, means nothing once imported).
+            "goals": [{"display": g.display} for g in plan.goal or []],
         },
         ensure_ascii=False,
     )

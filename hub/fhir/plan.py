@@ -3,8 +3,9 @@
 Activities are sorted into the care plan's CMS lists by what the EHR wrote:
 
 - "referral" (coordination with outside providers): the FHIR form of a referral, a
-  ServiceRequest (``detail.kind``, or an ``activity.reference`` to one), or the words
-  "refer", "referral" or "consult" in the activity's code or description;
+  ServiceRequest (``detail.kind``, or an ``activity.reference`` to one or of that
+  ``type``), or the words "refer", "referral" or "consult" in the activity's code or
+  description;
 - "community" (community and social services): words such as "community", "social",
   "meals", "transportation", "home health", "support group", "housing" or "food" in the
   activity, or a plan whose category is social (SDOH, "social care");
@@ -188,7 +189,8 @@ def activity_kind(activity: Any, social_plan: bool = False) -> str:
     detail, reference = activity.detail, activity.reference
     if detail is not None and detail.kind == "ServiceRequest":
         return "referral"
-    if reference is not None and reference.reference and "ServiceRequest" in reference.reference:
+    if reference is not None and (reference.type == "ServiceRequest" or (
+            reference.reference and "ServiceRequest" in reference.reference)):
         return "referral"
     words = _words(activity)
     if _REFERRAL.search(words):

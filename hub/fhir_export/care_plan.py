@@ -2,29 +2,30 @@
 takes back without changing a thing (the round trip is tested field by field).
 
 Each resource type has one small builder that reads only what the hub keeps, so a field
-the import learns to keep is exported by adding one line to its builder. Rules that keep
-the round trip exact:
+the import learns to keep is exported by adding one line to its builder: people, care
+teams and problems here, the comprehensive plan (CarePlan, Goal, ClinicalImpression) in
+:mod:`hub.fhir_export.plan`, medications, allergies and consents in
+:mod:`hub.fhir_export.chart`. Rules that keep the round trip exact:
 
 - every value is written where the importer reads it (a Condition's text as ``code.text``,
   a consent's method in its category text, a medication with no name as a
-  data-absent-reason extension);
+  data-absent-reason extension, an activity's kind as what makes the importer sort it so);
 - rows created in the hub, not imported (a patient or staff member entered by hand), get
   a stable FHIR id the first time they are exported (``hub-patient-12``), kept on the row,
   so the next import (or the EHR's) finds the same row instead of making another;
 - what the hub does not keep is not invented, except a value R4 requires:
-  MedicationRequest.intent ("order") and CarePlan status/intent ("unknown"/"plan") when
-  missing.
+  MedicationRequest.intent ("order"), CarePlan status/intent ("unknown"/"plan") when
+  missing, a consent provision's actor role (information recipient).
 
-Not exported: the care-plan thresholds of ``hub plan-rule`` (not FHIR-sourced), staff
-phone numbers and e-mail addresses (the EHR has its own, and the importer keeps the hub's
-when a Practitioner gives none), the designated care manager when no care team names
+Not exported: the care-plan thresholds of ``hub plan-rule`` and the fields and disclosures
+recorded with ``hub care-plan`` (not FHIR-sourced; a re-import leaves them as they are),
+staff phone numbers and e-mail addresses (the EHR has its own, and the importer keeps the
+hub's when a Practitioner gives none), the designated care manager when no care team names
 them (no FHIR element the importer reads carries it).
 """
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from typing import Any
 
@@ -33,7 +34,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.fhir import mapping
-from hub.fhir_export.refs import Namespace, absent
+from hub.fhir_export.chart import ChartExport
+from hub.fhir_export.elements import concept, drop_empty
+from hub.fhir_export.plan import PlanExport
+from hub.fhir_export.refs import Namespace
 from hub.models import (
     Allergy,
     Caregiver,
@@ -41,35 +45,22 @@ from hub.models import (
     CareTeam,
     Condition,
     Consent,
+    Goal,
     Medication,
     Patient,
+    Prognosis,
     Staff,
 )
 
 LANGUAGE = "urn:ietf:bcp:47"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
-CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
-LOINC = "http://loinc.org"
-ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-XHTML = "http://www.w3.org/1999/xhtml"
 CASE_MANAGER = {"coding": [{"system": mapping.SNOMED, "code": mapping.CASE_MANAGER_SNOMED,
                             "display": "Case manager"}]}
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _PHONE_USES = {"home", "work", "temp", "mobile"}
 
 
-def _drop_empty(resource: dict[str, Any]) -> dict[str, Any]:
-    """FHIR JSON has no null and no empty arrays or objects."""
-    return {k: v for k, v in resource.items() if v not in (None, [], {}, "")}
-
-
-def _concept(code: str | None, text: str | None, system: str | None = None) -> dict[str, Any]:
-    coding = [_drop_empty({"system": system, "code": code})] if code else []
-    return _drop_empty({"coding": coding, "text": text})
-
-
-class CarePlanExport:
+class CarePlanExport(PlanExport, ChartExport):
     """The resources of one patient; ``minted`` counts the FHIR ids given on the way."""
 
     def __init__(self, session: Session, ns: Namespace) -> None:
@@ -92,8 +83,9 @@ class CarePlanExport:
         return {"reference": f"Practitioner/{self._id(staff, 'staff')}"}
 
     def resources(self, patient: Patient) -> list[dict[str, Any]]:
-        """Patient, caregivers, care teams, plans, problems, medications, allergies, consents,
-        then every Practitioner they name, in the order the importer writes them."""
+        """Every Practitioner the others name, then the patient, caregivers, care teams, plans,
+        problems, goals, assessments, medications, allergies and consents (the importer's
+        order)."""
         pid = patient.id
 
         def rows(table: Any, *order: Any) -> list[Any]:
@@ -109,6 +101,8 @@ class CarePlanExport:
         out += [self.care_team(t) for t in teams]
         out += [self.care_plan(p) for p in rows(CarePlan)]
         out += [self.condition(c) for c in rows(Condition)]
+        out += [self.goal(g) for g in rows(Goal)]
+        out += [self.clinical_impression(p) for p in rows(Prognosis)]
         out += [self.medication(m) for m in rows(Medication, Medication.kind)]
         out += [self.allergy(a) for a in rows(Allergy)]
         out += [self.consent(c) for c in rows(Consent)]
@@ -117,12 +111,12 @@ class CarePlanExport:
     # -- people -------------------------------------------------------------------------
 
     def patient(self, patient: Patient) -> dict[str, Any]:
-        telecom = [_drop_empty({"system": "phone", "value": p.phone,
+        telecom = [drop_empty({"system": "phone", "value": p.phone,
                                 "use": p.use if p.use in _PHONE_USES else None})
                    for p in sorted(patient.phones, key=lambda p: p.id)]
         birth = patient.birth_date if patient.birth_date and _DATE.match(patient.birth_date) \
             else None
-        return _drop_empty({
+        return drop_empty({
             "resourceType": "Patient", "id": self._id(patient, "patient"),
             "identifier": [{"system": self.ns.system("patient"), "value": str(patient.id)}],
             "name": [{"text": patient.name}], "telecom": telecom, "birthDate": birth,
@@ -136,7 +130,7 @@ class CarePlanExport:
             if caregiver.phone else []
         relationship = [{"text": caregiver.relationship_text}] \
             if caregiver.relationship_text else []
-        return _drop_empty({
+        return drop_empty({
             "resourceType": "RelatedPerson", "id": self._id(caregiver, "related-person"),
             "patient": self._patient_ref(caregiver.patient), "name": [{"text": caregiver.name}],
             "relationship": relationship, "telecom": phone,
@@ -146,8 +140,8 @@ class CarePlanExport:
         identifier = []
         if staff.fhir_identifier:
             system, _, value = staff.fhir_identifier.partition("|")
-            identifier = [_drop_empty({"system": system, "value": value})]
-        return _drop_empty({
+            identifier = [drop_empty({"system": system, "value": value})]
+        return drop_empty({
             "resourceType": "Practitioner", "id": self._id(staff, "staff"),
             "identifier": identifier, "active": staff.active, "name": [{"text": staff.name}],
         })
@@ -157,86 +151,22 @@ class CarePlanExport:
     def care_team(self, team: CareTeam) -> dict[str, Any]:
         participants = []
         for member in sorted(team.members, key=lambda m: m.id):
-            roles = [role] if (role := _concept(member.role_code, member.role_display)) else []
+            roles = [role] if (role := concept(member.role_code, member.role_display)) else []
             if member.is_care_manager and not mapping.is_care_manager(
                     [CodeableConcept.model_validate(r) for r in roles]):
                 roles.append(CASE_MANAGER)
-            participants.append(_drop_empty({"member": self._staff_ref(member.staff),
+            participants.append(drop_empty({"member": self._staff_ref(member.staff),
                                              "role": roles}))
-        return _drop_empty({
+        return drop_empty({
             "resourceType": "CareTeam", "id": self._id(team, "care-team"),
             "status": team.status, "name": team.name,
             "subject": self._patient_ref(team.patient), "participant": participants,
         })
 
-    def care_plan(self, plan: CarePlan) -> dict[str, Any]:
-        content = json.loads(plan.content or "{}")
-        narrative = content.get("narrative")
-        text = {"status": "additional",
-                "div": f'<div xmlns="{XHTML}"><p>{html.escape(narrative)}</p></div>'} \
-            if narrative else None
-        return _drop_empty({
-            "resourceType": "CarePlan", "id": self._id(plan, "care-plan"), "text": text,
-            "status": plan.status or "unknown", "intent": plan.intent or "plan",
-            "category": [{"text": c} for c in content.get("categories", [])],
-            "title": plan.title, "description": content.get("description"),
-            "subject": self._patient_ref(plan.patient),
-            "goal": [self._reference(g.get("reference"), g.get("display"))
-                     for g in content.get("goals", [])],
-            "activity": [self._activity(a) for a in content.get("activities", [])],
-        })
-
-    @staticmethod
-    def _reference(reference: str | None, display: str | None) -> dict[str, Any]:
-        return _drop_empty({"reference": reference, "display": display}) or absent()
-
-    def _activity(self, activity: dict[str, Any]) -> dict[str, Any]:
-        if activity.get("status") is None:  # imported from a reference to an activity
-            return {"reference": self._reference(None, activity.get("text"))}
-        return {"detail": _drop_empty({"status": activity["status"],
-                                       "code": _concept(None, activity.get("text"))})}
-
     def condition(self, condition: Condition) -> dict[str, Any]:
-        status = _concept(condition.clinical_status, None, CONDITION_CLINICAL)
-        return _drop_empty({
+        status = concept(condition.clinical_status, None, CONDITION_CLINICAL)
+        return drop_empty({
             "resourceType": "Condition", "id": self._id(condition, "condition"),
-            "clinicalStatus": status, "code": _concept(condition.code, condition.text),
+            "clinicalStatus": status, "code": concept(condition.code, condition.text),
             "subject": self._patient_ref(condition.patient),
-        })
-
-    # -- chart ----------------------------------------------------------------------------
-
-    def medication(self, medication: Medication) -> dict[str, Any]:
-        named = _concept(medication.code, medication.text) or absent()
-        dosage = [{"text": medication.dosage}] if medication.dosage else []
-        common = {"id": medication.fhir_id, "status": medication.status,
-                  "medicationCodeableConcept": named,
-                  "subject": self._patient_ref(medication.patient)}
-        if medication.kind == "request":
-            return _drop_empty({"resourceType": "MedicationRequest", **common,
-                                "intent": "order", "authoredOn": medication.date,
-                                "dosageInstruction": dosage})
-        return _drop_empty({"resourceType": "MedicationStatement", **common,
-                            "dateAsserted": medication.date, "dosage": dosage})
-
-    def allergy(self, allergy: Allergy) -> dict[str, Any]:
-        reaction = [{"manifestation": [{"text": allergy.reaction}]}] if allergy.reaction else []
-        return _drop_empty({
-            "resourceType": "AllergyIntolerance", "id": allergy.fhir_id,
-            "clinicalStatus": _concept(allergy.clinical_status, None, ALLERGY_CLINICAL),
-            "criticality": allergy.criticality, "code": _concept(None, allergy.substance),
-            "patient": self._patient_ref(allergy.patient), "reaction": reaction,
-        })
-
-    def consent(self, consent: Consent) -> dict[str, Any]:
-        method = f" ({consent.method})" if consent.method else ""
-        return _drop_empty({
-            "resourceType": "Consent", "id": consent.fhir_id, "status": consent.status,
-            "scope": _concept(consent.scope, None, CONSENT_SCOPE) or absent(),
-            "category": [{"coding": [{"system": LOINC, "code": "59284-0",
-                                      "display": "Patient Consent"}],
-                          "text": f"Chronic care management consent{method}"}],
-            "patient": self._patient_ref(consent.patient), "dateTime": consent.date,
-            "performer": [{"display": consent.obtained_by}] if consent.obtained_by else [],
-            "policyRule": {"coding": [{"system": ACT_CODE, "code": "OPTIN"}]},
         })

@@ -11,7 +11,6 @@ from typing import Any
 
 from hub.models import Caregiver, Patient, Staff
 
-DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 URI = "urn:ietf:rfc:3986"  # the identifier system for a value that is itself a URI
 
 
@@ -54,7 +53,3 @@ def phone_ref(number: str, note: str) -> dict[str, Any]:
     return {"identifier": {"system": URI, "value": f"tel:{number}"},
             "display": f"{number} ({note})"}
 
-
-def absent(reason: str = "unknown") -> dict[str, Any]:
-    """An element the hub must give but does not know (data-absent-reason extension)."""
-    return {"extension": [{"url": DATA_ABSENT, "valueCode": reason}]}

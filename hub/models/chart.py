@@ -75,4 +75,5 @@ class Consent(Base):
     patient: Mapped[Patient] = relationship()
     # What caregivers may be told, read from the provisions (hub.fhir.plan).
     disclosures: Mapped[list[CaregiverDisclosure]] = relationship(
-        back_populates="consent", cascade="all, delete-orphan")
+        back_populates="consent", cascade="all, delete-orphan",
+        order_by="CaregiverDisclosure.id")
