@@ -102,23 +102,29 @@ def worker(url: str, until: float, batch: int) -> None:
     engine.dispose()
 
 
-def watch(engine, due, total: int, timeout: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Poll committed state until every step fired; return the worst lateness seen."""
+def watch(engine, due, last_due, timeout: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Poll committed state until every step fired; return the worst lateness seen.
+
+    Each poll's lateness is measured when its answer arrives (an upper bound: the oldest
+    unfired step was still unfired when the query began), so a poll held up behind the
+    engines' writes can only make the figure worse, never better.
+    """
     worst, done_at = 0.0, None
     deadline = time.time() + timeout
     query = select(func.count(), func.min(Timer.due_at)).where(
         Timer.step == 1, Timer.fired_at.is_(None))
     with engine.connect() as conn:
         while time.time() < deadline:
-            now = utcnow()
             left, oldest = conn.execute(query).one()
             conn.rollback()
+            seen = utcnow()
             if oldest is not None and oldest.tzinfo is None:
                 oldest = oldest.replace(tzinfo=due.tzinfo)
-            if oldest is not None and oldest <= now:
-                worst = max(worst, (now - oldest).total_seconds())
+            if oldest is not None and oldest <= seen:
+                worst = max(worst, (seen - oldest).total_seconds())
             if left == 0:
-                done_at = now
+                done_at = seen
+                worst = max(worst, (seen - last_due).total_seconds())
                 break
             time.sleep(0.02)
     return {"worst_lateness_s": worst,
@@ -179,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
                           for i in range(1, args.escalations + 1)])
         if utcnow() > due_now:
             print("warning: moving the due times took longer than the 4 s margin")
-        figures = watch(engine, due_now, args.escalations, timeout=args.spread + 300)
+        last_due = due_now + timedelta(seconds=args.spread * (args.escalations - 1)
+                                      / args.escalations)
+        figures = watch(engine, due_now, last_due, timeout=args.spread + 300)
         checks = exactly_once(engine, args.escalations)
         engine.dispose()
     finally:
@@ -193,8 +201,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{'at once' if not args.spread else f'over {args.spread:g} s'}, "
           f"{args.processes} engine processes, {args.staff} staff, {args.patients:,} patients "
           f"(seeded in {seeded:.1f} s)")
-    print(f"  every step fired {figures['all_fired_after_due_s']:.2f} s after the due time; "
-          f"worst lateness {figures['worst_lateness_s']:.2f} s")
+    print(f"  the last step fired {figures['all_fired_after_due_s']:.2f} s after the first was "
+          f"due; worst lateness of any step {figures['worst_lateness_s']:.2f} s")
     print(f"  exactly once: {checks}")
     ok = (checks["contacts_paged_at_step_1"] == args.escalations
           and checks["contacts_paged_more_than_once"] == 0
