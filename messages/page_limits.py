@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from hub import contact_log
 from hub.models import Contact, Outbound, Staff
@@ -80,8 +80,10 @@ def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links
     if not pages:
         return claimed
     send = [row for row in claimed if row not in pages]
-    contacts = {c.id: c for c in session.scalars(
-        select(Contact).where(Contact.id.in_({row.contact_id for row in pages})))}
+    contacts = {c.id: c for c in session.scalars(  # not the message: only what a page shows
+        select(Contact).where(Contact.id.in_({row.contact_id for row in pages}))
+        .options(load_only(Contact.id, Contact.status, Contact.ref, Contact.ack_code,
+                           Contact.urgency)))}
     by_person: dict[int, list[Outbound]] = defaultdict(list)
     for row in pages:
         by_person[row.staff_id or 0].append(row)
