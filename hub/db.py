@@ -6,7 +6,7 @@ Sessions open and close at the edges only (a request, a scheduler tick, a CLI co
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -14,14 +14,19 @@ from typing import Any, cast
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     CursorResult,
     Engine,
     Executable,
     Insert,
+    Integer,
+    any_,
+    bindparam,
     create_engine,
     event,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -135,3 +140,16 @@ def upgrade(url: str) -> None:
             command.upgrade(config, "head")
     finally:
         engine.dispose()
+
+
+def id_in(session: Session, column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """``column IN ids`` that reads the same to the database whatever the number of ids.
+
+    On PostgreSQL ``= ANY(array)``, one parameter: a batch of 250 ids would otherwise make a
+    statement of its own, parsed and planned again for every size (milliseconds each).
+    """
+    values = sorted(set(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        return cast("ColumnElement[bool]",
+                    column == any_(bindparam(None, values, type_=ARRAY(Integer))))
+    return cast("ColumnElement[bool]", column.in_(values))

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import care_rules, contact_log, patient_chart
-from hub.db import insert_unless_duplicate
+from hub.db import id_in, insert_unless_duplicate
 from hub.matching import SenderMatch
 from hub.models import Contact, Page, Staff
 from hub.phones import phone_index
@@ -152,7 +152,7 @@ def process_received(sessions: sessionmaker[Session], policy: Policy, links: esc
             if not ids:
                 return processed
             contacts = list(session.scalars(
-                select(Contact).where(Contact.id.in_(ids))
+                select(Contact).where(id_in(session, Contact.id, ids))
                 .order_by(Contact.received_at, Contact.id)
                 .execution_options(populate_existing=True)))
             consented = patient_chart.patients_with_ccm_consent(

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from hub import contact_log
-from hub.db import rows_changed
+from hub.db import id_in, rows_changed
 from hub.models import Contact, Outbound, Page, Patient, Staff, Timer
 from messages import outbox, templates
 from routing.oncall import PATIENT_TARGETS, picks_for
@@ -254,14 +254,14 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
     if not candidates:
         return []
     locked = set(session.scalars(
-        select(Contact.id).where(Contact.id.in_({c for _, c in candidates}))
+        select(Contact.id).where(id_in(session, Contact.id, (c for _, c in candidates)))
         .order_by(Contact.id).limit(limit).with_for_update(skip_locked=True, key_share=True)
     ))
     wanted = [timer_id for timer_id, contact_id in candidates if contact_id in locked]
     if not wanted:
         return []
     claimed = session.execute(
-        update(Timer).where(Timer.id.in_(wanted), Timer.fired_at.is_(None))
+        update(Timer).where(id_in(session, Timer.id, wanted), Timer.fired_at.is_(None))
         .values(fired_at=now, version=Timer.version + 1)
         .returning(Timer.id, Timer.contact_id, Timer.kind, Timer.step, Timer.due_at)
         .execution_options(synchronize_session=False)
@@ -270,15 +270,30 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
     return [Claimed(row.id, row.contact_id, row.kind, row.step) for row in in_due_order]
 
 
+def _load_patients_for(session: Session, claimed: list[Claimed], contacts: dict[int, Contact],
+                       policy: Policy) -> None:
+    """Read, in one query, the patients whose step names someone through them (the care
+    manager, the care team): the others' steps page whoever is on call, the same for all."""
+    wanted = set()
+    for timer in claimed:
+        contact = contacts.get(timer.contact_id)
+        step = policy.for_urgency(contact.urgency).step(timer.step) if contact else None
+        if contact is not None and contact.patient_id is not None and step is not None \
+                and set(step.targets) & set(PATIENT_TARGETS):
+            wanted.add(contact.patient_id)
+    if wanted:  # into the session: each contact.patient is then found without a query
+        session.scalars(select(Patient).where(id_in(session, Patient.id, wanted))
+                        .options(selectinload(Patient.care_manager))).all()
+
+
 def _fire_claimed(session: Session, claimed: list[Claimed], policy: Policy, now: datetime,
                   links: Links) -> None:
     contacts = {contact.id: contact for contact in session.scalars(
-        select(Contact).where(Contact.id.in_({c.contact_id for c in claimed}))
-        # What paging needs: the patient (continuity), not the message or the sender's number.
-        .options(defer(Contact.body), defer(Contact.from_number),
-                 selectinload(Contact.patient).selectinload(Patient.care_manager))
+        select(Contact).where(id_in(session, Contact.id, (c.contact_id for c in claimed)))
+        .options(defer(Contact.body), defer(Contact.from_number))  # paging needs neither
         .execution_options(populate_existing=True)
     )}
+    _load_patients_for(session, claimed, contacts, policy)
     writer = StepWriter(session, now, links)
     outcomes: dict[str, list[int]] = {}
     for timer in claimed:
@@ -293,7 +308,8 @@ def _fire_claimed(session: Session, claimed: list[Claimed], policy: Policy, now:
         outcomes.setdefault(outcome, []).append(timer.timer_id)
     writer.write()
     for outcome, timer_ids in outcomes.items():
-        session.execute(update(Timer).where(Timer.id.in_(timer_ids)).values(outcome=outcome)
+        session.execute(update(Timer).where(id_in(session, Timer.id, timer_ids))
+                        .values(outcome=outcome)
                         .execution_options(synchronize_session=False))
 
 
