@@ -78,10 +78,11 @@ def welcome(settings: Settings, seeded: bool) -> str:
         f"  Twilio webhooks: {url}/twilio/sms  {url}/twilio/voice  {url}/twilio/status",
         "  demo logins: " + ", ".join(f"{e} / {p}" for _, e, _, _, p in STAFF),
         "Try it (in another terminal):",
-        f'  hub simulate sms --from {PATIENTS[0][3]} "I feel dizzy tonight"   # a patient texts',
+        f'  hub simulate sms --from {PATIENTS[0][3]} "I feel short of breath tonight"'
+        "   # urgent: 911 answer, SMS and call",
         "  hub outbox                                   # the page the nurse got",
         '  hub simulate sms --from <the number the page went to> "ACK"   # she acknowledges',
-        f'  hub simulate sms --from {PATIENTS[0][3]} "chest pain and short of breath"'
-        "   # urgent: 911 answer, SMS and call",
+        f'  hub simulate sms --from {PATIENTS[1][3]} "necesito una receta"'
+        "   # routine: out of office hours it waits for the morning",
     ]
     return "\n".join(lines)

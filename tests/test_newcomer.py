@@ -57,7 +57,7 @@ def local_hub(tmp_path):
 def test_newcomer_texts_as_the_demo_patient_and_acknowledges_as_the_nurse(local_hub):
     url, hub, home = local_hub
     assert (home / "instance" / "hub.db").exists()
-    sent = hub("simulate", "sms", "--from", "+12025550142", "I feel dizzy tonight")
+    sent = hub("simulate", "sms", "--from", "+12025550142", "I feel short of breath tonight")
     assert sent.returncode == 0, sent.stderr
     assert "HTTP 200" in sent.stdout and "911" in sent.stdout
 
@@ -69,14 +69,14 @@ def test_newcomer_texts_as_the_demo_patient_and_acknowledges_as_the_nurse(local_
     page = re.search(r"page sms to (\+\d+) \[sent\]\n\s+(.*)", outbox)
     assert page, outbox
     nurse, text = page.groups()
-    assert "dizzy" not in text and "Walter" not in text
+    assert "breath" not in text and "Walter" not in text
     code = re.search(r"ACK (\d{4})", text).group(1)
 
     acked = hub("simulate", "sms", "--from", nurse, f"ACK {code}")
     assert "Acknowledged" in acked.stdout
     assert hub("verify-log").returncode == 0
     exported = hub("export-log", "--format", "json").stdout
-    assert "contact.acknowledged" in exported and "I feel dizzy tonight" in exported
+    assert "contact.acknowledged" in exported and "I feel short of breath tonight" in exported
 
 
 def test_the_demo_login_opens_the_staff_inbox(local_hub):
