@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import json
 import math
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -261,6 +263,27 @@ class Background:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=5)
+
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def write_result(name: str, data: object) -> Path:
+    """Write a benchmark's figures to bench/results/<name>.json (git-ignored)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def scratch_database(kind: str, name: str) -> tuple[str, PostgresDatabase | None]:
+    """A fresh database for one run: its URL, and the PostgreSQL database to drop afterwards
+    (None for a SQLite file in a new temporary folder)."""
+    if kind == "postgresql":
+        database = PostgresDatabase(PG_ADMIN_URL)
+        return database.url, database
+    return f"sqlite:///{tempfile.mkdtemp()}/{name}.db", None
 
 
 class PostgresDatabase:

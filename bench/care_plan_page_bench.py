@@ -16,7 +16,6 @@ each time. Prints p50/p99/max and writes bench/results/care_plan_page.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchkit import PostgresDatabase  # noqa: E402
+from benchkit import PG_ADMIN_URL, PostgresDatabase, write_result  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 from synthetic_export import export  # noqa: E402
@@ -38,7 +37,6 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from hub.fhir_import import import_bundle  # noqa: E402
 from hub.models import Contact, Patient, Staff, utcnow  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BODIES = ["My weight is up 3 lb since yesterday and my ankles are swollen",
           "Can I take the water pill later today? I have a doctor visit",
           "Dad is more short of breath tonight when he lies down",
@@ -118,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms  "
           f"max {result['max_ms']:.1f} ms")
     print(f"goal p99 < 100 ms: {'PASS' if result['p99_ms'] < 100 else 'FAIL'}")
-    out = ROOT / "bench" / "results" / "care_plan_page.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("care_plan_page", result)
     return 0
 
 

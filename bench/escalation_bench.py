@@ -19,12 +19,10 @@ contact has exactly one step-1 page per target and one timer for step 2.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -33,14 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchkit import PostgresDatabase  # noqa: E402
+from benchkit import scratch_database, write_result  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import bindparam, func, insert, select, update  # noqa: E402
 
 from hub import crypto, db  # noqa: E402
 from hub.models import Contact, Page, Patient, Shift, Staff, Timer, utcnow  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 INDEX_KEY = b"bench-index-key"
 
 
@@ -161,8 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         worker(args.worker[0], float(args.worker[1]), int(args.worker[2]))
         return 0
 
-    database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
-    url = database.url if database else f"sqlite:///{tempfile.mkdtemp()}/escalate.db"
+    url, database = scratch_database(args.db, "escalate")
     procs: list[subprocess.Popen[bytes]] = []
     try:
         db.upgrade(url)
@@ -209,11 +205,9 @@ def main(argv: list[str] | None = None) -> int:
           and checks["step_2_timers"] == args.escalations)
     print(f"goal every step within 2 s, each once: "
           f"{'PASS' if ok and figures['worst_lateness_s'] < 2 else 'FAIL'}")
-    out = ROOT / "bench" / "results" / "escalation.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"db": args.db, "escalations": args.escalations,
+    write_result("escalation", {"db": args.db, "escalations": args.escalations,
                                "spread_s": args.spread, "processes": args.processes,
-                               **figures, **checks}, indent=2) + "\n")
+                               **figures, **checks})
     return 0 if ok else 1
 
 

@@ -16,7 +16,6 @@ import argparse
 import json
 import resource
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchkit import PostgresDatabase  # noqa: E402
+from benchkit import scratch_database, write_result  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
@@ -35,7 +34,6 @@ from hub.fhir_export.communication import communications  # noqa: E402
 from hub.fhir_export.refs import Namespace  # noqa: E402
 from hub.models import Contact, Patient, Staff  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 START = datetime(2026, 11, 1, tzinfo=UTC)
 BODY = "My ankles are more swollen tonight and my weight is up 3 pounds since yesterday"
 
@@ -91,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args(argv)
     crypto.install(crypto.FieldCipher([Fernet.generate_key().decode()], b"bench-index-key"))
-    database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
-    url = database.url if database else f"sqlite:///{tempfile.mkdtemp()}/export.db"
+    url, database = scratch_database(args.db, "export")
     try:
         db.upgrade(url)
         engine = db.make_engine(url)
@@ -119,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(seeded in {seeded:.1f} s)")
     print(f"  {elapsed:.2f} s, {count / elapsed:,.0f} contacts/s, bundle {size_mb:.1f} M chars, "
           f"peak memory growth {rss_growth_mb:.1f} MB")
-    out = ROOT / "bench" / "results" / "export.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("export", result)
     return 0
 
 

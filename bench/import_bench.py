@@ -26,15 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchkit import PostgresDatabase  # noqa: E402
+from benchkit import PG_ADMIN_URL, PostgresDatabase, write_result  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from synthetic_export import export  # noqa: E402
 
 from hub import contact_log, crypto, db  # noqa: E402
 from hub.fhir.progress import Progress  # noqa: E402
 from hub.fhir_import import import_bundle, read_file  # noqa: E402
-
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def run_import(factory, path: Path) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
@@ -91,9 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         results["runs"][label] = run
         print(f"  {label:12} {seconds:7.1f} s  {run['resources_per_s']:6,} resources/s  "
               f"{run['kept_per_s']:6,} kept/s  {run['patients_per_s']:6.1f} patients/s")
-    out = ROOT / "bench" / "results" / "import.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_result("import", results)
     path.unlink()
     return 0
 

@@ -12,11 +12,9 @@ caregivers and unknown numbers. Prints p50/p99/max and writes bench/results/matc
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,15 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchkit import PostgresDatabase  # noqa: E402
+from benchkit import scratch_database, write_result  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from hub import crypto, db  # noqa: E402
 from hub.matching import identify  # noqa: E402
 from hub.models import Caregiver, Patient, PatientPhone, Staff  # noqa: E402
-
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def number(i: int) -> str:
@@ -76,8 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lookups", type=int, default=5000)
     args = parser.parse_args(argv)
     crypto.install(crypto.FieldCipher([Fernet.generate_key().decode()], b"bench-index-key"))
-    database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
-    url = database.url if database else f"sqlite:///{tempfile.mkdtemp()}/match.db"
+    url, database = scratch_database(args.db, "match")
     try:
         db.upgrade(url)
         engine = db.make_engine(url)
@@ -116,10 +111,7 @@ def main(argv: list[str] | None = None) -> int:
               f"max {r['max_ms']:.3f} ms  {r['outcomes']}")
     worst = max(r["p99_ms"] for r in results.values())
     print(f"goal p99 < 1 ms: {'PASS' if worst < 1 else 'FAIL'} (worst p99 {worst:.3f} ms)")
-    out = ROOT / "bench" / "results" / "matching.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"db": args.db, "patients": args.patients, **results},
-                              indent=2) + "\n")
+    write_result("matching", {"db": args.db, "patients": args.patients, **results})
     return 0
 
 

@@ -19,11 +19,9 @@ this shared machine is set aside. Prints p50/p99/max and writes bench/results/ro
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchkit import PostgresDatabase  # noqa: E402
+from benchkit import scratch_database, write_result  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
@@ -50,7 +48,6 @@ from hub.models import (  # noqa: E402
 )
 from routing.oncall import resolve_target  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ZONE = "America/New_York"
 YEAR_START = datetime(2026, 1, 1, 5, tzinfo=UTC)  # midnight in New York
 NURSES, CARE_MANAGERS, PHYSICIANS, MANAGERS = range(1, 401), range(401, 451), \
@@ -145,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                              "shows what is left when this machine's other load is set aside.")
     args = parser.parse_args(argv)
     crypto.install(crypto.FieldCipher([Fernet.generate_key().decode()], b"bench-index-key"))
-    database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
-    url = database.url if database else f"sqlite:///{tempfile.mkdtemp()}/routing.db"
+    url, database = scratch_database(args.db, "routing")
     rng = random.Random(11)
     try:
         db.upgrade(url)
@@ -197,9 +193,7 @@ def main(argv: list[str] | None = None) -> int:
           f"p99 {result['best_of_repeats_p99_ms']:.2f} ms")
     print(f"goal p99 < 5 ms: {'PASS' if result['p99_ms'] < 5 else 'FAIL'} (first runs); "
           f"{'PASS' if result['best_of_repeats_p99_ms'] < 5 else 'FAIL'} (fastest runs)")
-    out = ROOT / "bench" / "results" / "routing.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("routing", result)
     return 0
 
 

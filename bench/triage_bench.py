@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchkit import write_result  # noqa: E402
 
 from config.settings import DEFAULT_TRIAGE  # noqa: E402
 from hub.triage import load_triager  # noqa: E402
@@ -136,10 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\ngoals:")
     for text, ok in checks:
         print(f"  {'PASS' if ok else 'FAIL'}  {text}")
-    out = ROOT / "bench" / "results" / "triage.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nresults: {out}")
+    print(f"\nresults: {write_result('triage', result)}")
     return 0
 
 
