@@ -10,7 +10,8 @@ import traceback
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from config.settings import SettingError, load_settings
@@ -40,6 +41,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     engine = db.make_engine(settings.database_url)
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.session_interface = _StaffPageSessions()
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=512 * 1024,
@@ -67,6 +69,16 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
         app.extensions["hub.scheduler"] = scheduler.start(app.extensions["hub"])
     return app
+
+
+class _StaffPageSessions(SecureCookieSessionInterface):
+    """Signed-cookie sessions for the staff pages; none for Twilio's webhooks, which carry no
+    cookie: they skip building a signer and reading a cookie on every request."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith("/twilio/"):
+            return None  # Flask then uses a NullSession, which nothing in a webhook touches
+        return super().open_session(app, request)
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -45,6 +45,7 @@ from benchkit import (
     fire,
     free_port,
     log_tail,
+    machine_cpu_seconds,
     post_once,
     summarize,
 )
@@ -87,8 +88,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--engine-nice", type=int, default=0,
                         help="niceness of the separate scheduler process")
     parser.add_argument("--profile", choices=("cpu", "wall"),
-                        help="py-spy the hub workers during the load (raw stacks in results/); "
-                             "it takes CPU from the servers, so the figures drop")
+                        help="py-spy the hub workers (and the separate engine) during the load "
+                             "(raw stacks in results/); it takes CPU from the servers, so the "
+                             "figures drop")
     return parser.parse_args(argv)
 
 
@@ -209,6 +211,13 @@ def sequential_pages(fake, port: int, shots: list, gap: float) -> tuple[list[Res
     return results, delays
 
 
+def machine_busy(since: tuple[float, float]) -> float:
+    """How many of the machine's CPUs were busy (on average) since the reading ``since``."""
+    busy, total = machine_cpu_seconds()
+    elapsed = total - since[1]
+    return (busy - since[0]) / elapsed * (os.cpu_count() or 1) if elapsed else 0.0
+
+
 def gunicorn_threads(args: argparse.Namespace) -> list[str]:
     return ["--threads", str(args.threads)] if args.threads > 1 else []
 
@@ -223,10 +232,11 @@ def run_bare(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: i
         url = f"http://127.0.0.1:{port}{PATH}"
         fire(port, PATH, shots_for(url, args.warmup), args.concurrency)
         shots = shots_for(url, args.requests)
-        cpu0, client0 = server.cpu_seconds(), time.process_time()
+        cpu0, client0, machine0 = server.cpu_seconds(), time.process_time(), machine_cpu_seconds()
         results, wall = fire(port, PATH, shots, args.concurrency)
         return {**summarize(results, wall), "server_cpu_s": server.cpu_seconds() - cpu0,
-                "client_cpu_s": time.process_time() - client0}
+                "client_cpu_s": time.process_time() - client0,
+                "machine_busy": machine_busy(machine0)}
     finally:
         server.stop()
 
@@ -260,19 +270,23 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
         # Load: N webhooks from C threads; then wait for every page they owe the nurse.
         shots = shots_for(url, args.requests)
         before = len(ben_pages(fake))
-        profiler = (Profiler(server.worker_pids(), RESULTS, f"pyspy-{args.db}",
+        engine_pids = [engine.proc.pid] if engine and engine.proc else []
+        profiler = (Profiler(server.worker_pids() + engine_pids, RESULTS, f"pyspy-{args.db}",
                              wall=args.profile == "wall")
                     if args.profile and shutil.which("py-spy") else None)
-        cpu0, client0 = server.cpu_seconds(), time.process_time()
+        cpu0, client0, machine0 = server.cpu_seconds(), time.process_time(), machine_cpu_seconds()
         engine0 = engine.cpu_seconds() if engine else 0.0
         results, wall = fire(port, PATH, shots, args.concurrency)
         load_end = time.monotonic()
         out["hub"] = {**summarize(results, wall), "server_cpu_s": server.cpu_seconds() - cpu0,
-                      "client_cpu_s": time.process_time() - client0}
+                      "client_cpu_s": time.process_time() - client0,
+                      "machine_busy": machine_busy(machine0)}
         if engine:
             out["hub"]["engine_cpu_s_during_load"] = engine.cpu_seconds() - engine0
         expected = sum(r.status == 200 for r in results)
         pages = wait_pages(fake, before + expected, timeout=120, quiet=15)[before:]
+        if engine:
+            out["hub"]["engine_cpu_s_load_to_last_page"] = engine.cpu_seconds() - engine0
         if profiler:
             out["profiles"] = [str(p) for p in profiler.stop()]
         out["pages_under_load"] = {
@@ -329,12 +343,17 @@ def report(r: dict) -> None:  # type: ignore[type-arg]
           f"HUB_ENGINE={meta['engine']}, "
           f"{meta['cpus']} CPUs shared with the load generator")
     print(f"{'':22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-          f"{'errors':>8}{'srv CPU s':>11}{'cli CPU s':>11}")
+          f"{'errors':>8}{'srv CPU s':>11}{'cli CPU s':>11}{'CPUs busy':>11}")
     for key, label in (("bare", "bare Flask"), ("hub", "hub /twilio/sms")):
         s = r[key]
         print(f"{label:22}{fmt(s['throughput_rps'])}{fmt(s['p50_ms'])}{fmt(s['p95_ms'])}"
               f"{fmt(s['p99_ms'])}{fmt(s['max_ms'])}{s['errors']:>8}"
-              f"{fmt(s['server_cpu_s'], 11, 2)}{fmt(s['client_cpu_s'], 11, 2)}")
+              f"{fmt(s['server_cpu_s'], 11, 2)}{fmt(s['client_cpu_s'], 11, 2)}"
+              f"{fmt(s['machine_busy'], 11, 2)}")
+    if "engine_cpu_s_during_load" in r["hub"]:
+        print("separate engine CPU during the hub's load: "
+              f"{r['hub']['engine_cpu_s_during_load']:.2f} s; from its start to the last page "
+              f"{r['hub']['engine_cpu_s_load_to_last_page']:.2f} s")
     print(f"hub/bare throughput ratio: {r['ratio']:.3f}  "
           f"(server CPU per request: bare {r['bare']['server_cpu_s'] / meta['requests'] * 1000:.2f}"
           f" ms, hub {r['hub']['server_cpu_s'] / meta['requests'] * 1000:.2f} ms)")

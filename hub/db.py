@@ -6,10 +6,12 @@ Sessions open and close at the edges only (a request, a scheduler tick, a CLI co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
@@ -29,9 +31,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -45,8 +49,36 @@ def make_engine(url: str) -> Engine:
                                hide_parameters=True)
         _sqlite_transactions(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         hide_parameters=True)
+    engine = create_engine(url, pool_size=5, max_overflow=10, hide_parameters=True)
+    _ping_after_idle(engine)
+    return engine
+
+
+IDLE_BEFORE_PING = 1.0  # seconds a pooled connection may rest before it is checked again
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has rested for a while.
+
+    This is SQLAlchemy's pessimistic pre-ping, minus the round trip on the busy path: a
+    connection back in use within a second was working a moment ago, and under load (a burst
+    of webhooks) every checkout would otherwise pay one more round trip to the database. After
+    a database restart, the first checkout of each rested connection finds it dead and the
+    pool replaces it, as with ``pool_pre_ping``.
+    """
+    @event.listens_for(engine, "checkin")
+    def _rested_from(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.get("checked_in")
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure: let the pool connect afresh
+            raise DisconnectionError("a pooled connection no longer answers") from exc
 
 
 def _sqlite_transactions(engine: Engine) -> None:
@@ -84,13 +116,39 @@ def quick_write(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def insert_unless_duplicate(conn: Connection, model: type[Any], unique_column: str) -> Insert:
-    """INSERT ... ON CONFLICT (unique_column) DO NOTHING, for SQLite or PostgreSQL.
+def once_more_if_disconnected(work: Callable[[], T]) -> T:
+    """Run ``work``; if its connection turned out dead (the database restarted under a
+    connection the pool had just used), run it once more on a fresh connection.
+
+    Only for work that may safely run twice (an insert that ignores a duplicate Sid): the
+    first attempt's transaction never committed.
+    """
+    try:
+        return work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return work()
+
+
+def insert_unless_duplicate(conn: Connection, model: type[Any], unique_column: str,
+                            returning: Any = None) -> Insert:
+    """INSERT ... ON CONFLICT (unique_column) DO NOTHING [RETURNING returning], for SQLite or
+    PostgreSQL.
 
     With RETURNING, a duplicate returns no row: no exception, no rolled-back transaction.
     """
-    dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(model).on_conflict_do_nothing(index_elements=[unique_column])
+    return _insert_unless_duplicate(conn.dialect.name, cast(Any, model), unique_column, returning)
+
+
+@functools.cache
+def _insert_unless_duplicate(dialect: str, model: Any, unique_column: str,
+                             returning: Any) -> Insert:
+    # Built once per table: the webhook's insert then skips constructing the statement and
+    # computing its cache key on every request. Statements are immutable (generative).
+    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = dialect_insert(model).on_conflict_do_nothing(index_elements=[unique_column])
+    return statement if returning is None else statement.returning(returning)
 
 
 def rows_changed(session: Session, statement: Executable) -> int:

@@ -84,8 +84,8 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
     """
     e164 = inbound.from_e164
     ref = _new_ref()
-    contact_id = conn.execute(insert_unless_duplicate(conn, Contact, "provider_sid")
-                              .returning(Contact.id), {
+    contact_id = conn.execute(
+        insert_unless_duplicate(conn, Contact, "provider_sid", returning=Contact.id), {
         "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,
         "from_number": e164 or inbound.from_raw,
         "from_index": phone_index(e164) if e164 else None, "body": inbound.body,

@@ -14,11 +14,11 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log
-from hub.db import rows_changed
+from hub.db import id_in
 from hub.models import Outbound, Staff
 from messages import outbox, page_limits, templates
 from messages.transport import UNREACHABLE_CODES, SendError, Transport
@@ -40,29 +40,35 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.5, 1.0))
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """An outbound row waiting to be sent: pending, or its sender's lease ran out."""
+    return and_(or_(Outbound.status == "pending",
+                    (Outbound.status == "sending") & (Outbound.claimed_until < now)),
+                Outbound.next_attempt_at <= now)
+
+
 def _claim(session: Session, now: datetime, limit: int, only_id: int | None) -> list[Outbound]:
-    query = select(Outbound).where(
-        or_(Outbound.status == "pending",
-            (Outbound.status == "sending") & (Outbound.claimed_until < now)),
-        Outbound.next_attempt_at <= now,
-    )
+    """Lock up to ``limit`` due rows (others' locked rows skipped) and take them, all with one
+    compare-and-set update: a row another process took meanwhile is no longer due."""
+    query = select(Outbound.id).where(_due(now))
     if only_id is not None:
         query = query.where(Outbound.id == only_id)
-    rows = session.scalars(
+    ids = list(session.scalars(
         query.order_by(Outbound.next_attempt_at, Outbound.id).limit(limit)
         .with_for_update(skip_locked=True)
-    ).all()
-    claimed = []
-    for row in rows:
-        won = rows_changed(session, (
-            update(Outbound).where(Outbound.id == row.id, Outbound.version == row.version)
-            .values(status="sending", claimed_until=now + LEASE, attempts=Outbound.attempts + 1,
-                    version=Outbound.version + 1)
-        ))
-        if won:
-            claimed.append(row.id)
+    ))
+    if not ids:
+        return []
+    claimed = list(session.scalars(
+        update(Outbound).where(id_in(session, Outbound.id, ids), _due(now))
+        .values(status="sending", claimed_until=now + LEASE, attempts=Outbound.attempts + 1,
+                version=Outbound.version + 1)
+        .returning(Outbound.id)
+        .execution_options(synchronize_session=False)
+    ))
     return list(session.scalars(
-        select(Outbound).where(Outbound.id.in_(claimed))
+        select(Outbound).where(id_in(session, Outbound.id, claimed))
+        .order_by(Outbound.next_attempt_at, Outbound.id)
         .execution_options(populate_existing=True)
     )) if claimed else []
 
@@ -151,19 +157,35 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, links: L
                                        work))
     else:
         outcomes = [_send(transport, status_callback, item) for item in work]
-    for (row_id, _channel, _to, _body), (sid, error) in zip(work, outcomes, strict=True):
-        with sessions.begin() as session:
-            row = session.get(Outbound, row_id, with_for_update=True)
-            if row is None:
-                continue
-            if error is None:
-                row.status, row.provider_sid, row.sent_at = "sent", sid, now
-                row.last_error = None
-                contact_log.append(session, "outbound.sent", contact_id=row.contact_id, at=now,
-                                   detail={"outbound_id": row.id, "kind": row.kind,
-                                           "channel": row.channel, "staff_id": row.staff_id,
-                                           "sid": sid})
-            else:
-                log.warning("outbound %s not sent: %s", row_id, error)
-                _failed(session, row, error, now, links)
+    _record(sessions, [(item[0], *outcome) for item, outcome in zip(work, outcomes,
+                                                                     strict=True)], now, links)
     return len(work)
+
+
+def _record(sessions: sessionmaker[Session],
+            outcomes: list[tuple[int, str | None, SendError | None]], now: datetime,
+            links: Links) -> None:
+    """Record what Twilio answered: every sent row in one transaction (so none is ever sent
+    twice), then each failure in its own, as a failure may escalate or call instead."""
+    sent = {row_id: sid for row_id, sid, error in outcomes if error is None}
+    if sent:
+        with sessions.begin() as session:
+            entries = []
+            for row in session.scalars(select(Outbound).where(id_in(session, Outbound.id, sent))
+                                       .with_for_update()):
+                row.status, row.provider_sid, row.sent_at = "sent", sent[row.id], now
+                row.last_error = None
+                entries.append(contact_log.Entry(
+                    "outbound.sent", row.contact_id, at=now,
+                    detail={"outbound_id": row.id, "kind": row.kind, "channel": row.channel,
+                            "staff_id": row.staff_id, "sid": sent[row.id]}))
+            session.flush()
+            contact_log.append_all(session.connection(), entries)
+    for row_id, _sid, error in outcomes:
+        if error is None:
+            continue
+        with sessions.begin() as session:
+            failed = session.get(Outbound, row_id, with_for_update=True)
+            if failed is not None:
+                log.warning("outbound %s not sent: %s", row_id, error)
+                _failed(session, failed, error, now, links)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,19 @@ def signed_url() -> str:
     base = runtime.current().settings.public_url
     query = request.query_string.decode("latin-1")
     return base + request.path + (f"?{query}" if query else "")
+
+
+def _valid(token: str, signature: str) -> bool:
+    """Whether Twilio signed this request with our auth token.
+
+    The URL as we know it is checked first, with one HMAC; only when that fails does the
+    library's ``validate`` try its other spellings of the URL (with and without the port).
+    """
+    validator = RequestValidator(token)
+    url = signed_url()
+    expected = validator.compute_signature(url, request.form)
+    return (hmac.compare_digest(expected.encode(), signature.encode())
+            or validator.validate(url, request.form, signature))
 
 
 def _refuse(reason: str) -> None:
@@ -35,8 +49,7 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
     def checked(*args: Any, **kwargs: Any) -> Any:
         settings = runtime.current().settings
         signature = request.headers.get("X-Twilio-Signature", "")
-        validator = RequestValidator(settings.twilio_auth_token)
-        if not signature or not validator.validate(signed_url(), request.form, signature):
+        if not signature or not _valid(settings.twilio_auth_token, signature):
             _refuse("missing or invalid X-Twilio-Signature")
         account = request.form.get("AccountSid")
         if account is not None and account != settings.twilio_account_sid:

@@ -7,8 +7,8 @@ ACK code: never the patient's name, number or words (minimum necessary).
 from __future__ import annotations
 
 from datetime import datetime
+from xml.sax.saxutils import escape
 
-from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 EMERGENCY = {
@@ -221,12 +221,18 @@ def call_ack_twiml(acknowledged: bool) -> str:
     return str(response)
 
 
+_TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
 def twiml_message(text: str | None) -> str:
-    """A messaging TwiML answer, with one message back to the sender when ``text`` is given."""
-    response = MessagingResponse()
-    if text:
-        response.message(text)
-    return str(response)
+    """A messaging TwiML answer, with one message back to the sender when ``text`` is given.
+
+    Every inbound text is answered with this, so it is written directly: the same document
+    twilio's MessagingResponse builds (tests compare the two), without an element tree.
+    """
+    if not text:
+        return _TWIML_HEAD + "<Response />"
+    return f"{_TWIML_HEAD}<Response><Message>{escape(text)}</Message></Response>"
 
 
 def staff_number_broken(staff_name: str, channel: str, code: int | None, calling: bool) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import care_rules, contact_log, lifecycle, runtime, which_patient
-from hub.db import quick_write
+from hub.db import once_more_if_disconnected, quick_write
 from hub.matching import SenderMatch, identify
 from hub.models import Contact, InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
@@ -51,15 +51,21 @@ def _take_in(channel: str, sid: str, sender: str | None,
     rt = runtime.current()
     e164 = _e164(sender)
     now = utcnow()
-    with quick_write(rt.engine) as conn:
-        found = identify(conn, phone_index(e164) if e164 else None)
-        if _is_staff_command(found, body):
-            return found, None
-        triage = (care_rules.classify(conn, rt.triager, body, found.patient_id, now)
-                  if channel != "voice" else Triage("routine"))
-        lifecycle.receive(conn, lifecycle.Inbound(channel, sid, sender, e164, body), found,
-                          triage, now)
-    work_soon(rt)
+
+    def store() -> tuple[SenderMatch, Triage | None]:
+        with quick_write(rt.engine) as conn:
+            found = identify(conn, phone_index(e164) if e164 else None)
+            if _is_staff_command(found, body):
+                return found, None
+            triage = (care_rules.classify(conn, rt.triager, body, found.patient_id, now)
+                      if channel != "voice" else Triage("routine"))
+            lifecycle.receive(conn, lifecycle.Inbound(channel, sid, sender, e164, body), found,
+                              triage, now)
+        return found, triage
+
+    found, triage = once_more_if_disconnected(store)  # Twilio does not resend a text on a 500
+    if triage is not None:
+        work_soon(rt)
     return found, triage
 
 

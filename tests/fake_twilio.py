@@ -70,6 +70,13 @@ class FakeTwilio:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as Twilio's API: a client reuses its connection between requests.
+            protocol_version = "HTTP/1.1"
+            timeout = 5  # an idle kept-alive connection is closed (its thread ends)
+            # Headers and body go out as two writes: without this, Nagle's algorithm holds the
+            # body until the client's delayed ACK, 40 ms per request on a kept-alive socket.
+            disable_nagle_algorithm = True
+
             def log_message(self, *args: object) -> None:
                 pass
 
@@ -112,13 +119,14 @@ class FakeTwilio:
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = handler.path.split("?")[0].strip("/").split("/")
+        length = int(handler.headers.get("Content-Length", 0))
+        raw = handler.rfile.read(length).decode()  # read whole, so the connection can be reused
         # 2010-04-01 / Accounts / {sid} / Messages.json
         if len(parts) != 4 or parts[1] != "Accounts" or parts[3] not in ("Messages.json",
                                                                           "Calls.json"):
             self._reply(handler, 404, {"code": 20404, "message": "not found", "status": 404})
             return
-        length = int(handler.headers.get("Content-Length", 0))
-        form = {k: v[-1] for k, v in parse_qs(handler.rfile.read(length).decode()).items()}
+        form = {k: v[-1] for k, v in parse_qs(raw).items()}
         resource = parts[3].removesuffix(".json")
         with self._lock:
             failure = self.failures.pop(0) if self.failures else None

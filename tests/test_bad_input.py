@@ -70,3 +70,35 @@ def test_a_patient_message_never_reaches_the_logs(rt, twilio, twilio_api, practi
     twilio_api.wait_for(1)
     text = caplog.text
     assert "secret" not in text and WALTER not in text and "Walter" not in text
+
+
+@pytest.mark.parametrize("reply", [
+    None, "", "Your care team has received your message.", "Tom & Ana <caregivers> \"both\"",
+    "Sí, recibimos su mensaje ✓",
+])
+def test_the_answer_to_a_text_is_the_twiml_twilios_library_writes(reply):
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    from messages.templates import twiml_message
+
+    expected = MessagingResponse()
+    if reply:
+        expected.message(reply)
+    assert twiml_message(reply) == str(expected)
+
+
+def test_a_signature_over_the_url_with_its_default_port_is_accepted(rt, twilio, practice):
+    # Twilio signs some requests over https://host:443/...; the library's validate knows both.
+    from twilio.request_validator import RequestValidator
+
+    from tests.conftest import PRACTICE_NUMBER, PUBLIC_URL
+
+    params = {"MessageSid": "SM" + "e" * 32, "AccountSid": ACCOUNT_SID, "From": WALTER,
+              "To": PRACTICE_NUMBER, "Body": "hello", "NumMedia": "0"}
+    with_port = PUBLIC_URL.replace(".test", ".test:443") + "/twilio/sms"
+    signature = RequestValidator(twilio.token).compute_signature(with_port, params)
+    assert twilio.post("/twilio/sms", params, signature=signature).status_code == 200
+    forged = RequestValidator("another-token").compute_signature(with_port, params)
+    assert twilio.post("/twilio/sms", {**params, "MessageSid": "SM" + "f" * 32},
+                       signature=forged).status_code == 403
+    assert contacts(rt) == 1
