@@ -254,6 +254,15 @@ class Background:
                                          stderr=subprocess.STDOUT, start_new_session=True)
         return self
 
+    def pause(self) -> None:
+        """Stop the whole process group (SIGSTOP) until :meth:`resume`."""
+        if self.proc is not None:
+            os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.proc is not None:
+            os.killpg(self.proc.pid, signal.SIGCONT)
+
     def cpu_seconds(self) -> float:
         if self.proc is None:
             return 0.0
@@ -267,6 +276,7 @@ class Background:
         if self.proc is None or self.proc.poll() is not None:
             return
         os.killpg(self.proc.pid, signal.SIGTERM)
+        os.killpg(self.proc.pid, signal.SIGCONT)  # a paused process acts on the SIGTERM
         try:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:

@@ -82,11 +82,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1,
                         help="gunicorn --threads per worker (above 1: the gthread worker), for "
                              "both servers alike")
+    parser.add_argument("--keep-alive", type=int,
+                        help="gunicorn --keep-alive seconds for both servers (gthread only; 0: "
+                             "close after each answer, as the sync worker always does)")
     parser.add_argument("--engine", choices=("inline", "separate"), default="separate",
                         help="HUB_ENGINE: web workers also route and page (inline), or only take "
                              "contacts in while a `hub scheduler` process pages")
     parser.add_argument("--engine-nice", type=int, default=0,
                         help="niceness of the separate scheduler process")
+    parser.add_argument("--engine-during-load", choices=("run", "pause"), default="run",
+                        help="pause: the separate engine is stopped (SIGSTOP) while the load "
+                             "runs and continued after, as if it had cores or a host of its own: "
+                             "the web tier is measured alone, the pages then go out from the "
+                             "backlog")
     parser.add_argument("--profile", choices=("cpu", "wall"),
                         help="py-spy the hub workers (and the separate engine) during the load "
                              "(raw stacks in results/); it takes CPU from the servers, so the "
@@ -219,7 +227,8 @@ def machine_busy(since: tuple[float, float]) -> float:
 
 
 def gunicorn_threads(args: argparse.Namespace) -> list[str]:
-    return ["--threads", str(args.threads)] if args.threads > 1 else []
+    keep_alive = ["--keep-alive", str(args.keep_alive)] if args.keep_alive is not None else []
+    return (["--threads", str(args.threads)] if args.threads > 1 else []) + keep_alive
 
 
 def run_bare(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -276,8 +285,13 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
                     if args.profile and shutil.which("py-spy") else None)
         cpu0, client0, machine0 = server.cpu_seconds(), time.process_time(), machine_cpu_seconds()
         engine0 = engine.cpu_seconds() if engine else 0.0
+        paused = engine is not None and args.engine_during_load == "pause"
+        if paused:
+            engine.pause()
         results, wall = fire(port, PATH, shots, args.concurrency)
         load_end = time.monotonic()
+        if paused:
+            engine.resume()
         out["hub"] = {**summarize(results, wall), "server_cpu_s": server.cpu_seconds() - cpu0,
                       "client_cpu_s": time.process_time() - client0,
                       "machine_busy": machine_busy(machine0)}
@@ -340,7 +354,8 @@ def report(r: dict) -> None:  # type: ignore[type-arg]
     print(f"\nwebhook benchmark: db={meta['db']}, {meta['requests']} requests, "
           f"concurrency {meta['concurrency']}, gunicorn -w {meta['workers']} "
           f"({'gthread --threads ' + str(meta['threads']) if meta['threads'] > 1 else 'sync'}), "
-          f"HUB_ENGINE={meta['engine']}, "
+          f"HUB_ENGINE={meta['engine']}"
+          f"{' (paused during the load)' if meta['engine_during_load'] == 'pause' else ''}, "
           f"{meta['cpus']} CPUs shared with the load generator")
     print(f"{'':22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
           f"{'errors':>8}{'srv CPU s':>11}{'cli CPU s':>11}{'CPUs busy':>11}")
@@ -394,7 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     r = {"meta": {"db": args.db, "requests": args.requests, "concurrency": args.concurrency,
                   "workers": args.workers, "threads": args.threads, "engine": args.engine,
-                  "engine_nice": args.engine_nice, "warmup": args.warmup, "cpus": os.cpu_count(),
+                  "engine_nice": args.engine_nice,
+                  "engine_during_load": args.engine_during_load, "warmup": args.warmup,
+                  "cpus": os.cpu_count(),
                   "python": platform.python_version(), "at": time.strftime("%Y-%m-%dT%H:%M:%S")},
          "bare": bare, **hub}
     r["ratio"] = r["hub"]["throughput_rps"] / r["bare"]["throughput_rps"]

@@ -45,7 +45,8 @@ def lock(session: Session, contact: Contact) -> None:
 
 
 def _new_ref() -> str:
-    return "".join(secrets.choice(REF_ALPHABET) for _ in range(8))
+    # 32 letters: a random byte modulo 32 picks each one without bias (256 = 8 * 32).
+    return "".join(REF_ALPHABET[byte % 32] for byte in secrets.token_bytes(8))
 
 
 def _new_ack_codes(session: Session, count: int) -> list[str]:
