@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hub import contact_log, crypto
-from hub.db import id_in, rows_changed
+from hub.db import id_in, insert_rows, rows_changed
 from hub.models import Contact, Outbound, Page, Patient, Staff, Timer
 from messages import outbox, templates
 from routing.oncall import PATIENT_TARGETS, picks_for
@@ -91,8 +91,9 @@ class StepWriter:
         return list(people.values())
 
     def log(self, event: str, contact_id: int, detail: dict[str, object],
-            at: datetime | None = None, actor: str = "system") -> None:
-        self._log.append(contact_log.Entry(event, contact_id, actor, detail, at or self.now))
+            at: datetime | None = None, actor: str = "system", alike: bool = False) -> None:
+        self._log.append(contact_log.Entry(event, contact_id, actor, detail, at or self.now,
+                                           alike))
 
     def page(self, contact: Contact, person: Staff, step: int, channels: tuple[str, ...]) -> None:
         self._pages.append(_PlannedPage(contact, person, step, channels))
@@ -130,13 +131,12 @@ class StepWriter:
                   "created_at": self.now} for p in self._pages]).all()
             phones = {person.id: crypto.active().seal(person.phone or "")
                       for person in {p.person for p in self._pages}}
-            conn.execute(insert(Outbound), [
+            insert_rows(conn, Outbound, [
                 _outbound_row(planned.contact, page_id, planned.person, channel, self.now,
                               self.links, phones[planned.person.id])
                 for planned, page_id in zip(self._pages, page_ids, strict=True)
                 for channel in planned.channels])
-        if self._timers:
-            conn.execute(insert(Timer), self._timers)
+        insert_rows(conn, Timer, self._timers)
         contact_log.append_all(conn, self._log)
         self._pages, self._timers, self._log, self._advanced = [], [], [], {}
 
@@ -202,7 +202,8 @@ def _decide(writer: StepWriter, contact: Contact, policy: Policy, number: int) -
         writer.timer(contact.id, number + 1, writer.now + step.wait)
         writer.log("escalation.paged", contact.id,
                    {"step": number, "staff_ids": [s.id for s in reachable],
-                    "channels": list(step.channels), "wait_seconds": step.wait.total_seconds()})
+                    "channels": list(step.channels), "wait_seconds": step.wait.total_seconds()},
+                   alike=True)
         return number
     writer.log("escalation.exhausted", contact.id, {"last_step": number - 1})
     return None

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Text, select, type_coerce
 
-from hub.models import Contact, Outbound, Page, Timer, utcnow
+from hub import contact_log
+from hub.models import Contact, LogEntry, Outbound, Page, Timer, utcnow
 from hub.scheduler import tick
 from messages import kick
 from tests.practice import MAYA, ROSA, WALTER
@@ -58,3 +59,14 @@ def test_a_batch_of_steps_writes_every_row_once_and_keeps_phones_encrypted(
             (1, "fired"), (1, "fired")]
         assert sorted(t.contact_id for t in timers if t.step == 2 and t.fired_at is None) \
             == sorted(c.id for c in contacts)
+
+        # The two entries "paged at step 1" say the same (what the rows above show in clear):
+        # one token; what the patients wrote, each its own.
+        stored = dict(session.execute(
+            select(LogEntry.seq, type_coerce(LogEntry.__table__.c.detail, Text))).all())
+        events = session.execute(select(LogEntry.seq, LogEntry.event, LogEntry.detail)).all()
+        paged = {stored[seq] for seq, event, detail in events
+                 if event == "escalation.paged" and '"step": 1' in detail}
+        received = [stored[seq] for seq, event, _ in events if event == "contact.received"]
+        assert len(paged) == 1 and len(set(received)) == 2
+        assert contact_log.verify(session) == (len(events), None)
