@@ -75,7 +75,7 @@ class StepWriter:
     _log: list[contact_log.Entry] = field(default_factory=list)
     _staff_for: dict[tuple[str, int | None], list[Staff]] = field(default_factory=dict)
     _roster: Roster | None = None
-    _advanced: dict[int, list[int]] = field(default_factory=dict)  # step -> contact ids
+    _advanced: dict[int, int] = field(default_factory=dict)  # contact id -> step paged
 
     def targets(self, contact: Contact, targets: tuple[str, ...]) -> list[Staff]:
         if self._roster is None:  # who is on call at this instant: read once
@@ -107,7 +107,7 @@ class StepWriter:
         # What write() stores, without marking the object changed (that is the UPDATE per row).
         set_committed_value(contact, "escalation_step", step)
         set_committed_value(contact, "status", "paging")
-        self._advanced.setdefault(step, []).append(contact.id)
+        self._advanced[contact.id] = step
 
     def timer(self, contact_id: int, step: int, due: datetime) -> None:
         self._timers.append({"contact_id": contact_id, "kind": "escalate", "step": step,
@@ -118,7 +118,10 @@ class StepWriter:
         outbound rows and the timers, and append the log entries; the contacts' other changes
         flush with the session."""
         session = self.session
-        for step, contact_ids in self._advanced.items():
+        by_step: dict[int, list[int]] = {}
+        for contact_id, step in self._advanced.items():
+            by_step.setdefault(step, []).append(contact_id)
+        for step, contact_ids in by_step.items():
             session.execute(update(Contact).where(id_in(session, Contact.id, contact_ids))
                             .values(escalation_step=step, status="paging")
                             .execution_options(synchronize_session=False))
