@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, insert, select, type_coerce, update
+from sqlalchemy import Connection, Text, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from hub.crypto import FieldCipher, active
+from hub.crypto import FieldCipher, Sealed, active
+from hub.db import insert_rows
 from hub.models import LogEntry, LogHead, utcnow
 
 
@@ -31,7 +32,6 @@ def _canonical(seq: int, at: datetime, event: str, contact_id: int | None, actor
 
 _HEAD = select(LogHead.seq, LogHead.mac).where(LogHead.id == 1).with_for_update()
 _ADVANCE = update(LogHead).where(LogHead.id == 1)
-_INSERT = insert(LogEntry)
 
 
 def _locked_head(conn: Connection) -> list[Any]:
@@ -52,13 +52,21 @@ def _locked_head(conn: Connection) -> list[Any]:
 
 @dataclass(frozen=True)
 class Entry:
-    """One event to append (``at`` defaults to the moment it is written)."""
+    """One event to append (``at`` defaults to the moment it is written).
+
+    ``alike``: the detail holds only what the hub's own rows already show in clear (a step
+    paged: its number, the staff ids, channels and wait are in the pages, outbound rows and
+    timers), so entries appended together with the same detail may share one ciphertext
+    (:class:`~hub.crypto.Sealed`). Any detail that could say something about a patient gets
+    a fresh token.
+    """
 
     event: str
     contact_id: int | None = None
     actor: str | None = "system"
     detail: dict[str, Any] | None = None
     at: datetime | None = None
+    alike: bool = False
 
 
 def append_all(conn: Connection, entries: Sequence[Entry]) -> int:
@@ -69,6 +77,7 @@ def append_all(conn: Connection, entries: Sequence[Entry]) -> int:
         return int(head[1])
     cipher, seq, mac = active(), head[1], head[2]
     rows = []
+    sealed: dict[str, Sealed] = {}
     for entry in entries:
         at = entry.at or utcnow()
         detail_json = json.dumps(entry.detail or {}, sort_keys=True, ensure_ascii=False,
@@ -77,9 +86,14 @@ def append_all(conn: Connection, entries: Sequence[Entry]) -> int:
         mac = cipher.mac(mac.encode() + b"\n" + _canonical(seq, at, entry.event,
                                                             entry.contact_id, entry.actor,
                                                             detail_json))
+        stored: str = detail_json
+        if entry.alike:
+            if detail_json not in sealed:
+                sealed[detail_json] = cipher.seal(detail_json)
+            stored = sealed[detail_json]
         rows.append({"seq": seq, "at": at, "event": entry.event, "contact_id": entry.contact_id,
-                     "actor": entry.actor, "detail": detail_json, "mac": mac})
-    conn.execute(_INSERT, rows)
+                     "actor": entry.actor, "detail": stored, "mac": mac})
+    insert_rows(conn, LogEntry, rows)
     conn.execute(_ADVANCE, {"seq": seq, "mac": mac})
     head[1], head[2] = seq, mac
     return int(seq)

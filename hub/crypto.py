@@ -32,6 +32,11 @@ class FieldCipher:
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
+    def seal(self, plaintext: str) -> Sealed:
+        """Encrypt now, for an :class:`Encrypted` column to store as is: one token for a value
+        written to many rows at once (a staff phone on each of their pages)."""
+        return Sealed(self.encrypt(plaintext))
+
     def decrypt(self, token: str) -> str:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
@@ -49,6 +54,12 @@ class FieldCipher:
     def mac(self, message: bytes) -> str:
         """HMAC-SHA256 of the contact log's chain, under the index key."""
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+
+class Sealed(str):
+    """A token from :meth:`FieldCipher.seal`. Rows sharing it show the database that their
+    values are equal, so seal only what the rows already show in clear (a staff phone beside
+    its ``staff_id``); everything else gets a fresh token per row."""
 
 
 _active: FieldCipher | None = None
@@ -75,6 +86,8 @@ class Encrypted(TypeDecorator[str]):
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         if value is None:
             return None
+        if isinstance(value, Sealed):
+            return str(value)
         return active().encrypt(str(value))
 
     def process_result_value(self, value: Any, dialect: Any) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import VoiceResponse
 
 EMERGENCY = {
     "en": "If this is an emergency, call 911. For a mental health crisis, call or text 988.",
@@ -180,16 +180,25 @@ def page_bundle_sms(pages: list[tuple[str, str, bool]], inbox: str, listed: int 
     return f"{head}: {items}{more}. {inbox} Reply ACK ALL, or ACK <code>"
 
 
+_TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+# What XML escapes in an attribute value besides & < > (as ElementTree writes it).
+_ATTRIBUTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}
+
+
 def page_call_twiml(ref: str, gather_url: str, urgent: bool) -> str:
-    """TwiML for a paging call: press 1 to acknowledge."""
-    response = VoiceResponse()
-    gather = Gather(num_digits=1, action=gather_url, method="POST", timeout=10)
+    """TwiML for a paging call: press 1 to acknowledge.
+
+    Written as text, not built with twilio's ``VoiceResponse`` as the other TwiML here: a
+    storm of due steps renders thousands at once, and the element tree cost more than the
+    rest of a step's page. The output is the same document ``VoiceResponse`` would write.
+    """
     words = "Urgent care line page." if urgent else "Care line page."
-    spelled = " ".join(ref)
-    gather.say(f"{words} Contact {spelled} needs a callback. Press 1 to acknowledge.")
-    response.append(gather)
-    response.say("No key pressed. Goodbye.")
-    return str(response)
+    spelled = escape(" ".join(ref))
+    return (f"{_TWIML_HEAD}<Response>"
+            f'<Gather action="{escape(gather_url, _ATTRIBUTE)}" method="POST" numDigits="1" '
+            f'timeout="10">'
+            f"<Say>{words} Contact {spelled} needs a callback. Press 1 to acknowledge.</Say>"
+            f"</Gather><Say>No key pressed. Goodbye.</Say></Response>")
 
 
 def callback_twiml(ref: str, number: str, practice_number: str, done_url: str) -> str:
@@ -219,9 +228,6 @@ def call_ack_twiml(acknowledged: bool) -> str:
     response = VoiceResponse()
     response.say("Acknowledged. Thank you." if acknowledged else "Not acknowledged. Goodbye.")
     return str(response)
-
-
-_TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
 def twiml_message(text: str | None) -> str:

@@ -16,11 +16,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
-from hub import contact_log
-from hub.db import id_in, rows_changed
+from hub import contact_log, crypto
+from hub.db import id_in, insert_rows, rows_changed
 from hub.models import Contact, Outbound, Page, Patient, Staff, Timer
 from messages import outbox, templates
 from routing.oncall import PATIENT_TARGETS, picks_for
@@ -74,6 +75,7 @@ class StepWriter:
     _log: list[contact_log.Entry] = field(default_factory=list)
     _staff_for: dict[tuple[str, int | None], list[Staff]] = field(default_factory=dict)
     _roster: Roster | None = None
+    _advanced: dict[int, int] = field(default_factory=dict)  # contact id -> step paged
 
     def targets(self, contact: Contact, targets: tuple[str, ...]) -> list[Staff]:
         if self._roster is None:  # who is on call at this instant: read once
@@ -89,40 +91,63 @@ class StepWriter:
         return list(people.values())
 
     def log(self, event: str, contact_id: int, detail: dict[str, object],
-            at: datetime | None = None, actor: str = "system") -> None:
-        self._log.append(contact_log.Entry(event, contact_id, actor, detail, at or self.now))
+            at: datetime | None = None, actor: str = "system", alike: bool = False) -> None:
+        self._log.append(contact_log.Entry(event, contact_id, actor, detail, at or self.now,
+                                           alike))
 
     def page(self, contact: Contact, person: Staff, step: int, channels: tuple[str, ...]) -> None:
         self._pages.append(_PlannedPage(contact, person, step, channels))
+
+    def advance(self, contact: Contact, step: int) -> None:
+        """The contact is being paged at ``step``: one UPDATE per step for all the contacts
+        advanced in the transaction (at :meth:`write`), not one per contact at the flush."""
+        if not inspect(contact).persistent:  # not in the database yet: its INSERT says it
+            contact.escalation_step, contact.status = step, "paging"
+            return
+        # What write() stores, without marking the object changed (that is the UPDATE per row).
+        set_committed_value(contact, "escalation_step", step)
+        set_committed_value(contact, "status", "paging")
+        self._advanced[contact.id] = step
 
     def timer(self, contact_id: int, step: int, due: datetime) -> None:
         self._timers.append({"contact_id": contact_id, "kind": "escalate", "step": step,
                              "due_at": due, "version": 0})
 
     def write(self) -> None:
-        """Insert the pages (ids returned in order), their outbound rows, the timers, and
-        append the log entries; the contacts' own changes flush with the session."""
+        """Update the advanced contacts, insert the pages (ids returned in order), their
+        outbound rows and the timers, and append the log entries; the contacts' other changes
+        flush with the session."""
         session = self.session
+        by_step: dict[int, list[int]] = {}
+        for contact_id, step in self._advanced.items():
+            by_step.setdefault(step, []).append(contact_id)
+        for step, contact_ids in by_step.items():
+            session.execute(update(Contact).where(id_in(session, Contact.id, contact_ids))
+                            .values(escalation_step=step, status="paging")
+                            .execution_options(synchronize_session=False))
+        session.flush()  # the contacts' new status before the log mentions them
+        conn = session.connection()
         if self._pages:
-            page_ids = session.scalars(
+            page_ids = conn.scalars(
                 insert(Page).returning(Page.id, sort_by_parameter_order=True),
                 [{"contact_id": p.contact.id, "staff_id": p.person.id, "step": p.step,
                   "created_at": self.now} for p in self._pages]).all()
-            session.execute(insert(Outbound), [
+            phones = {person.id: crypto.active().seal(person.phone or "")
+                      for person in {p.person for p in self._pages}}
+            insert_rows(conn, Outbound, [
                 _outbound_row(planned.contact, page_id, planned.person, channel, self.now,
-                              self.links)
+                              self.links, phones[planned.person.id])
                 for planned, page_id in zip(self._pages, page_ids, strict=True)
                 for channel in planned.channels])
-        if self._timers:
-            session.execute(insert(Timer), self._timers)
-        session.flush()  # the contacts' new status before the log mentions them
-        contact_log.append_all(session.connection(), self._log)
-        self._pages, self._timers, self._log = [], [], []
+        insert_rows(conn, Timer, self._timers)
+        contact_log.append_all(conn, self._log)
+        self._pages, self._timers, self._log, self._advanced = [], [], [], {}
 
 
 def _outbound_row(contact: Contact, page_id: int, person: Staff, channel: str, now: datetime,
-                  links: Links) -> dict[str, object]:
-    """One page to one person on one channel (SMS text or paging-call TwiML), as a row."""
+                  links: Links, phone: str | None = None) -> dict[str, object]:
+    """One page to one person on one channel (SMS text or paging-call TwiML), as a row
+    (``phone``: the person's phone, sealed once for all their rows)."""
     urgent = contact.urgency == "urgent"
     if channel == "call":
         body = templates.page_call_twiml(contact.ref, links.call_gather(page_id), urgent)
@@ -130,8 +155,8 @@ def _outbound_row(contact: Contact, page_id: int, person: Staff, channel: str, n
         plan_rules = tuple(json.loads(contact.triage or "{}").get("plan_rules", ()))
         body = templates.page_sms(contact.ref, contact.ack_code or "", links.contact(contact.ref),
                                   urgent, plan_rules)
-    return outbox.row(kind="page", channel=channel, to=person.phone or "", body=body, now=now,
-                      contact_id=contact.id, page_id=page_id, staff_id=person.id)
+    return outbox.row(kind="page", channel=channel, to=phone or person.phone or "", body=body,
+                      now=now, contact_id=contact.id, page_id=page_id, staff_id=person.id)
 
 
 def call_instead(session: Session, page_id: int, now: datetime, links: Links) -> bool:
@@ -176,12 +201,12 @@ def _decide(writer: StepWriter, contact: Contact, policy: Policy, number: int) -
             continue
         for person in reachable:
             writer.page(contact, person, number, step.channels)
-        contact.escalation_step = number
-        contact.status = "paging"
+        writer.advance(contact, number)
         writer.timer(contact.id, number + 1, writer.now + step.wait)
         writer.log("escalation.paged", contact.id,
                    {"step": number, "staff_ids": [s.id for s in reachable],
-                    "channels": list(step.channels), "wait_seconds": step.wait.total_seconds()})
+                    "channels": list(step.channels), "wait_seconds": step.wait.total_seconds()},
+                   alike=True)
         return number
     writer.log("escalation.exhausted", contact.id, {"last_step": number - 1})
     return None
@@ -262,7 +287,8 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
         return []
     claimed = session.execute(
         update(Timer).where(id_in(session, Timer.id, wanted), Timer.fired_at.is_(None))
-        .values(fired_at=now, version=Timer.version + 1)
+        # "fired" as most end; the others are corrected before the transaction commits.
+        .values(fired_at=now, outcome="fired", version=Timer.version + 1)
         .returning(Timer.id, Timer.contact_id, Timer.kind, Timer.step, Timer.due_at)
         .execution_options(synchronize_session=False)
     ).all()
@@ -305,12 +331,13 @@ def _fire_claimed(session: Session, claimed: list[Claimed], policy: Policy, now:
         else:
             paged = fire(session, contact, policy, timer.step, now, links, writer)
             outcome = "fired" if paged is not None else "exhausted"
-        outcomes.setdefault(outcome, []).append(timer.timer_id)
-    writer.write()
+        if outcome != "fired":  # claimed as fired
+            outcomes.setdefault(outcome, []).append(timer.timer_id)
     for outcome, timer_ids in outcomes.items():
         session.execute(update(Timer).where(id_in(session, Timer.id, timer_ids))
                         .values(outcome=outcome)
                         .execution_options(synchronize_session=False))
+    writer.write()  # last: its log entries hold the log's head until the commit
 
 
 def run_due(sessions: sessionmaker[Session], policy: Policy, links: Links, now: datetime,

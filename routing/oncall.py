@@ -166,7 +166,9 @@ def _picks(session: Session, target: str, circle: _Circle, roster: Roster) -> li
 
 def picks_for(session: Session, target: str, contact: Contact, roster: Roster) -> list[Pick]:
     """The people ``target`` names for this contact at ``roster.at``, each with why."""
-    return _picks(session, target, _Circle(session, contact.patient), roster)
+    # The other targets name the same people whoever the patient: no need to read them.
+    patient = contact.patient if target in PATIENT_TARGETS else None
+    return _picks(session, target, _Circle(session, patient), roster)
 
 
 def explain_target(session: Session, target: str, contact: Contact, at: datetime) -> list[Pick]:
