@@ -77,8 +77,10 @@ def post_once(conn: http.client.HTTPConnection, path: str, shot: Shot) -> Result
     return Result(shot.sid, start, time.monotonic() - start, status, error)
 
 
-def fire(port: int, path: str, shots: list[Shot], concurrency: int) -> tuple[list[Result], float]:
-    """Send every shot from ``concurrency`` threads as fast as answers come.
+def fire(port: int, path: str, shots: list[Shot], concurrency: int,
+         reuse: bool = True) -> tuple[list[Result], float]:
+    """Send every shot from ``concurrency`` threads as fast as answers come, each thread on
+    one kept-alive connection, or (``reuse=False``) on a new connection per shot.
 
     Returns (results, wall seconds).
     """
@@ -91,6 +93,8 @@ def fire(port: int, path: str, shots: list[Shot], concurrency: int) -> tuple[lis
         mine = []
         while (i := next(counter)) < len(shots):
             mine.append(post_once(conn, path, shots[i]))
+            if not reuse:
+                conn.close()  # the next request connects afresh
         conn.close()
         with lock:
             results.extend(mine)

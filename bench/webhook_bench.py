@@ -82,9 +82,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1,
                         help="gunicorn --threads per worker (above 1: the gthread worker), for "
                              "both servers alike")
-    parser.add_argument("--keep-alive", type=int,
-                        help="gunicorn --keep-alive seconds for both servers (gthread only; 0: "
-                             "close after each answer, as the sync worker always does)")
+    parser.add_argument("--connections", choices=("per-webhook", "reused"),
+                        default="per-webhook",
+                        help="per-webhook: each webhook on a new connection, as Twilio sends "
+                             "them (its documented connect timeout applies to every request); "
+                             "reused: each client thread keeps one connection alive")
     parser.add_argument("--engine", choices=("inline", "separate"), default="separate",
                         help="HUB_ENGINE: web workers also route and page (inline), or only take "
                              "contacts in while a `hub scheduler` process pages")
@@ -227,11 +229,11 @@ def machine_busy(since: tuple[float, float]) -> float:
 
 
 def gunicorn_threads(args: argparse.Namespace) -> list[str]:
-    keep_alive = ["--keep-alive", str(args.keep_alive)] if args.keep_alive is not None else []
-    return (["--threads", str(args.threads)] if args.threads > 1 else []) + keep_alive
+    return ["--threads", str(args.threads)] if args.threads > 1 else []
 
 
 def run_bare(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    reuse = args.connections == "reused"
     port = free_port()
     server = Gunicorn("bare_app:create_app()", port, ROOT, server_env({}),
                       tmp / "bare-gunicorn.log", args.workers,
@@ -239,10 +241,10 @@ def run_bare(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: i
     try:
         server.start()
         url = f"http://127.0.0.1:{port}{PATH}"
-        fire(port, PATH, shots_for(url, args.warmup), args.concurrency)
+        fire(port, PATH, shots_for(url, args.warmup), args.concurrency, reuse)
         shots = shots_for(url, args.requests)
         cpu0, client0, machine0 = server.cpu_seconds(), time.process_time(), machine_cpu_seconds()
-        results, wall = fire(port, PATH, shots, args.concurrency)
+        results, wall = fire(port, PATH, shots, args.concurrency, reuse)
         return {**summarize(results, wall), "server_cpu_s": server.cpu_seconds() - cpu0,
                 "client_cpu_s": time.process_time() - client0,
                 "machine_busy": machine_busy(machine0)}
@@ -252,6 +254,8 @@ def run_bare(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: i
 
 def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ignore[no-untyped-def,type-arg]
     from tests.fake_twilio import FakeTwilio
+
+    reuse = args.connections == "reused"
 
     fake = FakeTwilio().start()
     database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
@@ -273,7 +277,7 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
         if engine:
             engine.start()
         url = settings["HUB_PUBLIC_URL"] + PATH
-        warm = fire(port, PATH, shots_for(url, args.warmup), args.concurrency)[0]
+        warm = fire(port, PATH, shots_for(url, args.warmup), args.concurrency, reuse)[0]
         wait_pages(fake, sum(r.status == 200 for r in warm), timeout=30, quiet=10)
 
         # Load: N webhooks from C threads; then wait for every page they owe the nurse.
@@ -288,7 +292,7 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
         paused = engine is not None and args.engine_during_load == "pause"
         if paused:
             engine.pause()
-        results, wall = fire(port, PATH, shots, args.concurrency)
+        results, wall = fire(port, PATH, shots, args.concurrency, reuse)
         load_end = time.monotonic()
         if paused:
             engine.resume()
@@ -356,6 +360,7 @@ def report(r: dict) -> None:  # type: ignore[type-arg]
           f"({'gthread --threads ' + str(meta['threads']) if meta['threads'] > 1 else 'sync'}), "
           f"HUB_ENGINE={meta['engine']}"
           f"{' (paused during the load)' if meta['engine_during_load'] == 'pause' else ''}, "
+          f"connections {meta['connections']}, "
           f"{meta['cpus']} CPUs shared with the load generator")
     print(f"{'':22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
           f"{'errors':>8}{'srv CPU s':>11}{'cli CPU s':>11}{'CPUs busy':>11}")
@@ -411,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                   "workers": args.workers, "threads": args.threads, "engine": args.engine,
                   "engine_nice": args.engine_nice,
                   "engine_during_load": args.engine_during_load, "warmup": args.warmup,
+                  "connections": args.connections,
                   "cpus": os.cpu_count(),
                   "python": platform.python_version(), "at": time.strftime("%Y-%m-%dT%H:%M:%S")},
          "bare": bare, **hub}
