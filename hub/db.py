@@ -118,18 +118,21 @@ def quick_write(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def once_more_if_disconnected(work: Callable[[], T]) -> T:
-    """Run ``work``; if its connection turned out dead (the database restarted under a
-    connection the pool had just used), run it once more on a fresh connection.
+def once_more_if_disconnected(engine: Engine, work: Callable[[], T]) -> T:
+    """Run ``work``; if its connection turned out dead (the database restarted or failed over
+    under connections the pool had just used), run it once more on a fresh pool.
 
-    Only for work that may safely run twice (an insert that ignores a duplicate Sid): the
-    first attempt's transaction never committed.
+    Every pooled connection predates the failure, so the pool's resting connections are closed
+    and a new pool started, as SQLAlchemy does itself for a disconnect it meets. Only for work
+    that may safely run twice (an insert that ignores a duplicate Sid): the first attempt's
+    transaction never committed.
     """
     try:
         return work()
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
+        engine.dispose()
         return work()
 
 

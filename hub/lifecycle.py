@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import care_rules, contact_log, patient_chart
+from hub import care_rules, contact_log, hot_path, patient_chart
 from hub.db import id_in, insert_unless_duplicate
 from hub.matching import SenderMatch
 from hub.models import Contact, Page, Staff
@@ -85,17 +85,18 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
     """
     e164 = inbound.from_e164
     ref = _new_ref()
-    contact_id = conn.execute(
-        insert_unless_duplicate(conn, Contact, "provider_sid", returning=Contact.id), {
-        "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,
-        "from_number": e164 or inbound.from_raw,
-        "from_index": phone_index(e164) if e164 else None, "body": inbound.body,
-        "received_at": now, "status": "received", "match": sender.kind,
-        "patient_id": sender.patient_id, "caregiver_id": sender.caregiver_id,
-        "candidates": ",".join(map(str, sender.candidates)) or None,
-        "urgency": triage.urgency, "triage": json.dumps(triage.audit()),
-        "escalation_step": 0, "version": 0,
-    }).scalar()
+    stored = hot_path.run(
+        conn, insert_unless_duplicate(conn, Contact, "provider_sid", returning=Contact.id), {
+            "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,
+            "from_number": e164 or inbound.from_raw,
+            "from_index": phone_index(e164) if e164 else None, "body": inbound.body,
+            "received_at": now, "status": "received", "match": sender.kind,
+            "patient_id": sender.patient_id, "caregiver_id": sender.caregiver_id,
+            "candidates": ",".join(map(str, sender.candidates)) or None,
+            "urgency": triage.urgency, "triage": json.dumps(triage.audit()),
+            "escalation_step": 0, "version": 0,
+        })
+    contact_id = stored[0][0] if stored else None
     if contact_id is None:
         first_id, first_ref = conn.execute(
             select(Contact.id, Contact.ref).where(Contact.provider_sid == inbound.sid)).one()

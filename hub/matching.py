@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Connection, String, bindparam, literal, select, union_all
 from sqlalchemy.sql.elements import BindParameter
 
+from hub import hot_path
 from hub.models import Caregiver, Patient, PatientPhone, Staff
 
 
@@ -58,7 +59,8 @@ def identify(conn: Connection, from_index: str | None) -> SenderMatch:
     staff_ids: list[int] = []
     patients: dict[int, str] = {}  # patient id -> language, in id order
     caregivers: list[tuple[int, int, str]] = []  # (caregiver id, patient id, language)
-    for kind, row_id, patient_id, language in conn.execute(_BY_INDEX, {"index": from_index}):
+    for kind, row_id, patient_id, language in hot_path.run(conn, _BY_INDEX,
+                                                            {"index": from_index}):
         if kind == "staff":
             staff_ids.append(row_id)
         elif kind == "patient":

@@ -63,7 +63,8 @@ def _take_in(channel: str, sid: str, sender: str | None,
                               triage, now)
         return found, triage
 
-    found, triage = once_more_if_disconnected(store)  # Twilio does not resend a text on a 500
+    # Twilio does not resend a text answered with a 500: a dead connection is retried here.
+    found, triage = once_more_if_disconnected(rt.engine, store)
     if triage is not None:
         work_soon(rt)
     return found, triage
