@@ -149,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         engine = db.make_engine(url)
         started = time.perf_counter()
         counts = seed(engine, args.patients, rng)
+        # As `hub import-schedule` does after a load (and autovacuum soon after any): the
+        # planner's statistics for the tables just filled, not its guesses for empty ones.
+        with engine.begin() as conn:
+            db.refresh_statistics(conn, Shift, ScheduleOverride, Rotation, RotationMember, Staff,
+                                  Patient, CareTeam, CareTeamMember)
         seeded = time.perf_counter() - started
         sessions = db.make_session_factory(engine)
         asks = [(rng.randint(1, args.patients),

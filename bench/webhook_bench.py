@@ -79,9 +79,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="webhooks sent one at a time for webhook -> page")
     parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between those")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="gunicorn --threads per worker (above 1: the gthread worker), for "
-                             "both servers alike")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="gunicorn --threads per worker, for both servers alike (above 1: "
+                             "the gthread worker, as the README's production command runs; "
+                             "1: the sync worker)")
     parser.add_argument("--connections", choices=("per-webhook", "reused"),
                         default="per-webhook",
                         help="per-webhook: each webhook on a new connection, as Twilio sends "
@@ -92,7 +93,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "contacts in while a `hub scheduler` process pages")
     parser.add_argument("--engine-nice", type=int, default=0,
                         help="niceness of the separate scheduler process")
-    parser.add_argument("--engine-during-load", choices=("run", "pause"), default="run",
+    parser.add_argument("--engine-during-load", choices=("run", "pause"), default="pause",
                         help="pause: the separate engine is stopped (SIGSTOP) while the load "
                              "runs and continued after, as if it had cores or a host of its own: "
                              "the web tier is measured alone, the pages then go out from the "

@@ -189,6 +189,20 @@ def insert_rows(conn: Connection, model: type[Any], rows: Sequence[Mapping[str, 
                                                       strict=True)])
 
 
+def refresh_statistics(conn: Connection, *models: type[Any]) -> None:
+    """Have PostgreSQL gather the planner's statistics for tables just bulk loaded, in the
+    connection's transaction (which counts its own new rows).
+
+    Autovacuum would, within a minute or so; until then the planner guesses, and reading who
+    holds an instant from a fresh schedule of thousands of shifts went by whole-table scans.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    quote = conn.dialect.identifier_preparer
+    for model in models:
+        conn.exec_driver_sql(f"ANALYZE {quote.format_table(model.__table__)}")
+
+
 def rows_changed(session: Session, statement: Executable) -> int:
     """Run an UPDATE/DELETE and return how many rows it changed (for compare-and-set)."""
     result = cast("CursorResult[Any]", session.execute(statement))

@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.db import id_in
 from hub.models import CareTeam, CareTeamMember, Contact, Patient, Staff
 from routing.roster import OnCall
 from routing.schedule_store import Roster, roster_at
@@ -44,7 +45,8 @@ class Pick:
 def _people(session: Session, ids: list[int]) -> dict[int, Staff]:
     if not ids:
         return {}
-    found = session.scalars(select(Staff).where(Staff.id.in_(ids), Staff.active.is_(True)))
+    found = session.scalars(select(Staff).where(id_in(session, Staff.id, ids),
+                                                Staff.active.is_(True)))
     return {person.id: person for person in found}
 
 

@@ -8,7 +8,8 @@ import click
 from flask.cli import with_appcontext
 
 from hub import contact_log, runtime
-from hub.models import utcnow
+from hub.db import refresh_statistics
+from hub.models import Shift, utcnow
 from routing.ical_import import ScheduleImportError, import_schedule
 
 
@@ -35,6 +36,7 @@ def import_schedule_command(file: str, days: int, source: str | None) -> None:
                                       horizon_days=days, source=source, file_name=path.name)
             contact_log.append(session, "schedule.import", actor="cli",
                                detail={"file": path.name, **summary.counts()})
+            refresh_statistics(session.connection(), Shift)
     except ScheduleImportError as exc:
         click.echo(f"error: {exc}", err=True)
         raise click.exceptions.Exit(1) from None

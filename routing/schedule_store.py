@@ -204,8 +204,10 @@ _HOLDING_AT = _holding_at()
 
 def _roster_in_one_read(session: Session, at: datetime) -> Roster:
     shifts, overrides, identity = [], [], []
-    for source, row_id, staff_id, replaces_id, layer, kind, start, end in session.execute(
-            _HOLDING_AT, {"at": at, "near": at - LONG_SPAN}):
+    # Core rows through the session's connection: no ORM entities here, so none of the ORM's
+    # per-execution work for every routing decision.
+    for source, row_id, staff_id, replaces_id, layer, kind, start, end in (
+            session.connection().execute(_HOLDING_AT, {"at": at, "near": at - LONG_SPAN})):
         if source == "shift":
             shifts.append(CalendarShift(staff_id, layer, start, end))
         elif source == "override":

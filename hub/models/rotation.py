@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.models.base import Base, UTCDateTime, span_is_long, utcnow
@@ -64,7 +64,9 @@ class ScheduleOverride(Base):
 
     __tablename__ = "schedule_overrides"
     __table_args__ = (Index("ix_schedule_overrides_starts_at", "starts_at", "ends_at"),
-                      Index("ix_schedule_overrides_long", "is_long", "ends_at"))
+                      Index("ix_schedule_overrides_long", "ends_at",
+                            postgresql_where=text("is_long = true"),
+                            sqlite_where=text("is_long = 1")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.models.base import Base, UTCDateTime, span_is_long
@@ -20,7 +20,8 @@ class Shift(Base):
         Index("ix_shifts_window", "layer", "starts_at", "ends_at"),
         # "who is on call at t": short shifts by start time, long ones by their flag
         Index("ix_shifts_starts_at", "starts_at", "ends_at"),
-        Index("ix_shifts_long", "is_long", "ends_at"),
+        Index("ix_shifts_long", "ends_at", postgresql_where=text("is_long = true"),
+              sqlite_where=text("is_long = 1")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
