@@ -23,16 +23,12 @@ depends_on = None
 _LONG = {"shifts": "ix_shifts_long", "schedule_overrides": "ix_schedule_overrides_long"}
 
 
-def _only_long(table: str) -> dict[str, sa.ColumnElement[bool]]:
-    # The same expression the query filters with, so SQLite matches the index's WHERE too.
-    condition = sa.column("is_long", sa.Boolean) == sa.true()
-    return {"postgresql_where": condition, "sqlite_where": condition}
-
-
 def upgrade() -> None:
+    # As the query filters (is_long = true; SQLite: = 1), so SQLite matches the index's WHERE.
     for table, name in _LONG.items():
         op.drop_index(name, table)
-        op.create_index(name, table, ["ends_at"], **_only_long(table))
+        op.create_index(name, table, ["ends_at"], postgresql_where=sa.text("is_long = true"),
+                        sqlite_where=sa.text("is_long = 1"))
 
 
 def downgrade() -> None:
