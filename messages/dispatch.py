@@ -172,7 +172,7 @@ def _record(sessions: sessionmaker[Session],
         with sessions.begin() as session:
             entries = []
             for row in session.scalars(select(Outbound).where(id_in(session, Outbound.id, sent))
-                                       .with_for_update()):
+                                       .order_by(Outbound.id).with_for_update()):
                 row.status, row.provider_sid, row.sent_at = "sent", sent[row.id], now
                 row.last_error = None
                 entries.append(contact_log.Entry(
