@@ -3,11 +3,15 @@
 One run measures, on this machine:
 
 1. a bare Flask app answering /twilio/sms with fixed TwiML (``bench/bare_app.py``), served by
-   ``gunicorn -w 2``: throughput and p50/p95/p99 latency of N signed POSTs from C threads;
-2. the full hub (``gunicorn -w 2 'app:create_app()'`` from the repo root, scheduler on in each
-   worker as in production) configured only by environment variables, against a fresh SQLite
-   file or a fresh PostgreSQL database, paging through a loopback fake Twilio REST API
-   (``tests/fake_twilio.py``): the same load, same figures;
+   ``gunicorn -w 2`` (gthread, 4 threads, unless ``--threads``): throughput and p50/p95/p99
+   latency of N signed POSTs from C client threads, each on a new connection as Twilio's
+   arrive (``--connections reused`` keeps one per thread);
+2. the full hub under the same gunicorn (``'app:create_app()'`` from the repo root),
+   configured only by environment variables, against a fresh PostgreSQL database (or SQLite
+   file), paging through a loopback fake Twilio REST API (``tests/fake_twilio.py``) from a
+   separate ``hub scheduler`` process, paused during the load unless ``--engine-during-load
+   run`` (the web tier measured alone, as with an engine on cores of its own): the same load,
+   same figures;
 3. webhook -> page: the time from starting a webhook until the page SMS to the on-call nurse
    reaches the fake Twilio API, (a) one webhook at a time and (b) for every webhook of the
    load phase (each page is matched to its webhook through the contact's ref).
@@ -16,7 +20,8 @@ It prints a table, the hub/bare throughput ratio and PASS/FAIL per goal, and wri
 ``bench/results/webhook.json`` (and ``webhook_<db>.json``). A FAIL does not fail the process;
 only a crash does. The load generator runs on the same (2-core) machine as the servers.
 
-    python bench/webhook_bench.py [--requests 2000] [--concurrency 8] [--db sqlite|postgresql]
+    python bench/webhook_bench.py [--requests 2000] [--db postgresql|sqlite] [--threads 4]
+        [--connections per-webhook|reused] [--engine-during-load pause|run]
 """
 
 from __future__ import annotations
@@ -73,7 +78,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="webhooks per load phase")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql",
+                        help="the production database (default) or the embedded one")
     parser.add_argument("--warmup", type=int, default=50, help="uncounted webhooks first")
     parser.add_argument("--page-samples", type=int, default=300,
                         help="webhooks sent one at a time for webhook -> page")
