@@ -156,6 +156,13 @@ def _insert_unless_duplicate(dialect: str, model: Any, unique_column: str,
     return statement if returning is None else statement.returning(returning)
 
 
+def bind_processor(type_: Any, dialect: Any) -> Any:
+    """What SQLAlchemy does to a value of ``type_`` on its way to ``dialect``'s driver
+    (encryption, UTC timestamps, the dialect's own conversions), or None: for statements run
+    on the driver directly (COPY, :mod:`hub.hot_path`)."""
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
 # From this many rows, insert_rows copies them (fewer: COPY's extra round trip is not worth it).
 COPY_FROM = 20
 
@@ -177,7 +184,7 @@ def insert_rows(conn: Connection, model: type[Any], rows: Sequence[Mapping[str, 
             column.default is not None and column.name not in names for column in table.c):
         conn.execute(insert(model), list(rows))
         return
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+    processors = [bind_processor(table.c[name].type, conn.dialect) for name in names]
     quote = conn.dialect.identifier_preparer
     statement = (f"COPY {quote.format_table(table)} "
                  f"({', '.join(quote.quote(name) for name in names)}) FROM STDIN")

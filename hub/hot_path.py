@@ -24,6 +24,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from hub.db import bind_processor
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -42,11 +44,8 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) 
     if found is not None:
         return found[1]
     compiled = cast("SQLCompiler", statement.compile(dialect=dialect, column_keys=list(keys)))
-    processors = {}
-    for name, bind in compiled.binds.items():
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            processors[name] = process
+    processors = {name: process for name, bind in compiled.binds.items()
+                  if (process := bind_processor(bind.type, dialect)) is not None}
     result = _Compiled(compiled.string,
                        tuple(compiled.positiontup or ()) if compiled.positional else None,
                        dict(compiled.params), processors)

@@ -14,7 +14,6 @@ from hub import care_rules, contact_log, hot_path, patient_chart
 from hub.db import id_in, insert_unless_duplicate
 from hub.matching import SenderMatch
 from hub.models import Contact, Page, Staff
-from hub.phones import phone_index
 from hub.triage import Triage
 from routing import escalation
 from routing.policy import Policy
@@ -31,6 +30,7 @@ class Inbound:
     sid: str | None
     from_raw: str | None  # as Twilio sent it (kept, encrypted, when it is not a number)
     from_e164: str | None  # None for a withheld or malformed caller ID: matched to nobody
+    from_index: str | None  # the number's keyed hash (phone_index), found by and stored with
     body: str | None
 
 
@@ -89,7 +89,7 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
         conn, insert_unless_duplicate(conn, Contact, "provider_sid", returning=Contact.id), {
             "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,
             "from_number": e164 or inbound.from_raw,
-            "from_index": phone_index(e164) if e164 else None, "body": inbound.body,
+            "from_index": inbound.from_index, "body": inbound.body,
             "received_at": now, "status": "received", "match": sender.kind,
             "patient_id": sender.patient_id, "caregiver_id": sender.caregiver_id,
             "candidates": ",".join(map(str, sender.candidates)) or None,

@@ -50,17 +50,18 @@ def _take_in(channel: str, sid: str, sender: str | None,
     """
     rt = runtime.current()
     e164 = _e164(sender)
+    inbound = lifecycle.Inbound(channel, sid, sender, e164, phone_index(e164) if e164 else None,
+                                body)
     now = utcnow()
 
     def store() -> tuple[SenderMatch, Triage | None]:
         with quick_write(rt.engine) as conn:
-            found = identify(conn, phone_index(e164) if e164 else None)
+            found = identify(conn, inbound.from_index)
             if _is_staff_command(found, body):
                 return found, None
             triage = (care_rules.classify(conn, rt.triager, body, found.patient_id, now)
                       if channel != "voice" else Triage("routine"))
-            lifecycle.receive(conn, lifecycle.Inbound(channel, sid, sender, e164, body), found,
-                              triage, now)
+            lifecycle.receive(conn, inbound, found, triage, now)
         return found, triage
 
     # Twilio does not resend a text answered with a 500: a dead connection is retried here.

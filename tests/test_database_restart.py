@@ -58,7 +58,8 @@ def test_a_connection_dropped_right_after_use_is_replaced_and_the_text_still_tak
         assert session.scalar(select(func.count(Contact.id))) == 2
 
 
-def test_a_connection_back_in_use_at_once_is_not_checked_again(database_url, cipher):
+def test_a_connection_back_in_use_at_once_is_not_checked_again(database_url, cipher,
+                                                                monkeypatch):
     engine = db.make_engine(database_url)
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server connection to check")
@@ -69,4 +70,8 @@ def test_a_connection_back_in_use_at_once_is_not_checked_again(database_url, cip
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     assert pings == []  # busy: no extra round trip per checkout
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)  # now it has rested: checked once
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert pings == [1]
     engine.dispose()
