@@ -8,6 +8,7 @@ HMAC (:meth:`FieldCipher.blind_index`) so they can be found without decrypting a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from typing import Any
@@ -28,6 +29,10 @@ class FieldCipher:
     def __init__(self, keys: list[str] | tuple[str, ...], index_key: bytes) -> None:
         self._fernet = MultiFernet([Fernet(k) for k in keys])
         self._index_key = index_key
+        # Staff columns only (see Encrypted's ``remember``): the same few hundred tokens are
+        # read for every routing decision and page; patient data is never kept in clear here.
+        self.decrypt_remembered = functools.lru_cache(maxsize=4096)(
+            lambda token: self.decrypt(token))
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
@@ -78,10 +83,18 @@ def active() -> FieldCipher:
 
 
 class Encrypted(TypeDecorator[str]):
-    """A text column stored as a Fernet token; None stays None."""
+    """A text column stored as a Fernet token; None stays None.
+
+    ``remember``: for the staff's own name and work phone, read on every routing decision,
+    the process keeps what each token decrypted to (bounded) instead of decrypting it again.
+    Never for patient data."""
 
     impl = Text
     cache_ok = True
+
+    def __init__(self, remember: bool = False) -> None:
+        super().__init__()
+        self.remember = remember
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         if value is None:
@@ -93,4 +106,5 @@ class Encrypted(TypeDecorator[str]):
     def process_result_value(self, value: Any, dialect: Any) -> str | None:
         if value is None:
             return None
-        return active().decrypt(value)
+        cipher = active()
+        return cipher.decrypt_remembered(value) if self.remember else cipher.decrypt(value)

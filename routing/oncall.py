@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.db import id_in
@@ -55,6 +55,12 @@ def _spans(session: Session, spans: list[OnCall], why: str) -> list[Pick]:
     return [Pick(people[s.staff_id], why, s) for s in spans if s.staff_id in people]
 
 
+# Built once: its cache key is computed once, not again for every decision.
+_TEAM = select(Staff).join(CareTeamMember, CareTeamMember.staff_id == Staff.id) \
+    .join(CareTeam, CareTeam.id == CareTeamMember.team_id) \
+    .where(CareTeam.patient_id == bindparam("patient")).order_by(CareTeamMember.id)
+
+
 class _Circle:
     """A patient's designated care manager and care team (staff, active or not), read once
     per decision: one query for the team, the care manager from it when on the team."""
@@ -66,10 +72,7 @@ class _Circle:
         self.manager: Staff | None = None
         if patient is None:
             return
-        self.team = list(dict.fromkeys(session.scalars(
-            select(Staff).join(CareTeamMember, CareTeamMember.staff_id == Staff.id)
-            .join(CareTeam, CareTeam.id == CareTeamMember.team_id)
-            .where(CareTeam.patient_id == patient.id).order_by(CareTeamMember.id))))
+        self.team = list(dict.fromkeys(session.scalars(_TEAM, {"patient": patient.id})))
         if patient.care_manager_id is not None:
             self.manager = next((p for p in self.team if p.id == patient.care_manager_id),
                                 None) or session.get(Staff, patient.care_manager_id)

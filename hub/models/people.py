@@ -22,10 +22,10 @@ class Staff(Base):
     # "system|value" of the NPI (else the first identifier) the EHR knows them by; it
     # resolves conditional references such as Practitioner?identifier=...us-npi|123.
     fhir_identifier: Mapped[str | None] = mapped_column(String(300), index=True)
-    name: Mapped[str] = mapped_column(Encrypted)
+    name: Mapped[str] = mapped_column(Encrypted(remember=True))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     # The number pages go to; found again (ACK replies) through its keyed hash.
-    phone: Mapped[str | None] = mapped_column(Encrypted)
+    phone: Mapped[str | None] = mapped_column(Encrypted(remember=True))
     phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     role: Mapped[str] = mapped_column(String(32), default="nurse")
     password_hash: Mapped[str | None] = mapped_column(String(256))
@@ -87,7 +87,7 @@ class Caregiver(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(Encrypted)
     relationship_text: Mapped[str | None] = mapped_column(Encrypted)
-    phone: Mapped[str | None] = mapped_column(Encrypted)
+    phone: Mapped[str | None] = mapped_column(Encrypted(remember=True))
     phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
 
     patient: Mapped[Patient] = relationship()
