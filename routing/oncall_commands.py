@@ -148,13 +148,31 @@ def _reason(pick: Pick, names: Mapping[int, str], tz: ZoneInfo) -> str:
 
 def _escalation(session: Session, patient: Patient, policy: Policy, at: datetime,
                 tz: ZoneInfo) -> list[str]:
-    """Each step of the policy's first pass: when it fires if nobody acknowledges, whom it
-    pages and why. Targets are resolved at that step's time, and a step with nobody
-    reachable is skipped at once, as the engine does."""
+    """Whom a routine contact from the patient arriving at ``at`` pages, and when. A routine
+    text outside opening hours (when the policy holds them) waits for the opening: its steps
+    are shown from then, and a call's, which never waits, from ``at``."""
+    who = f"patient {patient.id} ({patient.name})"
+    held = policy.held_until("routine", "sms", at)
+    if held is None:
+        lines = [f"A routine contact from {who} at {local(at, tz)} pages:",
+                 *_steps(session, patient, policy, at, tz)]
+    else:
+        lines = [f"A routine text from {who} at {local(at, tz)} waits for the opening, "
+                 f"{local(held, tz)} (the patient is told when to expect an answer), then pages:",
+                 *_steps(session, patient, policy, held, tz),
+                 f"A routine call from {who} at {local(at, tz)} pages at once:",
+                 *_steps(session, patient, policy, at, tz)]
+    return [*lines, "  (urgent contacts follow the policy's urgent steps)"]
+
+
+def _steps(session: Session, patient: Patient, policy: Policy, start: datetime,
+           tz: ZoneInfo) -> list[str]:
+    """Each step of the policy's first pass from ``start``: when it fires if nobody
+    acknowledges, whom it pages and why. Targets are resolved at that step's time, and a step
+    with nobody reachable is skipped at once, as the engine does."""
     contact = Contact(patient=patient, urgency="routine")  # never added to the session
-    lines = [f"A routine contact from patient {patient.id} ({patient.name}) at "
-             f"{local(at, tz)} pages:"]
-    when = at
+    lines = []
+    when = start
     for number, step in enumerate(policy.steps, start=1):
         unless = "" if number == 1 else " if nobody has acknowledged"
         lines.append(f"  step {number}, {local(when, tz)}{unless}: "
@@ -180,7 +198,6 @@ def _escalation(session: Session, patient: Patient, policy: Policy, at: datetime
     if policy.repeat:
         lines.append(f"  then the {len(policy.steps)} steps again, {policy.repeat} more "
                      "time(s), until someone acknowledges")
-    lines.append("  (urgent contacts follow the policy's urgent steps)")
     return lines
 
 

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from hub import lifecycle
+from hub.cli import cli
 from hub.models import Contact, utcnow
 from hub.scheduler import tick
 from messages import kick
@@ -123,3 +124,25 @@ def test_a_queued_contact_taken_from_the_inbox_is_not_paged_in_the_morning(
     tick(rt, now=_opening() + timedelta(minutes=1))
     kick.drain()
     assert twilio_api.requests == []
+
+
+def test_the_manager_sees_that_a_refill_request_tonight_waits_and_a_call_does_not(
+        runner, practice):
+    tonight = utcnow().astimezone(NEW_YORK).replace(hour=22, minute=0)
+    opening = _opening().astimezone(NEW_YORK)
+
+    result = runner.invoke(cli, ["oncall", "--at", f"{tonight:%Y-%m-%d %H:%M}",
+                                 "--patient", str(practice.walter.id)])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    text_at = lines.index(
+        f"A routine text from patient {practice.walter.id} (Walter Kowalski) at "
+        f"{tonight:%Y-%m-%d %H:%M} waits for the opening, {opening:%Y-%m-%d %H:%M} "
+        "(the patient is told when to expect an answer), then pages:")
+    call_at = lines.index(f"A routine call from patient {practice.walter.id} (Walter Kowalski) "
+                          f"at {tonight:%Y-%m-%d %H:%M} pages at once:")
+    assert lines[text_at + 1] == f"  step 1, {opening:%Y-%m-%d %H:%M}: continuity by sms"
+    assert lines[text_at + 2].startswith("    Ben Okafor: primary on call")
+    assert lines[call_at + 1] == f"  step 1, {tonight:%Y-%m-%d %H:%M}: continuity by sms"
+    assert lines[-1] == "  (urgent contacts follow the policy's urgent steps)"
