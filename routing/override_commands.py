@@ -142,7 +142,8 @@ def list_overrides(everything: bool) -> None:
         for row in rows:
             click.echo(f"#{row.id} {row.kind}: {_describe(row, names, rt.settings.tz)}")
         if not rows:
-            click.echo("no overrides")
+            click.echo("no overrides" if everything
+                       else "no overrides not yet over (--all: past ones too)")
 
 
 def _remove(kinds: tuple[str, ...], what: str, row_id: int) -> None:
@@ -242,7 +243,8 @@ def list_swaps(everything: bool) -> None:
             text = "; ".join(_describe(r, names, rt.settings.tz) for r in (row, pair) if r)
             click.echo(f"#{min(row.id, row.pair_id or row.id)} swap: {text}")
         if not rows:
-            click.echo("no swaps")
+            click.echo("no swaps" if everything
+                       else "no swaps not yet over (--all: past ones too)")
 
 
 @swap_group.command("remove")

@@ -190,6 +190,8 @@ def test_ben_and_nora_swap_a_night_and_each_works_the_others(rt, runner, clinic)
     assert "swapped with Nora Reyes (swap #1)" in layer_lines(sunday.output)[0]
     assert "Maya Chen" in layer_lines(monday.output)[0]
     assert hub(runner, "swap", "list", "--all").output.startswith("#1 swap: ")
+    # March is past: the plain list says why it shows nothing
+    assert hub(runner, "swap", "list").output == "no swaps not yet over (--all: past ones too)\n"
     assert hub(runner, "swap", "remove", "2").exit_code == 0  # either half removes both
     assert "Ben Okafor" in layer_lines(hub(runner, "oncall", "--at",
                                            "2026-03-07 12:00").output)[0]
