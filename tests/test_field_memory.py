@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import Text, select, type_coerce
 
-from hub.models import Patient, Staff
+from hub.crypto import Encrypted
+from hub.models import Base, Patient, Staff
 
 
 def test_the_nurse_is_decrypted_once_the_patient_at_every_read(session, cipher,
@@ -35,3 +36,10 @@ def test_the_nurse_is_decrypted_once_the_patient_at_every_read(session, cipher,
     assert decrypted.count(raw[0]) == 1 and decrypted.count(raw[1]) == 1
     patient_tokens = session.execute(select(type_coerce(Patient.__table__.c.name, Text))).one()
     assert decrypted.count(patient_tokens[0]) == 3
+
+
+def test_only_the_staffs_own_name_and_phone_are_ever_remembered() -> None:
+    remembered = {f"{table.name}.{column.name}" for table in Base.metadata.tables.values()
+                  for column in table.columns
+                  if isinstance(column.type, Encrypted) and column.type.remember}
+    assert remembered == {"staff.name", "staff.phone"}

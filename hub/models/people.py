@@ -87,7 +87,7 @@ class Caregiver(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(Encrypted)
     relationship_text: Mapped[str | None] = mapped_column(Encrypted)
-    phone: Mapped[str | None] = mapped_column(Encrypted(remember=True))
+    phone: Mapped[str | None] = mapped_column(Encrypted)
     phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
 
     patient: Mapped[Patient] = relationship()
