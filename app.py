@@ -60,7 +60,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from messages import webhooks
 
     app.register_blueprint(webhooks.bp)
-    app.register_blueprint(web.bp)
+    web.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from hub import demo
+    from hub.cli import demo
 
     rt = app.extensions["hub"]
     with rt.session() as session:
@@ -123,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     app.run(host=args.host, port=args.port, use_reloader=False, threaded=True)
     return 0
+
+
+def hub_command() -> None:
+    """The ``hub`` console script: the command line, on apps this module's factory builds."""
+    from hub import cli
+
+    cli.run(create_app)
 
 
 if __name__ == "__main__":

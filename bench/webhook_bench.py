@@ -273,7 +273,7 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
     log_path = tmp / "hub-gunicorn.log"
     server = Gunicorn("app:create_app()", port, ROOT, server_env(settings), log_path,
                       args.workers, gunicorn_threads(args))
-    scheduler = [sys.executable, "-m", "hub.cli", "scheduler"]
+    scheduler = [str(Path(sys.executable).with_name("hub")), "scheduler"]
     engine = (Background(["nice", "-n", str(args.engine_nice), *scheduler], ROOT,
                          server_env(settings), log_path)
               if args.engine == "separate" else None)

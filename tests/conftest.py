@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,8 @@ PG_ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("HUB_REQUIRE_POSTGRES") == "1"
+# The `hub` console script that `pip install` put beside this Python, as a user runs it.
+HUB_COMMAND = str(Path(sys.executable).with_name("hub"))
 
 
 def _postgres_answers() -> bool:

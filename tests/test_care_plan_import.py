@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from hub import care_plan, patient_chart
-from hub.fhir_command import import_fhir_command
+from hub.cli.fhir import import_fhir_command
 from hub.fhir_import import FhirImportError, import_bundle
 from hub.models import (
     CaregiverDisclosure,

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from hub import contact_log
 from hub.cli import cli
+from hub.cli import oncall as oncall_commands
 from hub.db import make_engine, make_session_factory
 from hub.models import LogEntry, Outbound, Staff
 from hub.scheduler import tick
-from routing import oncall_commands
 from routing.coverage import ALERT_EVERY, alert_managers, find_gaps
 from tests.practice import MAYA
 

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from hub.models import Contact, Outbound, Page, Timer, utcnow
+from tests.conftest import HUB_COMMAND
 from tests.practice import MAYA, WALTER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def _die_with_the_test_run() -> None:
 
 
 def _engines(settings: dict[str, str], count: int) -> list[subprocess.Popen[bytes]]:
-    return [subprocess.Popen([sys.executable, "-m", "hub.cli", "scheduler", "--interval", "0.05"],
+    return [subprocess.Popen([HUB_COMMAND, "scheduler", "--interval", "0.05"],
                              cwd=ROOT, env=_env(settings), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True,
                              preexec_fn=_die_with_the_test_run)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hub import contact_log
-from hub.fhir_command import import_fhir_command
+from hub.cli.fhir import import_fhir_command
 from hub.fhir_import import FhirImportError, import_bundle, read_file
 from hub.models import (
     Allergy,

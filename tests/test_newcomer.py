@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import HUB_COMMAND
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -45,7 +47,7 @@ def local_hub(tmp_path):
         pytest.fail("python app.py did not come up: " + (output or ""))
 
     def hub(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "hub.cli", *args], cwd=tmp_path, env=env,
+        return subprocess.run([HUB_COMMAND, *args], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=60)
 
     yield url, hub, tmp_path

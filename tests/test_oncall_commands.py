@@ -12,8 +12,8 @@ from sqlalchemy import event, select
 
 from hub import contact_log
 from hub.cli import cli
+from hub.cli import oncall as oncall_commands
 from hub.models import LogEntry, Shift, Staff
-from routing import oncall_commands
 from tests.practice import seed
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import contact_log
+from hub.cli.schedule import import_schedule_command
 from hub.db import make_engine, make_session_factory, session_scope
 from hub.models import LogEntry, Shift, Staff
 from routing.ical_import import ScheduleImportError, import_schedule
-from routing.schedule_command import import_schedule_command
 
 NEW_YORK = ZoneInfo("America/New_York")
 DEMO = Path(__file__).resolve().parent.parent / "config" / "demo_schedule.ics"

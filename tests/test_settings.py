@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from config.settings import SettingError, load_settings
+from tests.conftest import HUB_COMMAND
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,7 +61,7 @@ def test_a_bad_policy_file_stops_start_up_naming_the_step(tmp_path):
     policy.write_text('[[steps]]\ntargets = ["the moon"]\nwait_minutes = 5\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "TWILIO_"))}
     env.update(HUB_INSTANCE_DIR=str(tmp_path), HUB_ESCALATION_POLICY=str(policy))
-    result = subprocess.run([sys.executable, "-m", "hub.cli", "verify-log"], cwd=tmp_path,
+    result = subprocess.run([HUB_COMMAND, "verify-log"], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

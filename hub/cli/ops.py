@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from hub import runtime, scheduler
+from hub.cli import demo
 from hub.models import Outbound
 
 
@@ -59,8 +60,6 @@ def scheduler_command(once: bool, interval: float) -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Seed the demo practice into an empty database."""
-    from hub import demo
-
     rt = runtime.current()
     with rt.session() as session:
         seeded = demo.seed_if_empty(session, rt.settings)

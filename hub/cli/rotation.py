@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub import contact_log, runtime
+from hub.cli.oncall import local
 from hub.models import Rotation, RotationMember, Staff, utcnow
-from routing.oncall_commands import local
 from routing.schedule_store import rotation_plans
 
 _EVERY = re.compile(r"^(daily|weekly|(\d{1,2})\s*([dw]))$", re.IGNORECASE)

@@ -22,10 +22,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub import contact_log, runtime
+from hub.cli.oncall import local, parse_local
+from hub.cli.rotation import actor, staff_by_email
 from hub.models import ScheduleOverride, Staff, utcnow
-from routing.oncall_commands import local, parse_local
 from routing.roster import OnCall
-from routing.rotation_commands import actor, staff_by_email
 from routing.schedule_store import spans_between
 
 _TICK = timedelta(microseconds=1)

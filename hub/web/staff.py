@@ -1,4 +1,5 @@
-"""Web pages: health and metrics, staff login, and the contact page a staff page links to."""
+"""The staff pages: login, the on-call inbox, a contact beside the chart, the care plan, and
+the actions on a contact (acknowledge, resolve, call back, care time)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     redirect,
     render_template,
@@ -18,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 from werkzeug.security import check_password_hash
 
@@ -27,44 +27,14 @@ from hub.models import (
     CarePlan,
     Condition,
     Contact,
-    LogEntry,
-    Outbound,
     Patient,
     PlanRule,
     Staff,
-    Timer,
     utcnow,
 )
 from messages import callback_call, kick
 
-bp = Blueprint("web", __name__, template_folder="templates")
-
-
-@bp.get("/healthz")
-def healthz() -> Response:
-    """200 when the database answers."""
-    try:
-        with runtime.current().engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception:
-        return Response("database unavailable\n", status=503, mimetype="text/plain")
-    return Response("ok\n", mimetype="text/plain")
-
-
-@bp.get("/metrics")
-def metrics() -> Response:
-    """Prometheus text: contacts, outbound and timers by state, log length."""
-    lines: list[str] = []
-    with runtime.current().session() as db:
-        for name, column in (("hub_contacts", Contact.status), ("hub_outbound", Outbound.status)):
-            lines.append(f"# TYPE {name} gauge")
-            for state, count in db.execute(select(column, func.count()).group_by(column)):
-                lines.append(f'{name}{{status="{state}"}} {count}')
-        pending = db.scalar(select(func.count(Timer.id)).where(Timer.fired_at.is_(None)))
-        entries = db.scalar(select(func.count(LogEntry.seq)))
-    lines += ["# TYPE hub_timers_pending gauge", f"hub_timers_pending {pending}",
-              "# TYPE hub_log_entries gauge", f"hub_log_entries {entries}"]
-    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+bp = Blueprint("staff", __name__, template_folder="templates")
 
 
 def _csrf_token() -> str:
@@ -77,7 +47,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if "staff_id" not in session:
-            return redirect(url_for("web.login", next=request.path))
+            return redirect(url_for("staff.login", next=request.path))
         if request.method == "POST" and request.form.get("csrf") != session.get("csrf"):
             abort(400, description="the form's CSRF token is missing or stale")
         return view(*args, **kwargs)
@@ -99,7 +69,7 @@ def login() -> Any:
                 session["staff_id"] = staff.id
                 contact_log.append(db, "access.login", actor=f"staff:{staff.id}")
                 target = request.args.get("next", "")
-                return redirect(target if target.startswith("/staff") else url_for("web.inbox"))
+                return redirect(target if target.startswith("/staff") else url_for("staff.inbox"))
         error = "Unknown email or wrong password."
     return render_template("login.html", error=error), 401 if error else 200
 
@@ -107,7 +77,7 @@ def login() -> Any:
 @bp.post("/staff/logout")
 def logout() -> Any:
     session.clear()
-    return redirect(url_for("web.login"))
+    return redirect(url_for("staff.login"))
 
 
 @bp.get("/staff")
@@ -193,7 +163,7 @@ def contact_action(ref: str, action: str) -> Any:
                 abort(409, description="care time needs the contact filed under one patient")
     if action == "call":
         kick.work_soon(runtime.current())
-    return redirect(url_for("web.contact_page", ref=ref))
+    return redirect(url_for("staff.contact_page", ref=ref))
 
 
 def _call_back(db: DbSession, contact: Contact, staff: Staff) -> None:
