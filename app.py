@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from config.settings import SettingError, load_settings
 from hub import crypto, db
-from hub.runtime import Runtime
 from hub.triage.classify import TriageConfigError, load_triager
+from messages.runtime import Runtime
 from messages.transport import make_transport
 from routing.policy import PolicyError, load_policy
 
@@ -65,9 +65,9 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.register_error_handler(Exception, _unexpected_error)
 
     if settings.scheduler:
-        from hub import scheduler
+        from messages.engine import start as start_engine
 
-        app.extensions["hub.scheduler"] = scheduler.start(app.extensions["hub"])
+        app.extensions["hub.scheduler"] = start_engine(app.extensions["hub"])
     return app
 
 

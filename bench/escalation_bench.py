@@ -7,7 +7,7 @@ Seeds a fresh database (a throwaway PostgreSQL database, or a SQLite file) with 
 (500 staff, 10,000 patients each with a designated care manager, primary and backup on call)
 and ``--escalations`` contacts already paged at step 0, each with a timer for step 1 due at
 the same instant T (or spread evenly over ``--spread`` seconds after T). Then ``--processes``
-engine processes (``routing.escalation.run_due`` in a loop, as ``hub scheduler`` runs it)
+engine processes (``routing.timers.run_due`` in a loop, as ``hub scheduler`` runs it)
 start before T and fire what falls due.
 
 The parent watches only committed state: every 20 ms it reads the oldest due timer not yet
@@ -86,15 +86,17 @@ def seed(engine, staff: int, patients: int, escalations: int, due, spread: float
 
 def worker(url: str, until: float, batch: int) -> None:
     """One engine process: fire due steps until ``until`` (epoch seconds)."""
-    from routing.escalation import Links, run_due
+    from messages.links import Links
+    from messages.page_texts import PageTexts
     from routing.policy import load_policy
+    from routing.timers import run_due
 
     engine = db.make_engine(url)
     sessions = db.make_session_factory(engine)
     policy = load_policy(ROOT / "config" / "escalation.toml")
-    links = Links("https://hub.bench")
+    pages = PageTexts(Links("https://hub.bench"))
     while time.time() < until:
-        if not run_due(sessions, policy, links, utcnow(), batch=batch):
+        if not run_due(sessions, policy, pages, utcnow(), batch=batch):
             time.sleep(0.02)
     engine.dispose()
 

@@ -12,9 +12,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from hub import care_time, contact_log, lifecycle
+from hub import care_time, contact_log, outbox
 from hub.models import Contact, InboundReceipt, Outbound, Staff
-from messages import outbox, templates
+from messages import twiml
+from routing import lifecycle
 from routing.policy import Policy
 
 
@@ -45,7 +46,7 @@ def start(session: Session, contact: Contact, staff: Staff, line: Line, now: dat
     row = outbox.queue(session, kind="callback", channel="call", to=staff.phone, body="",
                        now=now, contact_id=contact.id, staff_id=staff.id)
     # The action URL names the row, so the body is written once the row has its id.
-    row.body = templates.callback_twiml(contact.ref, contact.from_number,
+    row.body = twiml.callback(contact.ref, contact.from_number,
                                         line.practice_number, line.done_url(row.id))
     contact_log.append(session, "callback.started", contact_id=contact.id, at=now,
                        actor=f"staff:{staff.id}", detail={"outbound_id": row.id})

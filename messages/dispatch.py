@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import contact_log
+from hub import contact_log, outbox
 from hub.db import id_in
 from hub.models import Outbound, Staff
-from messages import outbox, page_limits, templates
+from messages import page_limits, texts
+from messages.page_texts import PageTexts
 from messages.transport import UNREACHABLE_CODES, SendError, Transport
-from routing.escalation import Links, call_instead, hasten
+from routing.escalation import call_instead, hasten
 from routing.policy import SmsLimit
 
 log = logging.getLogger(__name__)
@@ -74,13 +75,13 @@ def _claim(session: Session, now: datetime, limit: int, only_id: int | None) -> 
 
 
 def _contact_method_broken(session: Session, row: Outbound, page: Outbound, error: SendError,
-                           now: datetime, links: Links) -> bool:
+                           now: datetime, wording: PageTexts) -> bool:
     """A staff number refuses SMS pages (opted out, landline, invalid): page that person by
     call instead and tell the managers to fix the number. False when no call can be tried."""
     staff = session.get(Staff, row.staff_id) if row.staff_id is not None else None
     if staff is None or page.page_id is None:
         return False
-    calling = call_instead(session, page.page_id, now, links)  # the patient first
+    calling = call_instead(session, page.page_id, now, wording)  # the patient first
     contact_log.append(session, "contact_method.broken", contact_id=page.contact_id, at=now,
                        detail={"staff_id": staff.id, "channel": row.channel,
                                "code": error.code, "called_instead": calling})
@@ -88,14 +89,14 @@ def _contact_method_broken(session: Session, row: Outbound, page: Outbound, erro
                                                        Staff.active.is_(True))):
         if manager.phone and manager.id != staff.id:
             outbox.queue(session, kind="alert", channel="sms", to=manager.phone, now=now,
-                         body=templates.staff_number_broken(staff.name, row.channel,
+                         body=texts.staff_number_broken(staff.name, row.channel,
                                                             error.code, calling),
                          staff_id=manager.id)
     return calling
 
 
 def _failed(session: Session, row: Outbound, error: SendError, now: datetime,
-            links: Links) -> None:
+            wording: PageTexts) -> None:
     row.last_error = str(error)
     if error.retryable and row.attempts < MAX_ATTEMPTS:
         row.status = "pending"
@@ -113,7 +114,7 @@ def _failed(session: Session, row: Outbound, error: SendError, now: datetime,
     # The same person is called instead, once (for a bundle, about its first contact: a
     # nurse is not rung once per bundled page); every other page's contact moves on at once.
     if (pages and row.channel == "sms" and error.code in UNREACHABLE_CODES
-            and _contact_method_broken(session, row, pages[0], error, now, links)):
+            and _contact_method_broken(session, row, pages[0], error, now, wording)):
         pages = pages[1:]
     for page in pages:
         if page.contact_id is not None:
@@ -138,7 +139,7 @@ def _send(transport: Transport, status_callback: str,
         return None, exc
 
 
-def dispatch_due(sessions: sessionmaker[Session], transport: Transport, links: Links,
+def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording: PageTexts,
                  now: datetime, limit: int = 100, only_id: int | None = None,
                  sms_limit: SmsLimit = DEFAULT_SMS_LIMIT) -> int:
     """Send due outbound rows; return how many were attempted.
@@ -147,10 +148,10 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, links: L
     request: a burst of pages must not queue behind each other), then each outcome is
     recorded in its own transaction.
     """
-    status_callback = links.status_callback()
+    status_callback = wording.links.status_callback()
     with sessions.begin() as session:
-        claimed = page_limits.shape(session, _claim(session, now, limit, only_id), now, links,
-                                    LEASE, sms_limit)
+        claimed = page_limits.shape(session, _claim(session, now, limit, only_id), now,
+                                    wording.links, LEASE, sms_limit)
         work = [(r.id, r.channel, r.to_number, r.body) for r in claimed]
     if len(work) > 1:
         outcomes = list(_senders().map(functools.partial(_send, transport, status_callback),
@@ -158,13 +159,13 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, links: L
     else:
         outcomes = [_send(transport, status_callback, item) for item in work]
     _record(sessions, [(item[0], *outcome) for item, outcome in zip(work, outcomes,
-                                                                     strict=True)], now, links)
+                                                                     strict=True)], now, wording)
     return len(work)
 
 
 def _record(sessions: sessionmaker[Session],
             outcomes: list[tuple[int, str | None, SendError | None]], now: datetime,
-            links: Links) -> None:
+            wording: PageTexts) -> None:
     """Record what Twilio answered: every sent row in one transaction (so none is ever sent
     twice), then each failure in its own, as a failure may escalate or call instead."""
     sent = {row_id: sid for row_id, sid, error in outcomes if error is None}
@@ -188,4 +189,4 @@ def _record(sessions: sessionmaker[Session],
             failed = session.get(Outbound, row_id, with_for_update=True)
             if failed is not None:
                 log.warning("outbound %s not sent: %s", row_id, error)
-                _failed(session, failed, error, now, links)
+                _failed(session, failed, error, now, wording)

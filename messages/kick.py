@@ -14,11 +14,12 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from hub.lifecycle import process_received
 from hub.models import utcnow
-from hub.runtime import Runtime
 from messages.dispatch import dispatch_due
-from routing.escalation import Links
+from messages.links import Links
+from messages.page_texts import PageTexts
+from messages.runtime import Runtime
+from routing.intake import process_received
 
 log = logging.getLogger(__name__)
 _pool: ThreadPoolExecutor | None = None
@@ -42,11 +43,11 @@ def _executor() -> ThreadPoolExecutor:
 
 def _run(rt: Runtime) -> None:
     _waiting.release()
-    links = Links(rt.settings.public_url)
+    pages = PageTexts(Links(rt.settings.public_url))
     try:
         for _ in range(MAX_ROUNDS):
-            paged = process_received(rt.sessions, rt.policy, links, utcnow())
-            sent = dispatch_due(rt.sessions, rt.transport, links, utcnow(),
+            paged = process_received(rt.sessions, rt.policy, pages, utcnow())
+            sent = dispatch_due(rt.sessions, rt.transport, pages, utcnow(),
                                 sms_limit=rt.policy.sms_limit)
             if not paged and not sent:
                 break

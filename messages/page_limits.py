@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, load_only
 
-from hub import contact_log
+from hub import contact_log, outbox
+from hub.contacts import WAITING
 from hub.models import Contact, Outbound, Staff
-from messages import outbox, templates
-from routing.escalation import WAITING, Links
+from messages import texts
+from messages.links import Links
 from routing.policy import SmsLimit
 
 COUNTED_KINDS = ("page", "bundle", "alert")  # every SMS the hub sends to a staff phone
@@ -55,7 +56,7 @@ def _bundle(session: Session, rows: list[Outbound], contacts: dict[int, Contact]
     bundle = outbox.queue(
         session, kind="bundle", channel="sms", to=rows[0].to_number, now=now,
         staff_id=rows[0].staff_id,
-        body=templates.page_bundle_sms([(c.ref, c.ack_code or "", c.urgency == "urgent")
+        body=texts.page_bundle_sms([(c.ref, c.ack_code or "", c.urgency == "urgent")
                                         for c in listed], links.inbox()))
     bundle.status, bundle.claimed_until, bundle.attempts = "sending", now + lease, 1
     for row in rows:

@@ -10,7 +10,8 @@ from typing import Any
 from flask import abort, request
 from twilio.request_validator import RequestValidator
 
-from hub import contact_log, runtime
+from hub import contact_log
+from messages import runtime
 
 
 def signed_url() -> str:

@@ -9,10 +9,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from hub import care_time, lifecycle
+from hub import care_time, contacts
+from hub.contacts import WAITING
 from hub.models import Contact, Staff
-from messages import callback_call, templates
-from routing.escalation import WAITING
+from messages import callback_call, texts
+from routing import lifecycle
 from routing.policy import Policy
 
 # Minutes may follow a code only ("RESOLVE 1234 15 min"): a bare "ACK 15" stays no command.
@@ -44,32 +45,32 @@ def handle(session: Session, staff: Staff, command: StaffCommand, now: datetime,
     through ``line`` (the practice number).
     """
     if command.verb == "HELP":
-        return templates.STAFF_HELP
-    open_contacts = lifecycle.open_pages_for(session, staff)
+        return texts.STAFF_HELP
+    open_contacts = contacts.open_pages_for(session, staff)
     if command.code == "ALL":
         if command.verb != "ACK":
-            return "Reply RESOLVE <code> to close a contact. " + templates.STAFF_HELP
+            return "Reply RESOLVE <code> to close a contact. " + texts.STAFF_HELP
         taken = [c.ref for c in open_contacts if c.status in WAITING
                  and lifecycle.acknowledge(session, c, staff, now, via="sms", policy=policy)]
-        return templates.staff_acknowledged_all(taken) if taken \
-            else templates.staff_nothing_open()
+        return texts.staff_acknowledged_all(taken) if taken \
+            else texts.staff_nothing_open()
     if command.code is not None:
         chosen = [c for c in open_contacts if c.ack_code == command.code]
     elif command.verb == "ACK":
         chosen = [c for c in open_contacts if c.status in WAITING]
         if len(chosen) > 1:
-            return templates.staff_which([c.ack_code or "" for c in chosen])
+            return texts.staff_which([c.ack_code or "" for c in chosen])
     else:
-        return f"Reply {command.verb} <code>. " + templates.STAFF_HELP
+        return f"Reply {command.verb} <code>. " + texts.STAFF_HELP
     if not chosen:
-        return templates.staff_nothing_open()
+        return texts.staff_nothing_open()
     contact = chosen[0]
     if command.verb == "CALL":
         return _call(session, contact, staff, line, now, policy)
     if command.verb == "ACK":
         if lifecycle.acknowledge(session, contact, staff, now, via="sms", policy=policy):
-            return templates.staff_acknowledged(contact.ref)
-        return templates.staff_already(contact.ref, contact.status)
+            return texts.staff_acknowledged(contact.ref)
+        return texts.staff_already(contact.ref, contact.status)
     return _resolve(session, contact, staff, command, now)
 
 
@@ -81,7 +82,7 @@ def _call(session: Session, contact: Contact, staff: Staff, line: callback_call.
         callback_call.start(session, contact, staff, line, now, policy)
     except callback_call.CannotCall as exc:
         return f"Cannot call back {contact.ref}: {exc}."
-    return templates.staff_calling(contact.ref)
+    return texts.staff_calling(contact.ref)
 
 
 def _resolve(session: Session, contact: Contact, staff: Staff, command: StaffCommand,
@@ -89,9 +90,9 @@ def _resolve(session: Session, contact: Contact, staff: Staff, command: StaffCom
     try:
         minutes = care_time.parse_minutes(command.minutes)
     except care_time.BadMinutes as exc:
-        return templates.staff_bad_minutes(str(exc))  # nothing resolved: they try again
+        return texts.staff_bad_minutes(str(exc))  # nothing resolved: they try again
     if not lifecycle.resolve(session, contact, staff, now, via="sms"):
-        return templates.staff_already(contact.ref, contact.status)
+        return texts.staff_already(contact.ref, contact.status)
     counted = minutes is not None and care_time.add_for_contact(
         session, contact, staff, minutes * 60, "callback", now) is not None
-    return templates.staff_resolved(contact.ref, minutes, counted)
+    return texts.staff_resolved(contact.ref, minutes, counted)

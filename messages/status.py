@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import contact_log
+from hub import contact_log, outbox
 from hub.models import Outbound
-from messages import outbox
 from messages.transport import UNREACHABLE_CODES
 from routing.escalation import hasten
 

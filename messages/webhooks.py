@@ -6,17 +6,19 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import care_rules, contact_log, lifecycle, runtime, which_patient
+from hub import care_rules, contact_log, contacts, which_patient
 from hub.db import once_more_if_disconnected, quick_write
 from hub.matching import SenderMatch, identify
 from hub.models import Contact, InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
-from messages import callback_call, forms, staff_replies, templates
+from messages import callback_call, forms, runtime, staff_replies, texts, twiml
 from messages.kick import work_soon
+from messages.links import Links
+from messages.page_texts import PageTexts
 from messages.signature import twilio_signed
 from messages.status import record_status
-from routing.escalation import Links
+from routing import lifecycle
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
@@ -25,8 +27,8 @@ def _xml(twiml: str) -> Response:
     return Response(twiml, status=200, mimetype="text/xml")
 
 
-def _links() -> Links:
-    return Links(runtime.current().settings.public_url)
+def _pages() -> PageTexts:
+    return PageTexts(Links(runtime.current().settings.public_url))
 
 
 def _e164(sender: str | None) -> str | None:
@@ -50,7 +52,7 @@ def _take_in(channel: str, sid: str, sender: str | None,
     """
     rt = runtime.current()
     e164 = _e164(sender)
-    inbound = lifecycle.Inbound(channel, sid, sender, e164, phone_index(e164) if e164 else None,
+    inbound = contacts.Inbound(channel, sid, sender, e164, phone_index(e164) if e164 else None,
                                 body)
     now = utcnow()
 
@@ -61,7 +63,7 @@ def _take_in(channel: str, sid: str, sender: str | None,
                 return found, None
             triage = (care_rules.classify(conn, rt.triager, body, found.patient_id, now)
                       if channel != "voice" else Triage("routine"))
-            lifecycle.receive(conn, inbound, found, triage, now)
+            contacts.receive(conn, inbound, found, triage, now)
         return found, triage
 
     # Twilio does not resend a text answered with a 500: a dead connection is retried here.
@@ -80,7 +82,7 @@ def _staff_reply(staff_id: int, sid: str, body: str) -> str:
         staff = session.get(Staff, staff_id)
         command = staff_replies.parse(body)
         if command is None or staff is None:
-            reply = templates.STAFF_HELP
+            reply = texts.STAFF_HELP
         else:
             line = callback_call.Line(rt.settings.practice_number, rt.settings.public_url)
             reply = staff_replies.handle(session, staff, command, utcnow(), rt.policy, line)
@@ -98,21 +100,21 @@ def sms() -> Response:
     body = forms.body()
     if which_patient.CHOICE.fullmatch(body) and (chosen := _patient_chosen(message_sid, sender,
                                                                            body)):
-        return _xml(templates.twiml_message(chosen))
+        return _xml(twiml.message(chosen))
     found, triage = _take_in("sms", message_sid, sender, body)
     if triage is None and found.staff_id is not None:
-        return _xml(templates.twiml_message(_staff_reply(found.staff_id, message_sid, body)))
+        return _xml(twiml.message(_staff_reply(found.staff_id, message_sid, body)))
     assert triage is not None
     policy = runtime.current().policy
     opening = policy.held_until(triage.urgency, "sms", utcnow())
-    reply = templates.patient_reply(
+    reply = texts.patient_reply(
         found.language, triage.guidance, triage.needs_details, policy.hours is not None,
         opening.astimezone(policy.hours.zone) if opening and policy.hours else None)
     if found.kind == "ambiguous" and 1 < len(found.candidates) <= 9:
         with runtime.current().session() as session:
             names = which_patient.first_names(session, list(found.candidates))
-        reply = f"{reply} {templates.which_patient(names, found.language)}"
-    return _xml(templates.twiml_message(reply))
+        reply = f"{reply} {texts.which_patient(names, found.language)}"
+    return _xml(twiml.message(reply))
 
 
 def _patient_chosen(sid: str, sender: str | None, body: str) -> str | None:
@@ -130,7 +132,7 @@ def _patient_chosen(sid: str, sender: str | None, body: str) -> str | None:
         _contact, patient_id = chosen
         name = which_patient.first_names(session, [patient_id])[0]
         # The question went out in the practice's default language (the sender's is unknown).
-        reply = templates.patient_noted(name, None)
+        reply = texts.patient_noted(name, None)
         session.add(InboundReceipt(sid=sid, kind="choice", reply=reply))
         return reply
 
@@ -143,7 +145,7 @@ def voice() -> Response:
     sender = forms.sender(required=False)
     found, _ = _take_in("voice", call_sid, sender, None)
     base = runtime.current().settings.public_url + "/twilio"
-    return _xml(templates.call_voicemail_twiml(found.language, base + "/transcription",
+    return _xml(twiml.voicemail(found.language, base + "/transcription",
                                                base + "/voicemail-done"))
 
 
@@ -162,7 +164,7 @@ def voicemail_done() -> Response:
     with runtime.current().session() as session:
         contact = _call_contact(session, call_sid)
         language = contact.patient.language if contact.patient else None
-    return _xml(templates.call_thanks_twiml(language))
+    return _xml(twiml.voicemail_thanks(language))
 
 
 @bp.post("/transcription")
@@ -182,7 +184,7 @@ def transcription() -> Response:
             return Response(status=204)
         triage = care_rules.classify(session.connection(), rt.triager, text,
                                      contact.patient_id, now)
-        lifecycle.add_transcript(session, contact, text, triage, rt.policy, _links(), now)
+        lifecycle.add_transcript(session, contact, text, triage, rt.policy, _pages(), now)
     work_soon(rt)
     return Response(status=204)
 
@@ -215,7 +217,7 @@ def callback_done(outbound_id: int) -> Response:
                                            seconds, utcnow())
     if connected is None:
         abort(404, description="no callback with that id")
-    return _xml(templates.callback_done_twiml(connected))
+    return _xml(twiml.callback_done(connected))
 
 
 @bp.post("/page-ack/<int:page_id>")
@@ -231,6 +233,6 @@ def page_ack(page_id: int) -> Response:
             lifecycle.acknowledge(session, page.contact, page.staff, utcnow(), via="call",
                                   policy=rt.policy)
             acknowledged = page.contact.status in ("acknowledged", "resolved")
-    return _xml(templates.call_ack_twiml(acknowledged))
+    return _xml(twiml.call_ack(acknowledged))
 
 

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import contact_log
+from hub import contact_log, outbox
 from hub.db import insert_unless_duplicate, rows_changed
 from hub.models import Duty, LogEntry, Outbound, Staff
-from messages import outbox
 from routing.roster import OnCall
 from routing.schedule_store import spans_between
 
@@ -55,6 +53,10 @@ class Gap:
     kind: str  # one of KINDS
     what: str  # as the manager reads it (may name staff, never patients)
     staff_id: int | None = None
+
+
+# The managers' SMS about gaps in the next ``days`` days (messages.texts.coverage_alert).
+AlertWording = Callable[[Sequence[Gap], int], str]
 
 
 def _merge(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
@@ -168,18 +170,10 @@ def _key(gap: Gap, start: datetime, end: datetime) -> str:
     return f"{gap.kind}/{gap.staff_id or 0}/{since}/{until}"
 
 
-def alert_text(gaps: Sequence[Gap], tz: ZoneInfo, days: int) -> str:
-    """The managers' SMS: the first gaps, as local times (staff names, never patients)."""
-    shown = [f"{g.start.astimezone(tz):%a %m-%d %H:%M} to {g.end.astimezone(tz):%a %m-%d %H:%M}"
-             f" {g.what}" for g in gaps[:3]]
-    more = f"; and {len(gaps) - 3} more" if len(gaps) > 3 else ""
-    return (f"Care line: on-call coverage gap(s) in the next {days} days: "
-            f"{'; '.join(shown)}{more}. Run 'hub coverage' and fix the schedule.")
-
-
-def alert_managers(sessions: sessionmaker[Session], tz: ZoneInfo, now: datetime,
+def alert_managers(sessions: sessionmaker[Session], now: datetime, wording: AlertWording,
                    days: int = ALERT_DAYS) -> int:
-    """The tick's duty: text the managers about gaps they were not told of in the last day.
+    """The tick's duty: text the managers about gaps they were not told of in the last day
+    (the text is ``wording(gaps, days)``, the edge's).
 
     Returns how many gaps were alerted (0 when it was not this process's turn)."""
     with sessions.begin() as session:
@@ -197,7 +191,7 @@ def alert_managers(sessions: sessionmaker[Session], tz: ZoneInfo, now: datetime,
         managers = [m for m in session.scalars(
             select(Staff).where(Staff.role == "manager", Staff.active.is_(True))
             .order_by(Staff.id)) if (m.phone or "").strip()]
-        body = alert_text(new, tz, days)
+        body = wording(new, days)
         for manager in managers:
             outbox.queue(session, kind="alert", channel="sms", to=manager.phone or "",
                          body=body, now=now, staff_id=manager.id)

@@ -79,12 +79,12 @@ def test_a_patient_message_never_reaches_the_logs(rt, twilio, twilio_api, practi
 def test_the_answer_to_a_text_is_the_twiml_twilios_library_writes(reply):
     from twilio.twiml.messaging_response import MessagingResponse
 
-    from messages.templates import twiml_message
+    from messages.twiml import message
 
     expected = MessagingResponse()
     if reply:
         expected.message(reply)
-    assert twiml_message(reply) == str(expected)
+    assert message(reply) == str(expected)
 
 
 def test_a_signature_over_the_url_with_its_default_port_is_accepted(rt, twilio, practice):

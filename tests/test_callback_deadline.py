@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from hub.models import Contact, LogEntry, utcnow
-from hub.scheduler import tick
 from messages import kick
+from messages.engine import tick
 from tests.practice import BEN, MAYA, WALTER
 
 

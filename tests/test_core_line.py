@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select, text
 
 from hub.models import Contact, Timer, utcnow
-from hub.scheduler import tick
 from messages import kick
+from messages.engine import tick
 from tests.conftest import PRACTICE_NUMBER, PUBLIC_URL
 from tests.practice import BEN, LENA, MAYA, NORA, ROSA, STRANGER, WALTER, seed
 

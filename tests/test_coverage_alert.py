@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,8 @@ from hub.cli import cli
 from hub.cli import oncall as oncall_commands
 from hub.db import make_engine, make_session_factory
 from hub.models import LogEntry, Outbound, Staff
-from hub.scheduler import tick
+from messages.engine import tick
+from messages.texts import coverage_alert
 from routing.coverage import ALERT_EVERY, alert_managers, find_gaps
 from tests.practice import MAYA
 
@@ -99,17 +101,22 @@ def test_a_nurse_whose_number_refuses_pages_is_a_gap_until_the_number_is_fixed(
 
 # --- the managers' alert --------------------------------------------------------------------
 
+
+def alert(sessions, tz, at):
+    """The tick's coverage duty at ``at``, worded as the engine words it."""
+    return alert_managers(sessions, at, partial(coverage_alert, tz=tz))
+
 def test_a_gap_next_week_texts_the_manager_once_a_day_not_every_tick(rt, runner, staff_only):
     weekly_primary(runner, "ben@clinic.test", "nora@clinic.test")
     hub(runner, "override", "add", "remove", "--for", "ben@clinic.test",
         "--from", "2026-03-10 08:00", "--until", "2026-03-10 20:00")
     tz = rt.settings.tz
 
-    first_tick = alert_managers(rt.sessions, tz, MONDAY)  # the first turn is an hour away
-    due = alert_managers(rt.sessions, tz, MONDAY + ALERT_EVERY)
-    same_hour = alert_managers(rt.sessions, tz, MONDAY + ALERT_EVERY + timedelta(minutes=20))
-    next_hour = alert_managers(rt.sessions, tz, MONDAY + 2 * ALERT_EVERY)
-    next_day = alert_managers(rt.sessions, tz, MONDAY + timedelta(days=1, hours=2))
+    first_tick = alert(rt.sessions, tz, MONDAY)  # the first turn is an hour away
+    due = alert(rt.sessions, tz, MONDAY + ALERT_EVERY)
+    same_hour = alert(rt.sessions, tz, MONDAY + ALERT_EVERY + timedelta(minutes=20))
+    next_hour = alert(rt.sessions, tz, MONDAY + 2 * ALERT_EVERY)
+    next_day = alert(rt.sessions, tz, MONDAY + timedelta(days=1, hours=2))
 
     assert (first_tick, due, same_hour, next_hour, next_day) == (0, 1, 0, 0, 1)
     texts = alerts(rt)
@@ -126,19 +133,19 @@ def test_a_gap_next_week_texts_the_manager_once_a_day_not_every_tick(rt, runner,
 def test_a_schedule_without_gaps_texts_nobody(rt, runner, staff_only):
     weekly_primary(runner, "ben@clinic.test", "nora@clinic.test")
 
-    alert_managers(rt.sessions, rt.settings.tz, MONDAY)
+    alert(rt.sessions, rt.settings.tz, MONDAY)
 
-    assert alert_managers(rt.sessions, rt.settings.tz, MONDAY + ALERT_EVERY) == 0
+    assert alert(rt.sessions, rt.settings.tz, MONDAY + ALERT_EVERY) == 0
     assert alerts(rt) == []
 
 
 def test_two_processes_at_the_same_moment_send_one_alert(rt, staff_only):
     other = make_engine(rt.settings.database_url)  # a second process's own pool
     tz = rt.settings.tz
-    alert_managers(rt.sessions, tz, MONDAY)  # nobody on call at all: a gap throughout
+    alert(rt.sessions, tz, MONDAY)  # nobody on call at all: a gap throughout
 
-    counts = [alert_managers(rt.sessions, tz, MONDAY + ALERT_EVERY),
-              alert_managers(make_session_factory(other), tz, MONDAY + ALERT_EVERY)]
+    counts = [alert(rt.sessions, tz, MONDAY + ALERT_EVERY),
+              alert(make_session_factory(other), tz, MONDAY + ALERT_EVERY)]
 
     other.dispose()
     assert sorted(counts) == [0, 1]

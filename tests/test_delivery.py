@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from hub.models import Outbound, Timer, utcnow
-from hub.scheduler import tick
 from messages import kick
+from messages.engine import tick
 from tests.practice import BEN, MAYA, WALTER
 
 

@@ -163,7 +163,7 @@ CLAIM_AND_HANG = """
 import sys, time
 from app import create_app
 from hub.models import utcnow
-from routing.escalation import claim_due
+from routing.timers import claim_due
 rt = create_app().extensions["hub"]
 session = rt.sessions()
 session.begin()

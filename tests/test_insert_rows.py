@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Text, select, type_coerce
 
-from hub import db
+from hub import db, outbox
 from hub.models import Outbound, utcnow
-from messages import outbox
 
 AWKWARD = "tab\there, new\nline, back\\slash, quote \" ' , comma, ñ, \\N, 🙂"
 

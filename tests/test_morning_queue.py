@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from hub import lifecycle
 from hub.cli import cli
 from hub.models import Contact, utcnow
-from hub.scheduler import tick
 from messages import kick
+from messages.engine import tick
+from routing import lifecycle
 from routing.hours import HoursError, parse_hours
 from routing.policy import PolicyError, parse_policy
 from tests.practice import BEN, ROSA, WALTER

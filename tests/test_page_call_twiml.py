@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from messages.templates import page_call_twiml
+from messages.twiml import page_call
 
 
 def _built(ref: str, gather_url: str, urgent: bool) -> str:
@@ -24,4 +24,4 @@ def _built(ref: str, gather_url: str, urgent: bool) -> str:
     ("A<&>\"'", "https://hub.example.org/p?a=1&b=\"2\"\n\t\r<x>'y'", False),
 ])
 def test_same_document_as_the_builder(ref: str, url: str, urgent: bool) -> None:
-    assert page_call_twiml(ref, url, urgent) == _built(ref, url, urgent)
+    assert page_call(ref, url, urgent) == _built(ref, url, urgent)

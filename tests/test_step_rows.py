@@ -11,8 +11,8 @@ from sqlalchemy import Text, select, type_coerce
 
 from hub import contact_log
 from hub.models import Contact, LogEntry, Outbound, Page, Timer, utcnow
-from hub.scheduler import tick
 from messages import kick
+from messages.engine import tick
 from tests.practice import MAYA, ROSA, WALTER
 
 

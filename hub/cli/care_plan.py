@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hub import care_plan, contact_log, runtime
+from hub import care_plan, contact_log
 from hub.db import rows_changed
 from hub.models import (
     Caregiver,
@@ -31,6 +31,7 @@ from hub.models import (
     Patient,
     utcnow,
 )
+from messages import runtime
 
 MAX_TEXT = 4000
 

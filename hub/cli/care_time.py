@@ -8,8 +8,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from hub import care_time, contact_log, runtime
+from hub import care_time, contact_log
 from hub.models import Patient, utcnow
+from messages import runtime
 
 
 def _yes(met: bool) -> str:

@@ -12,12 +12,13 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import Text, select, type_coerce, update
 
-from hub import contact_log, runtime
+from hub import contact_log
 from hub.crypto import Encrypted
 from hub.fhir_export.bundle import write_collection
 from hub.fhir_export.communication import communications
 from hub.fhir_export.refs import Namespace
 from hub.models import Base
+from messages import runtime
 
 
 def _instant(value: str | None, name: str) -> datetime | None:

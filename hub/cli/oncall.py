@@ -19,8 +19,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import contact_log, runtime
+from hub import contact_log
 from hub.models import Contact, Patient, Staff, utcnow
+from messages import runtime
 from routing.coverage import KINDS, find_gaps
 from routing.oncall import Pick, picks_for
 from routing.policy import Policy

@@ -10,9 +10,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from hub import runtime, scheduler
 from hub.cli import demo
 from hub.models import Outbound
+from messages import engine, runtime
 
 
 @click.command("outbox")
@@ -40,14 +40,14 @@ def scheduler_command(once: bool, interval: float) -> None:
     other scheduler processes; the one engine with HUB_ENGINE=separate)."""
     rt = runtime.current()
     if once:
-        click.echo(scheduler.tick(rt))
+        click.echo(engine.tick(rt))
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     # A tick that found work runs again at once (up to 50 rounds); skipped overlapping ticks
     # are expected then, not worth a warning each.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    running = scheduler.start(rt, interval_seconds=interval, max_rounds=50)
+    running = engine.start(rt, interval_seconds=interval, max_rounds=50)
     click.echo("scheduler running; Ctrl-C to stop")
     try:
         stop.wait()

@@ -21,10 +21,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from hub import contact_log, runtime
+from hub import contact_log
 from hub.cli.oncall import local, parse_local
 from hub.cli.rotation import actor, staff_by_email
 from hub.models import ScheduleOverride, Staff, utcnow
+from messages import runtime
 from routing.roster import OnCall
 from routing.schedule_store import spans_between
 

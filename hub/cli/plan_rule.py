@@ -18,9 +18,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import contact_log, runtime
+from hub import contact_log
 from hub.models import Patient, PlanRule
 from hub.triage.plan_rules import METRICS, UNITS
+from messages import runtime
 
 CODE = re.compile(r"R\d{1,3}")
 

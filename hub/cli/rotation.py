@@ -18,9 +18,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import contact_log, runtime
+from hub import contact_log
 from hub.cli.oncall import local
 from hub.models import Rotation, RotationMember, Staff, utcnow
+from messages import runtime
 from routing.schedule_store import rotation_plans
 
 _EVERY = re.compile(r"^(daily|weekly|(\d{1,2})\s*([dw]))$", re.IGNORECASE)

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from hub import contact_log, runtime
+from hub import contact_log
 from hub.db import refresh_statistics
 from hub.models import Shift, utcnow
+from messages import runtime
 from routing.ical_import import ScheduleImportError, import_schedule
 
 

@@ -10,7 +10,7 @@ import requests
 from flask.cli import with_appcontext
 from twilio.request_validator import RequestValidator
 
-from hub import runtime
+from messages import runtime
 
 
 def signed_post(base_url: str, path: str, params: dict[str, str], auth_token: str,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from sqlalchemy import func, select, text
 
-from hub import runtime
 from hub.models import Contact, LogEntry, Outbound, Timer
+from messages import runtime
 
 bp = Blueprint("health", __name__)
 

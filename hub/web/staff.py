@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 from werkzeug.security import check_password_hash
 
-from hub import care_plan, care_time, contact_log, lifecycle, patient_chart, runtime
+from hub import care_plan, care_time, contact_log, patient_chart
+from hub.contacts import OPEN
 from hub.models import (
     CarePlan,
     Condition,
@@ -32,7 +33,8 @@ from hub.models import (
     Staff,
     utcnow,
 )
-from messages import callback_call, kick
+from messages import callback_call, kick, runtime
+from routing import lifecycle
 
 bp = Blueprint("staff", __name__, template_folder="templates")
 
@@ -85,7 +87,7 @@ def logout() -> Any:
 def inbox() -> str:
     with runtime.current().session() as db:
         contacts = list(db.scalars(
-            select(Contact).where(Contact.status.in_(lifecycle.OPEN))
+            select(Contact).where(Contact.status.in_(OPEN))
             .order_by(Contact.received_at.desc()).limit(200)))
         return render_template("inbox.html", contacts=contacts)
 

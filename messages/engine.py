@@ -1,4 +1,5 @@
-"""The tick: page for received contacts, fire due escalation timers, send outbound.
+"""The engine's tick: page for received contacts, fire due escalation timers, send outbound,
+alert the managers about coverage gaps.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -9,28 +10,35 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import datetime
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from hub import lifecycle
 from hub.models import utcnow
-from hub.runtime import Runtime
+from messages import texts
 from messages.dispatch import dispatch_due
+from messages.links import Links
+from messages.page_texts import PageTexts
+from messages.runtime import Runtime
 from routing.coverage import alert_managers
-from routing.escalation import Links, run_due
+from routing.intake import process_received
+from routing.timers import run_due
 
 log = logging.getLogger(__name__)
+
+
 def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
     """One pass of every background duty; returns what it did (for tests and logs)."""
     now = now or utcnow()
-    links = Links(rt.settings.public_url)
+    pages = PageTexts(Links(rt.settings.public_url))
     return {
-        "processed": lifecycle.process_received(rt.sessions, rt.policy, links, now),
-        "fired": run_due(rt.sessions, rt.policy, links, now),
-        "sent": dispatch_due(rt.sessions, rt.transport, links, now,
+        "processed": process_received(rt.sessions, rt.policy, pages, now),
+        "fired": run_due(rt.sessions, rt.policy, pages, now),
+        "sent": dispatch_due(rt.sessions, rt.transport, pages, now,
                              sms_limit=rt.policy.sms_limit),
         # at most once an hour, in one process: text the managers about coverage gaps
-        "coverage_alerts": alert_managers(rt.sessions, rt.settings.tz, now),
+        "coverage_alerts": alert_managers(rt.sessions, now,
+                                          partial(texts.coverage_alert, tz=rt.settings.tz)),
     }
 
 

@@ -1,15 +1,18 @@
-"""Every text the hub sends or speaks. Nothing sent to a staff phone carries clinical content.
+"""Every text the hub sends by SMS, to patients and to staff. Nothing sent to a staff phone
+carries clinical content.
 
 Staff pages carry an opaque contact reference, a link to the contact (after login) and the
-ACK code: never the patient's name, number or words (minimum necessary).
+ACK code: never the patient's name, number or words (minimum necessary). What is spoken on a
+call is :mod:`messages.twiml`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
-from twilio.twiml.voice_response import VoiceResponse
+from routing.coverage import Gap
 
 EMERGENCY = {
     "en": "If this is an emergency, call 911. For a mental health crisis, call or text 988.",
@@ -72,15 +75,7 @@ DETAILS = {
     "es": "Recibimos su mensaje pero llegó vacío. Por favor responda con lo que necesita o "
           "cómo se siente.",
 }
-CALL_RECEIVED = {
-    "en": "Thank you for calling your care team. The on-call nurse has been paged and will "
-          "call you back.",
-    "es": "Gracias por llamar a su equipo de atención. Se avisó a la enfermera de guardia y "
-          "le devolverá la llamada.",
-}
-
-
-def _lang(language: str | None) -> str:
+def lang_of(language: str | None) -> str:
     return language if language in EMERGENCY else "en"
 
 
@@ -90,7 +85,7 @@ def patient_reply(language: str | None, guidance: str | None = None,
     """The auto-reply to a patient or caregiver, in their language: 911 or 988 first when
     triage says so; otherwise honest about when the practice answers (after ``answer_after``,
     local time, when the message waits for opening hours), with the emergency numbers."""
-    lang = _lang(language)
+    lang = lang_of(language)
     if guidance == "988":
         return CRISIS[lang]
     if guidance == "911":
@@ -112,50 +107,13 @@ NOTED = {"en": "Thank you, noted: this is about {name}.",
 
 def which_patient(first_names: list[str], language: str | None) -> str:
     """Ask a sender who may mean several patients which one (first names only)."""
-    ask, for_word, or_word = WHICH[_lang(language)]
+    ask, for_word, or_word = WHICH[lang_of(language)]
     options = [f"{i} {for_word} {name}" for i, name in enumerate(first_names, start=1)]
     return f"{ask} {', '.join(options[:-1])} {or_word} {options[-1]}."
 
 
 def patient_noted(first_name: str, language: str | None) -> str:
-    return NOTED[_lang(language)].format(name=first_name)
-
-
-VOICEMAIL_PROMPT = {
-    "en": "After the tone, please say what is happening and press the pound key when done.",
-    "es": "Después del tono, por favor diga qué está pasando y oprima la tecla numeral al "
-          "terminar.",
-}
-VOICEMAIL_THANKS = {
-    "en": "Thank you. The on-call nurse will call you back.",
-    "es": "Gracias. La enfermera de guardia le devolverá la llamada.",
-}
-_VOICES = {"en": "en-US", "es": "es-US"}
-
-
-def _call_greeting(language: str | None) -> str:
-    lang = _lang(language)
-    return f"{CALL_RECEIVED[lang]} {EMERGENCY[lang]}"
-
-
-def call_voicemail_twiml(language: str | None, transcription_url: str, done_url: str) -> str:
-    """Answer a patient's call: the team was paged, emergency numbers, then a voicemail whose
-    transcript Twilio posts back to be triaged."""
-    lang = _lang(language)
-    response = VoiceResponse()
-    response.say(_call_greeting(lang), language=_VOICES[lang])
-    response.say(VOICEMAIL_PROMPT[lang], language=_VOICES[lang])
-    response.record(max_length=120, finish_on_key="#", play_beep=True, transcribe=True,
-                    transcribe_callback=transcription_url, action=done_url, method="POST")
-    return str(response)
-
-
-def call_thanks_twiml(language: str | None) -> str:
-    lang = _lang(language)
-    response = VoiceResponse()
-    response.say(VOICEMAIL_THANKS[lang], language=_VOICES[lang])
-    response.hangup()
-    return str(response)
+    return NOTED[lang_of(language)].format(name=first_name)
 
 
 def page_sms(ref: str, ack_code: str, link: str, urgent: bool,
@@ -180,65 +138,8 @@ def page_bundle_sms(pages: list[tuple[str, str, bool]], inbox: str, listed: int 
     return f"{head}: {items}{more}. {inbox} Reply ACK ALL, or ACK <code>"
 
 
-_TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
-# What XML escapes in an attribute value besides & < > (as ElementTree writes it).
-_ATTRIBUTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}
-
-
-def page_call_twiml(ref: str, gather_url: str, urgent: bool) -> str:
-    """TwiML for a paging call: press 1 to acknowledge.
-
-    Written as text, not built with twilio's ``VoiceResponse`` as the other TwiML here: a
-    storm of due steps renders thousands at once, and the element tree cost more than the
-    rest of a step's page. The output is the same document ``VoiceResponse`` would write.
-    """
-    words = "Urgent care line page." if urgent else "Care line page."
-    spelled = escape(" ".join(ref))
-    return (f"{_TWIML_HEAD}<Response>"
-            f'<Gather action="{escape(gather_url, _ATTRIBUTE)}" method="POST" numDigits="1" '
-            f'timeout="10">'
-            f"<Say>{words} Contact {spelled} needs a callback. Press 1 to acknowledge.</Say>"
-            f"</Gather><Say>No key pressed. Goodbye.</Say></Response>")
-
-
-def callback_twiml(ref: str, number: str, practice_number: str, done_url: str) -> str:
-    """The staff member's phone rings; once answered, they are connected to ``number`` from
-    the practice number (their own stays private). Twilio posts the connected seconds to
-    ``done_url`` when the patient's side hangs up."""
-    response = VoiceResponse()
-    response.say(f"Care line callback for contact {' '.join(ref)}. Connecting you now.")
-    dial = response.dial(caller_id=practice_number, action=done_url, method="POST")
-    dial.number(number)
-    return str(response)
-
-
-def callback_done_twiml(connected: bool) -> str:
-    response = VoiceResponse()
-    if not connected:
-        response.say("The call did not connect. Goodbye.")
-    response.hangup()
-    return str(response)
-
-
 def staff_calling(ref: str) -> str:
     return f"Calling you now: answer to be connected to the sender of {ref}."
-
-
-def call_ack_twiml(acknowledged: bool) -> str:
-    response = VoiceResponse()
-    response.say("Acknowledged. Thank you." if acknowledged else "Not acknowledged. Goodbye.")
-    return str(response)
-
-
-def twiml_message(text: str | None) -> str:
-    """A messaging TwiML answer, with one message back to the sender when ``text`` is given.
-
-    Every inbound text is answered with this, so it is written directly: the same document
-    twilio's MessagingResponse builds (tests compare the two), without an element tree.
-    """
-    if not text:
-        return _TWIML_HEAD + "<Response />"
-    return f"{_TWIML_HEAD}<Response><Message>{escape(text)}</Message></Response>"
 
 
 def staff_number_broken(staff_name: str, channel: str, code: int | None, calling: bool) -> str:
@@ -287,3 +188,13 @@ def staff_which(codes: list[str]) -> str:
 
 def staff_nothing_open() -> str:
     return "No open page for you matches. " + STAFF_HELP
+
+
+def coverage_alert(gaps: Sequence[Gap], days: int, *, tz: ZoneInfo) -> str:
+    """The managers' SMS about coverage gaps: the first ones, as local times in ``tz`` (staff
+    names, never patients)."""
+    shown = [f"{g.start.astimezone(tz):%a %m-%d %H:%M} to {g.end.astimezone(tz):%a %m-%d %H:%M}"
+             f" {g.what}" for g in gaps[:3]]
+    more = f"; and {len(gaps) - 3} more" if len(gaps) > 3 else ""
+    return (f"Care line: on-call coverage gap(s) in the next {days} days: "
+            f"{'; '.join(shown)}{more}. Run 'hub coverage' and fix the schedule.")

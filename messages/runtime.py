@@ -1,7 +1,9 @@
 """What one process runs with: settings, database, cipher, policy, triage, outbound transport.
 
 Built once per process by :func:`app.create_app` and kept in ``app.extensions["hub"]``; the
-CLI, the web requests and the scheduler tick all reach it through :func:`current`.
+CLI, the web requests, the webhooks and the engine all reach it through :func:`current`. It
+sits in the edge's lowest package because it holds the edge's parts (the transport) beside
+routing's (the policy) and the core's; nothing in ``routing/`` or ``hub``'s core sees it.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import Engine
@@ -17,11 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from hub import crypto, db
-
-if TYPE_CHECKING:
-    from hub.triage import Triager
-    from messages.transport import Transport
-    from routing.policy import Policy
+from hub.triage import Triager
+from messages.transport import Transport
+from routing.policy import Policy
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Queue a message or call in the outbound table, in the caller's transaction."""
+"""The outbound queue: rows of what is to be sent (pages, replies, alerts), added in the
+caller's transaction; the edge (`messages.dispatch`) sends them after the commit."""
 
 from __future__ import annotations
 

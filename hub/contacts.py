@@ -1,0 +1,104 @@
+"""A contact as the core keeps it: its states, and storing it (encrypted) on arrival.
+
+Life of a contact: received (committed first) -> queued (waiting for opening hours) or
+paging -> acknowledged -> resolved. Routing moves it along (:mod:`routing.intake`,
+:mod:`routing.lifecycle`); this module only stores and reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from hub import care_rules, hot_path
+from hub.db import insert_unless_duplicate
+from hub.matching import SenderMatch
+from hub.models import Contact, Page, Staff
+from hub.triage import Triage
+
+# Contacts nobody has taken yet: received, waiting for opening hours, or being paged.
+WAITING = ("received", "queued", "paging")
+OPEN = (*WAITING, "acknowledged")
+REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One inbound contact as the edge parsed it (already validated)."""
+
+    channel: str
+    sid: str | None
+    from_raw: str | None  # as Twilio sent it (kept, encrypted, when it is not a number)
+    from_e164: str | None  # None for a withheld or malformed caller ID: matched to nobody
+    from_index: str | None  # the number's keyed hash (phone_index), found by and stored with
+    body: str | None
+
+
+def lock(session: Session, contact: Contact) -> None:
+    """Re-read the contact under a row lock for the rest of the transaction.
+
+    FOR NO KEY UPDATE (key_share), not FOR UPDATE: log entries and pages inserted by other
+    transactions take a KEY SHARE lock on the contact through their foreign key, and a full
+    FOR UPDATE here would deadlock with a transaction that holds the log head and inserts one.
+    """
+    session.refresh(contact, with_for_update={"key_share": True})
+
+
+def _new_ref() -> str:
+    # 32 letters: a random byte modulo 32 picks each one without bias (256 = 8 * 32).
+    return "".join(REF_ALPHABET[byte % 32] for byte in secrets.token_bytes(8))
+
+
+@dataclass(frozen=True)
+class Received:
+    """What the webhook needs back: the stored contact and whether this delivery made it."""
+
+    contact_id: int
+    ref: str
+    created: bool
+
+
+def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Triage,
+            now: datetime) -> Received:
+    """Store the contact (encrypted) with who sent it, in ``conn``'s transaction.
+
+    A Sid stored before (Twilio retrying) changes nothing and returns the first contact.
+    Logging, routing and paging are :func:`process`, after the commit, so the webhook answers
+    at once and never waits on the log's single head row. Core statements: every inbound
+    contact pays for this while Twilio waits.
+    """
+    e164 = inbound.from_e164
+    ref = _new_ref()
+    stored = hot_path.run(
+        conn, insert_unless_duplicate(conn, Contact, "provider_sid", returning=Contact.id), {
+            "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,
+            "from_number": e164 or inbound.from_raw,
+            "from_index": inbound.from_index, "body": inbound.body,
+            "received_at": now, "status": "received", "match": sender.kind,
+            "patient_id": sender.patient_id, "caregiver_id": sender.caregiver_id,
+            "candidates": ",".join(map(str, sender.candidates)) or None,
+            "urgency": triage.urgency, "triage": json.dumps(triage.audit()),
+            "escalation_step": 0, "version": 0,
+        })
+    contact_id = stored[0][0] if stored else None
+    if contact_id is None:
+        first_id, first_ref = conn.execute(
+            select(Contact.id, Contact.ref).where(Contact.provider_sid == inbound.sid)).one()
+        return Received(first_id, first_ref, created=False)
+    if sender.patient_id is not None:
+        care_rules.keep_readings(conn, sender.patient_id, contact_id, triage.readings, now)
+    return Received(contact_id, ref, created=True)
+
+
+def open_pages_for(session: Session, staff: Staff) -> list[Contact]:
+    """Contacts this staff member was paged about that still wait for an ACK or RESOLVE."""
+    return list(session.scalars(
+        select(Contact).join(Page, Page.contact_id == Contact.id)
+        .where(Page.staff_id == staff.id, Contact.status.in_(OPEN))
+        .distinct().order_by(Contact.received_at)
+    ))

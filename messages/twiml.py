@@ -1,0 +1,112 @@
+"""Every TwiML document the hub answers Twilio with: what a caller or a paged staff member
+hears, and the messaging answer to an inbound text. Spoken words never carry clinical
+content to a staff phone."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from messages.texts import EMERGENCY, lang_of
+
+CALL_RECEIVED = {
+    "en": "Thank you for calling your care team. The on-call nurse has been paged and will "
+          "call you back.",
+    "es": "Gracias por llamar a su equipo de atención. Se avisó a la enfermera de guardia y "
+          "le devolverá la llamada.",
+}
+
+
+VOICEMAIL_PROMPT = {
+    "en": "After the tone, please say what is happening and press the pound key when done.",
+    "es": "Después del tono, por favor diga qué está pasando y oprima la tecla numeral al "
+          "terminar.",
+}
+VOICEMAIL_THANKS = {
+    "en": "Thank you. The on-call nurse will call you back.",
+    "es": "Gracias. La enfermera de guardia le devolverá la llamada.",
+}
+_VOICES = {"en": "en-US", "es": "es-US"}
+
+
+def _call_greeting(language: str | None) -> str:
+    lang = lang_of(language)
+    return f"{CALL_RECEIVED[lang]} {EMERGENCY[lang]}"
+
+
+def voicemail(language: str | None, transcription_url: str, done_url: str) -> str:
+    """Answer a patient's call: the team was paged, emergency numbers, then a voicemail whose
+    transcript Twilio posts back to be triaged."""
+    lang = lang_of(language)
+    response = VoiceResponse()
+    response.say(_call_greeting(lang), language=_VOICES[lang])
+    response.say(VOICEMAIL_PROMPT[lang], language=_VOICES[lang])
+    response.record(max_length=120, finish_on_key="#", play_beep=True, transcribe=True,
+                    transcribe_callback=transcription_url, action=done_url, method="POST")
+    return str(response)
+
+
+def voicemail_thanks(language: str | None) -> str:
+    lang = lang_of(language)
+    response = VoiceResponse()
+    response.say(VOICEMAIL_THANKS[lang], language=_VOICES[lang])
+    response.hangup()
+    return str(response)
+
+
+_TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+# What XML escapes in an attribute value besides & < > (as ElementTree writes it).
+_ATTRIBUTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}
+
+
+def page_call(ref: str, gather_url: str, urgent: bool) -> str:
+    """TwiML for a paging call: press 1 to acknowledge.
+
+    Written as text, not built with twilio's ``VoiceResponse`` as the other TwiML here: a
+    storm of due steps renders thousands at once, and the element tree cost more than the
+    rest of a step's page. The output is the same document ``VoiceResponse`` would write.
+    """
+    words = "Urgent care line page." if urgent else "Care line page."
+    spelled = escape(" ".join(ref))
+    return (f"{_TWIML_HEAD}<Response>"
+            f'<Gather action="{escape(gather_url, _ATTRIBUTE)}" method="POST" numDigits="1" '
+            f'timeout="10">'
+            f"<Say>{words} Contact {spelled} needs a callback. Press 1 to acknowledge.</Say>"
+            f"</Gather><Say>No key pressed. Goodbye.</Say></Response>")
+
+
+def callback(ref: str, number: str, practice_number: str, done_url: str) -> str:
+    """The staff member's phone rings; once answered, they are connected to ``number`` from
+    the practice number (their own stays private). Twilio posts the connected seconds to
+    ``done_url`` when the patient's side hangs up."""
+    response = VoiceResponse()
+    response.say(f"Care line callback for contact {' '.join(ref)}. Connecting you now.")
+    dial = response.dial(caller_id=practice_number, action=done_url, method="POST")
+    dial.number(number)
+    return str(response)
+
+
+def callback_done(connected: bool) -> str:
+    response = VoiceResponse()
+    if not connected:
+        response.say("The call did not connect. Goodbye.")
+    response.hangup()
+    return str(response)
+
+
+def call_ack(acknowledged: bool) -> str:
+    response = VoiceResponse()
+    response.say("Acknowledged. Thank you." if acknowledged else "Not acknowledged. Goodbye.")
+    return str(response)
+
+
+def message(text: str | None) -> str:
+    """A messaging TwiML answer, with one message back to the sender when ``text`` is given.
+
+    Every inbound text is answered with this, so it is written directly: the same document
+    twilio's MessagingResponse builds (tests compare the two), without an element tree.
+    """
+    if not text:
+        return _TWIML_HEAD + "<Response />"
+    return f"{_TWIML_HEAD}<Response><Message>{escape(text)}</Message></Response>"

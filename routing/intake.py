@@ -1,0 +1,100 @@
+"""Intake: route and page every contact the webhooks stored, exactly once across processes.
+
+Each received contact is logged with its triage, given its ACK code, and paged at the
+policy's first step, or queued for opening hours (a routine text at night).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub import patient_chart
+from hub.contacts import OPEN
+from hub.db import id_in
+from hub.models import Contact
+from routing import escalation
+from routing.policy import Policy
+from routing.step_writer import PageWording, StepWriter
+
+
+def _new_ack_codes(session: Session, count: int) -> list[str]:
+    """``count`` distinct 4-digit codes, none used by an open contact."""
+    taken = set(session.scalars(select(Contact.ack_code).where(
+        Contact.status.in_(OPEN), Contact.ack_code.is_not(None))))
+    free = 9000 - len(taken)
+    if free < count:
+        raise RuntimeError(f"only {free} free ACK codes among 9000: too many open contacts")
+    codes: list[str] = []
+    while len(codes) < count:
+        code = f"{secrets.randbelow(9000) + 1000}"
+        if code not in taken:
+            taken.add(code)
+            codes.append(code)
+    return codes
+
+
+def _start(writer: StepWriter, contact: Contact, ack_code: str, consented: bool,
+           policy: Policy) -> None:
+    """Log a received contact and its triage, give it its ACK code, and page the policy's
+    first step, or queue it for opening hours (a routine text at night)."""
+    writer.log("contact.received", contact.id, at=contact.received_at, actor=contact.channel,
+               detail={"channel": contact.channel, "sid": contact.provider_sid,
+                       "from": contact.from_number, "body": contact.body,
+                       "match": contact.match, "patient_id": contact.patient_id,
+                       "caregiver_id": contact.caregiver_id,
+                       "candidate_patient_ids": contact.candidate_ids})
+    # Why the contact is (or is not) urgent, rule by rule, for the manager's audit.
+    writer.log("contact.triaged", contact.id, at=contact.received_at,
+               detail=json.loads(contact.triage or "{}"))
+    contact.ack_code = ack_code
+    opening = policy.held_until(contact.urgency, contact.channel, writer.now)
+    if opening is not None:
+        contact.status = "queued"
+        writer.timer(contact.id, 0, opening)
+        writer.log("contact.queued", contact.id,
+                   detail={"until": opening, "reason": "outside opening hours"})
+    else:
+        escalation.fire(writer.session, contact, policy, 0, writer.now, writer.wording, writer)
+        contact.status = "paging"
+    contact.version += 1
+    # Routed exactly as any other contact (paged first); the manager sees the gap in the log.
+    if contact.patient_id is not None and not consented:
+        writer.log("consent.missing", contact.id, at=contact.received_at,
+                   detail={"patient_id": contact.patient_id})
+
+
+def process_received(sessions: sessionmaker[Session], policy: Policy, wording: PageWording,
+                     now: datetime, limit: int = 500, batch: int = 50) -> int:
+    """Route and page every contact still waiting in ``received``, ``batch`` to a transaction.
+
+    Run right after a webhook commits and by every scheduler tick, in any process: each batch
+    locks its contacts (SKIP LOCKED: another process takes the next ones), and a contact
+    leaves ``received`` in the transaction that pages it, so exactly one process pages for it.
+    """
+    processed = 0
+    while processed < limit:
+        with sessions.begin() as session:
+            ids = list(session.scalars(
+                select(Contact.id).where(Contact.status == "received")
+                .order_by(Contact.received_at, Contact.id).limit(min(batch, limit - processed))
+                .with_for_update(skip_locked=True, key_share=True)))
+            if not ids:
+                return processed
+            contacts = list(session.scalars(
+                select(Contact).where(id_in(session, Contact.id, ids))
+                .order_by(Contact.received_at, Contact.id)
+                .execution_options(populate_existing=True)))
+            consented = patient_chart.patients_with_ccm_consent(
+                session, {c.patient_id for c in contacts if c.patient_id is not None})
+            writer = StepWriter(session, now, wording)
+            for contact, code in zip(contacts, _new_ack_codes(session, len(contacts)),
+                                     strict=True):
+                _start(writer, contact, code, contact.patient_id in consented, policy)
+            writer.write()
+            processed += len(contacts)
+    return processed
