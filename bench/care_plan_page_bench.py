@@ -34,7 +34,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from synthetic_export import export  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from hub.fhir_import import import_bundle  # noqa: E402
+from hub.fhir.importer import import_bundle  # noqa: E402
 from hub.models import Contact, Patient, Staff, utcnow  # noqa: E402
 
 BODIES = ["My weight is up 3 lb since yesterday and my ankles are swollen",

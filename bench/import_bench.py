@@ -31,8 +31,9 @@ from cryptography.fernet import Fernet  # noqa: E402
 from synthetic_export import export  # noqa: E402
 
 from hub import contact_log, crypto, db  # noqa: E402
+from hub.fhir.bundle import read_file  # noqa: E402
+from hub.fhir.importer import import_bundle  # noqa: E402
 from hub.fhir.progress import Progress  # noqa: E402
-from hub.fhir_import import import_bundle, read_file  # noqa: E402
 
 
 def run_import(factory, path: Path) -> tuple[float, dict]:  # type: ignore[no-untyped-def]

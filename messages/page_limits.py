@@ -67,6 +67,40 @@ def _bundle(session: Session, rows: list[Outbound], contacts: dict[int, Contact]
     return bundle
 
 
+def _cancel_taken(session: Session, rows: list[Outbound], contacts: dict[int, Contact],
+                  now: datetime) -> list[Outbound]:
+    """Cancel the pages whose contact someone took meanwhile; return the others."""
+    live = []
+    for row in rows:
+        contact = contacts.get(row.contact_id or 0)
+        if contact is not None and contact.status not in WAITING:
+            row.status = "cancelled"
+            contact_log.append(session, "outbound.cancelled", contact_id=row.contact_id,
+                               at=now, detail={"outbound_id": row.id,
+                                               "contact_status": contact.status})
+        else:
+            live.append(row)
+    return live
+
+
+def _within_limit(session: Session, staff_id: int, live: list[Outbound],
+                  contacts: dict[int, Contact], claimed_ids: list[int], now: datetime,
+                  links: Links, lease: timedelta, limit: SmsLimit) -> list[Outbound]:
+    """Of one person's live pages, what goes out now: all of them while the window has room,
+    the last SMS it allows carrying the rest as a bundle, nothing (held) when it is full."""
+    recent = _sms_in_window(session, staff_id, now, limit.window, claimed_ids)
+    room = limit.count - len(recent)
+    if room <= 0:
+        sent = sorted(at for at in recent if at is not None)
+        # The window has room again when the oldest of its SMS leaves it.
+        _hold(session, live, max(sent[0] + limit.window if sent else now + limit.window,
+                                 now + timedelta(seconds=1)), now, limit)
+        return []
+    if len(live) <= room:
+        return live
+    return [*live[:room - 1], _bundle(session, live[room - 1:], contacts, now, links, lease)]
+
+
 def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links,
           lease: timedelta, limit: SmsLimit) -> list[Outbound]:
     """Of the rows just claimed, return what goes out now: SMS pages within each person's
@@ -92,28 +126,8 @@ def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links
     for staff_id, rows in sorted(by_person.items()):
         session.execute(select(Staff.id).where(Staff.id == staff_id)
                         .with_for_update(key_share=True))
-        live = []
-        for row in rows:
-            contact = contacts.get(row.contact_id or 0)
-            if contact is not None and contact.status not in WAITING:
-                row.status = "cancelled"
-                contact_log.append(session, "outbound.cancelled", contact_id=row.contact_id,
-                                   at=now, detail={"outbound_id": row.id,
-                                                   "contact_status": contact.status})
-            else:
-                live.append(row)
-        if not live:
-            continue
-        recent = _sms_in_window(session, staff_id, now, limit.window, claimed_ids)
-        room = limit.count - len(recent)
-        if room <= 0:
-            sent = sorted(at for at in recent if at is not None)
-            # The window has room again when the oldest of its SMS leaves it.
-            _hold(session, live, max(sent[0] + limit.window if sent else now + limit.window,
-                                     now + timedelta(seconds=1)), now, limit)
-        elif len(live) <= room:
-            send.extend(live)
-        else:  # the last SMS the window allows carries every page left
-            send.extend(live[:room - 1])
-            send.append(_bundle(session, live[room - 1:], contacts, now, links, lease))
+        live = _cancel_taken(session, rows, contacts, now)
+        if live:
+            send.extend(_within_limit(session, staff_id, live, contacts, claimed_ids, now,
+                                      links, lease, limit))
     return send

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 
 from hub.cli import cli
-from hub.fhir_import import import_bundle
+from hub.fhir.importer import import_bundle
 from hub.models import Caregiver, LogEntry
 from tests.care_plan_story import walter_care_plan
 

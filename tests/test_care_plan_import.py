@@ -9,7 +9,8 @@ from sqlalchemy import func, select, text
 
 from hub import care_plan, patient_chart
 from hub.cli.fhir import import_fhir_command
-from hub.fhir_import import FhirImportError, import_bundle
+from hub.fhir.importer import import_bundle
+from hub.fhir.summary import FhirImportError
 from hub.models import (
     CaregiverDisclosure,
     CarePlan,

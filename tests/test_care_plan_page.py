@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from hub.cli import cli
-from hub.fhir_import import import_bundle
+from hub.fhir.importer import import_bundle
 from hub.models import Contact, LogEntry, Patient, Staff
 from tests.care_plan_story import WALTER_PHONE, walter_care_plan
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from hub.cli import cli
-from hub.fhir_import import FhirImportError, import_bundle
+from hub.fhir.importer import import_bundle
+from hub.fhir.summary import FhirImportError
 from hub.models import Allergy, Consent, Medication, Patient, Staff
 from tests.conftest import PUBLIC_URL
 from tests.practice import BEN, ROSA, WALTER

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from hub import contact_log
 from hub.cli.fhir import import_fhir_command
-from hub.fhir_import import FhirImportError, import_bundle, read_file
+from hub.fhir.bundle import read_file
+from hub.fhir.importer import import_bundle
+from hub.fhir.summary import FhirImportError
 from hub.models import (
     Allergy,
     Caregiver,

@@ -12,11 +12,13 @@ import click
 from flask.cli import with_appcontext
 
 from hub import contact_log
+from hub.fhir.bundle import read_file
+from hub.fhir.importer import import_bundle
 from hub.fhir.progress import Progress
+from hub.fhir.summary import FhirImportError
 from hub.fhir_export.bundle import write_collection
 from hub.fhir_export.care_plan import CarePlanExport
 from hub.fhir_export.refs import Namespace
-from hub.fhir_import import FhirImportError, import_bundle, read_file
 from hub.models import Patient
 from messages import runtime
 

@@ -10,7 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from hub.cli import demo
+from hub.cli.demo import seed_if_empty
 from hub.models import Outbound
 from messages import engine, runtime
 
@@ -62,5 +62,5 @@ def seed_demo_command() -> None:
     """Seed the demo practice into an empty database."""
     rt = runtime.current()
     with rt.session() as session:
-        seeded = demo.seed_if_empty(session, rt.settings)
+        seeded = seed_if_empty(session, rt.settings)
     click.echo("demo practice seeded" if seeded else "database not empty: nothing seeded")

@@ -5,12 +5,5 @@ Modules, in the order an import runs: ``bundle`` (read and validate entries with
 models), ``refs`` and ``links`` (resolve references), ``writer`` and ``plan_writer``
 (upsert rows by fhir_id, using the rules in ``mapping``, ``chart`` and ``plan``),
 ``summary`` (counts and the refusal); ``progress`` tells how far a large import has come.
+The entry point is :func:`hub.fhir.importer.import_bundle` (and ``bundle.read_file``).
 """
-
-from __future__ import annotations
-
-from hub.fhir.bundle import MAX_FILE_BYTES, read_file
-from hub.fhir.importer import import_bundle
-from hub.fhir.summary import FhirImportError, ImportSummary
-
-__all__ = ["MAX_FILE_BYTES", "FhirImportError", "ImportSummary", "import_bundle", "read_file"]

@@ -1,27 +1,14 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from hub.models.base import Base, UTCDateTime, utcnow
-from hub.models.care import (
-    CarePlan,
-    CareTeam,
-    CareTeamMember,
-    Condition,
-    PlanRule,
-    ReportedReading,
-)
+from hub.models.care import CareTeam, CareTeamMember, Condition, PlanRule, ReportedReading
 from hub.models.care_time import CareTimeEntry
-from hub.models.chart import Allergy, Consent, Medication
+from hub.models.chart import Allergy, CaregiverDisclosure, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.duty import Duty
 from hub.models.log import LogEntry, LogHead
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
-from hub.models.plan import (
-    CaregiverDisclosure,
-    CarePlanActivity,
-    CarePlanField,
-    Goal,
-    Prognosis,
-)
+from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
 from hub.models.schedule import Shift
 

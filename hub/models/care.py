@@ -1,9 +1,9 @@
-"""The patient's care team, care plans and problem list (from FHIR)."""
+"""The patient's care team and problem list (from FHIR), the care plan's thresholds and the
+readings patients report against them."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,9 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hub.crypto import Encrypted
 from hub.models.base import Base, UTCDateTime
 from hub.models.people import Patient, Staff
-
-if TYPE_CHECKING:
-    from hub.models.plan import CarePlanActivity
 
 
 class CareTeam(Base):
@@ -50,28 +47,6 @@ class CareTeamMember(Base):
 
     team: Mapped[CareTeam] = relationship(back_populates="members")
     staff: Mapped[Staff] = relationship()
-
-
-class CarePlan(Base):
-    """A patient's care plan; the narrative and activities are kept encrypted as JSON."""
-
-    __tablename__ = "care_plans"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    fhir_id: Mapped[str | None] = mapped_column(String(128), unique=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
-    status: Mapped[str | None] = mapped_column(String(32))
-    intent: Mapped[str | None] = mapped_column(String(32))
-    title: Mapped[str | None] = mapped_column(Encrypted)
-    content: Mapped[str | None] = mapped_column(Encrypted)  # JSON: description, goals...
-    period_start: Mapped[str | None] = mapped_column(Encrypted)  # as given ("2026-01-15")
-    # The plan's period ends when it is to be reviewed (the review date, unless set by hand).
-    period_end: Mapped[str | None] = mapped_column(Encrypted)
-
-    patient: Mapped[Patient] = relationship()
-    activities: Mapped[list[CarePlanActivity]] = relationship(
-        back_populates="plan", cascade="all, delete-orphan",
-        order_by="CarePlanActivity.position")
 
 
 class Condition(Base):

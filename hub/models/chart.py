@@ -1,18 +1,14 @@
-"""The patient's medications, allergies and consents (from FHIR), shown beside a contact."""
+"""The patient's medications, allergies and consents (from FHIR), shown beside a contact, and
+what each caregiver may be told (from a consent's provisions or recorded by hand)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.crypto import Encrypted
 from hub.models.base import Base
-from hub.models.people import Patient
-
-if TYPE_CHECKING:
-    from hub.models.plan import CaregiverDisclosure
+from hub.models.people import Caregiver, Patient
 
 
 class Medication(Base):
@@ -77,3 +73,24 @@ class Consent(Base):
     disclosures: Mapped[list[CaregiverDisclosure]] = relationship(
         back_populates="consent", cascade="all, delete-orphan",
         order_by="CaregiverDisclosure.id")
+
+
+class CaregiverDisclosure(Base):
+    """What one caregiver may (``permit``) or may not be told.
+
+    From a FHIR Consent provision naming the RelatedPerson as actor (``consent_id`` set, so
+    re-importing the consent replaces its rows), or recorded by hand (``consent_id`` None).
+    """
+
+    __tablename__ = "caregiver_disclosures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caregiver_id: Mapped[int] = mapped_column(
+        ForeignKey("caregivers.id", ondelete="CASCADE"), index=True)
+    consent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consents.id", ondelete="CASCADE"), index=True)
+    permit: Mapped[bool] = mapped_column(Boolean)
+    what: Mapped[str] = mapped_column(Encrypted)
+
+    caregiver: Mapped[Caregiver] = relationship()
+    consent: Mapped[Consent | None] = relationship(back_populates="disclosures")

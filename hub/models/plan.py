@@ -1,18 +1,16 @@
-"""The comprehensive care plan beyond the problem list: goals, planned activities, what each
-caregiver may be told, and the parts a practice records by hand (``hub care-plan``)."""
+"""The comprehensive care plan: the plans themselves (from FHIR), goals, prognoses, planned
+activities, and the parts a practice records by hand (``hub care-plan``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.crypto import Encrypted
 from hub.models.base import Base, UTCDateTime, utcnow
-from hub.models.care import CarePlan
-from hub.models.chart import Consent
-from hub.models.people import Caregiver, Patient, Staff
+from hub.models.people import Patient, Staff
 
 
 class Goal(Base):
@@ -60,6 +58,28 @@ class Prognosis(Base):
     patient: Mapped[Patient] = relationship()
 
 
+class CarePlan(Base):
+    """A patient's care plan; the narrative and activities are kept encrypted as JSON."""
+
+    __tablename__ = "care_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fhir_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    status: Mapped[str | None] = mapped_column(String(32))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str | None] = mapped_column(Encrypted)
+    content: Mapped[str | None] = mapped_column(Encrypted)  # JSON: description, goals...
+    period_start: Mapped[str | None] = mapped_column(Encrypted)  # as given ("2026-01-15")
+    # The plan's period ends when it is to be reviewed (the review date, unless set by hand).
+    period_end: Mapped[str | None] = mapped_column(Encrypted)
+
+    patient: Mapped[Patient] = relationship()
+    activities: Mapped[list[CarePlanActivity]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan",
+        order_by="CarePlanActivity.position")
+
+
 class CarePlanActivity(Base):
     """One planned activity of a care plan and who is responsible for it.
 
@@ -100,24 +120,3 @@ class CarePlanField(Base):
     text: Mapped[str] = mapped_column(Encrypted)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(128))
-
-
-class CaregiverDisclosure(Base):
-    """What one caregiver may (``permit``) or may not be told.
-
-    From a FHIR Consent provision naming the RelatedPerson as actor (``consent_id`` set, so
-    re-importing the consent replaces its rows), or recorded by hand (``consent_id`` None).
-    """
-
-    __tablename__ = "caregiver_disclosures"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    caregiver_id: Mapped[int] = mapped_column(
-        ForeignKey("caregivers.id", ondelete="CASCADE"), index=True)
-    consent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("consents.id", ondelete="CASCADE"), index=True)
-    permit: Mapped[bool] = mapped_column(Boolean)
-    what: Mapped[str] = mapped_column(Encrypted)
-
-    caregiver: Mapped[Caregiver] = relationship()
-    consent: Mapped[Consent | None] = relationship(back_populates="disclosures")
