@@ -51,6 +51,7 @@ NAMES = (
     "HUB_ENGINE",
     "HUB_OUTBOUND",
     "HUB_PHONE_REGION",
+    "HUB_PRACTICE_NAME",
 )
 
 
@@ -81,6 +82,7 @@ class Settings:
     outbound: str  # "twilio" (REST API) or "outbox" (local capture)
     warnings: tuple[str, ...] = field(default=())
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
+    practice_name: str = "Care line"  # how texts to patients name the line (HELP)
 
     @property
     def local_mode(self) -> bool:
@@ -240,6 +242,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if phone_region not in phonenumbers.SUPPORTED_REGIONS:
         raise SettingError("HUB_PHONE_REGION: not a country code phone numbers know (US, GB, MX)")
 
+    practice_name = " ".join(raw.get("HUB_PRACTICE_NAME", "Care line").split())
+    if not 1 <= len(practice_name) <= 60:
+        raise SettingError("HUB_PRACTICE_NAME: give the practice's name, 1 to 60 characters")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -260,4 +266,5 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         outbound=outbound,
         warnings=tuple(notes),
         phone_region=phone_region,
+        practice_name=practice_name,
     )

@@ -41,6 +41,14 @@ def rules_for(conn: Connection, patient_id: int) -> list[Rule]:
     return [Rule(code, metric, float(threshold)) for code, metric, threshold in rows]
 
 
+def instructions(conn: Connection, patient_id: int, codes: tuple[str, ...]) -> list[str]:
+    """What the patient's care plan says to do for the rules that fired (``R1``...), for the
+    answer to the patient herself; a rule recorded without words gives none."""
+    rows = conn.execute(select(PlanRule.instruction).where(
+        PlanRule.patient_id == patient_id, PlanRule.code.in_(codes)).order_by(PlanRule.code))
+    return [text.strip() for (text,) in rows if text and text.strip()]
+
+
 def recent_weights(conn: Connection, patient_id: int, now: datetime) -> list[tuple[float, float]]:
     """The patient's weights reported in the last week, as (hours ago, pounds)."""
     rows = conn.execute(

@@ -13,7 +13,7 @@ from sqlalchemy import CompoundSelect, Connection, String, bindparam, literal, s
 from sqlalchemy.sql.elements import BindParameter
 
 from hub import hot_path
-from hub.models import Caregiver, Patient, PatientPhone, Staff
+from hub.models import Caregiver, Patient, PatientPhone, Staff, TextOptOut
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class SenderMatch:
     """The outcome of matching one number; ``kind`` is patient|caregiver|ambiguous|unknown.
 
     ``staff_id`` is set when the number is an active staff member's (their replies to pages
-    are commands); ``language`` is the matched patient's.
+    are commands); ``language`` is the matched patient's; ``opted_out`` when the number
+    answered STOP (it takes no texts).
     """
 
     kind: str
@@ -30,6 +31,7 @@ class SenderMatch:
     candidates: tuple[int, ...] = ()
     language: str | None = None
     staff_id: int | None = None
+    opted_out: bool = False
 
 
 UNKNOWN = SenderMatch("unknown")
@@ -45,6 +47,8 @@ _BY_INDEX: CompoundSelect[Any] = union_all(
     select(literal("caregiver"), Caregiver.id, Patient.id, Patient.language)
     .join(Patient, Patient.id == Caregiver.patient_id)
     .where(Caregiver.phone_index == _INDEX),
+    select(literal("opted_out"), TextOptOut.id, literal(None), literal(None))
+    .where(TextOptOut.phone_index == _INDEX, TextOptOut.opted_out.is_(True)),
 )
 
 
@@ -57,12 +61,15 @@ def identify(conn: Connection, from_index: str | None) -> SenderMatch:
     if from_index is None:
         return UNKNOWN
     staff_ids: list[int] = []
+    opted_out = False
     patients: dict[int, str] = {}  # patient id -> language, in id order
     caregivers: list[tuple[int, int, str]] = []  # (caregiver id, patient id, language)
     for kind, row_id, patient_id, language in hot_path.run(conn, _BY_INDEX,
                                                             {"index": from_index}):
         if kind == "staff":
             staff_ids.append(row_id)
+        elif kind == "opted_out":
+            opted_out = True
         elif kind == "patient":
             patients[row_id] = language
         else:
@@ -70,15 +77,18 @@ def identify(conn: Connection, from_index: str | None) -> SenderMatch:
     staff_id = min(staff_ids) if staff_ids else None
     caregivers.sort()
     cared_for = {patient_id: language for _, patient_id, language in caregivers}
-    if len(patients) == 1 and not caregivers:
+    if len(patients) == 1 and set(cared_for) <= set(patients):
+        # Her own number, or one she shares with her own caregiver: a shared landline
+        # about one patient is that patient's.
         (patient_id, language), = patients.items()
         return SenderMatch("patient", patient_id=patient_id, candidates=(patient_id,),
-                           language=language, staff_id=staff_id)
+                           language=language, staff_id=staff_id, opted_out=opted_out)
     if not patients and len(cared_for) == 1:
         caregiver_id, patient_id, language = caregivers[0]
         return SenderMatch("caregiver", patient_id=patient_id, caregiver_id=caregiver_id,
-                           candidates=(patient_id,), language=language, staff_id=staff_id)
+                           candidates=(patient_id,), language=language, staff_id=staff_id,
+                           opted_out=opted_out)
     candidates = tuple(sorted(patients)) + tuple(
         pid for pid in sorted(cared_for) if pid not in patients)
     return SenderMatch("ambiguous" if candidates else "unknown", candidates=candidates,
-                       staff_id=staff_id)
+                       staff_id=staff_id, opted_out=opted_out)

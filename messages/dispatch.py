@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import contact_log, outbox
+from hub import contact_log, opt_outs, outbox
 from hub.db import id_in
 from hub.models import Outbound, Staff
+from hub.phones import phone_index
 from messages import page_limits, texts
 from messages.page_texts import PageTexts
 from messages.transport import UNREACHABLE_CODES, SendError, Transport
@@ -31,6 +32,7 @@ LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 6
 DEFAULT_SMS_LIMIT = SmsLimit()
 SENDERS = 8  # requests to Twilio in flight at once, per process
+OPTED_OUT = SendError("the number opted out of texts (STOP)", retryable=False, code=21610)
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
 
@@ -152,15 +154,26 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording:
     with sessions.begin() as session:
         claimed = page_limits.shape(session, _claim(session, now, limit, only_id), now,
                                     wording.links, LEASE, sms_limit)
-        work = [(r.id, r.channel, r.to_number, r.body) for r in claimed]
+        refused = _opted_out(session, claimed)
+        work = [(r.id, r.channel, r.to_number, r.body) for r in claimed if r.id not in refused]
     if len(work) > 1:
         outcomes = list(_senders().map(functools.partial(_send, transport, status_callback),
                                        work))
     else:
         outcomes = [_send(transport, status_callback, item) for item in work]
     _record(sessions, [(item[0], *outcome) for item, outcome in zip(work, outcomes,
-                                                                     strict=True)], now, wording)
-    return len(work)
+                                                                     strict=True)]
+            + [(row_id, None, OPTED_OUT) for row_id in sorted(refused)], now, wording)
+    return len(work) + len(refused)
+
+
+def _opted_out(session: Session, claimed: list[Outbound]) -> set[int]:
+    """The SMS rows whose number answered STOP: Twilio would refuse them (21610), so they
+    fail here without a request, and a page becomes a call as for any refusing number."""
+    sms = {row.id: phone_index(row.to_number) for row in claimed
+           if row.channel == "sms" and row.to_number}
+    stopped = opt_outs.opted_out(session, sms.values())
+    return {row_id for row_id, index in sms.items() if index in stopped}
 
 
 def _record(sessions: sessionmaker[Session],

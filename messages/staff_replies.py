@@ -16,9 +16,11 @@ from messages import callback_call, texts
 from routing import lifecycle
 from routing.policy import Policy
 
-# Minutes may follow a code only ("RESOLVE 1234 15 min"): a bare "ACK 15" stays no command.
-COMMAND = re.compile(r"^\s*(ACK|RESOLVE|CALL|HELP)\b[\s:#-]*(?:(\d{4}|ALL\b)(?:[\s,]+(\d{1,5})"
-                     r"\s*(?:m|mins?|minutes?)?)?)?\s*\.?\s*$", re.IGNORECASE)
+# A verb, then (glued on or not) a 4-digit code or ALL, then anything: what follows the code
+# is the minutes of a RESOLVE ("RESOLVE 1234 15 min"), and makes any other verb no command.
+COMMAND = re.compile(r"^\s*(ACK|RESOLVE|CALL|HELP)(?![A-Z])[\s:#-]*(\d{4}(?!\d)|ALL\b)?"
+                     r"[\s,]*(.*?)\s*\.?\s*$", re.IGNORECASE | re.DOTALL)
+MINUTES = re.compile(r"^(\d{1,5})\s*(?:m|mins?|minutes?)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,23 @@ class StaffCommand:
 
 
 def parse(body: str | None) -> StaffCommand | None:
-    """The command in a staff member's reply, or None when it is not one."""
+    """The command in a staff member's reply, or None when it is not one (nothing is done:
+    :func:`not_understood` answers it)."""
     match = COMMAND.match(body or "")
     if match is None:
         return None
-    code = match.group(2)
-    return StaffCommand(match.group(1).upper(), code.upper() if code else None, match.group(3))
+    verb, code, rest = match.group(1).upper(), match.group(2), match.group(3)
+    if rest and not (verb == "RESOLVE" and code):
+        return None  # "ACK 15", "ack pls": a typo acts on nothing
+    minutes = MINUTES.match(rest)
+    return StaffCommand(verb, code.upper() if code else None,
+                        (minutes.group(1) if minutes else rest) or None)
+
+
+def not_understood(session: Session, staff: Staff) -> str:
+    """The answer to a staff text that is no command: nothing done, and the codes open."""
+    return texts.staff_not_understood(
+        [c.ack_code or "" for c in contacts.open_pages_for(session, staff)])
 
 
 def handle(session: Session, staff: Staff, command: StaffCommand, now: datetime,
@@ -89,8 +102,8 @@ def _resolve(session: Session, contact: Contact, staff: Staff, command: StaffCom
              now: datetime) -> str:
     try:
         minutes = care_time.parse_minutes(command.minutes)
-    except care_time.BadMinutes as exc:
-        return texts.staff_bad_minutes(str(exc))  # nothing resolved: they try again
+    except care_time.BadMinutes as exc:  # nothing resolved: they try again
+        return texts.staff_bad_minutes(str(exc), contact.ack_code or command.code or "")
     if not lifecycle.resolve(session, contact, staff, now, via="sms"):
         return texts.staff_already(contact.ref, contact.status)
     counted = minutes is not None and care_time.add_for_contact(

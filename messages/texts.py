@@ -9,10 +9,11 @@ call is :mod:`messages.twiml`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from routing.coverage import Gap
+from routing.hours import OpeningHours
 
 EMERGENCY = {
     "en": "If this is an emergency, call 911. For a mental health crisis, call or text 988.",
@@ -75,28 +76,91 @@ DETAILS = {
     "es": "Recibimos su mensaje pero llegó vacío. Por favor responda con lo que necesita o "
           "cómo se siente.",
 }
+PLAN = {  # only the patient's own care-plan threshold fired: the plan's words, then the page
+    "en": "Your care plan says: {instruction} Your care team's on-call nurse is being paged "
+          "now and will call you back.",
+    "es": "Su plan de cuidado dice: {instruction} Estamos avisando ahora mismo a la enfermera "
+          "de guardia de su equipo de atención y le devolverá la llamada.",
+}
+PLAN_WITHOUT_WORDS = {
+    "en": "Your reading is past a limit in your care plan. Your care team's on-call nurse is "
+          "being paged now and will call you back.",
+    "es": "Su medición pasa un límite de su plan de cuidado. Estamos avisando ahora mismo a la "
+          "enfermera de guardia de su equipo de atención y le devolverá la llamada.",
+}
+
+
 def lang_of(language: str | None) -> str:
     return language if language in EMERGENCY else "en"
 
 
 def patient_reply(language: str | None, guidance: str | None = None,
                   needs_details: bool = False, hours_known: bool = False,
-                  answer_after: datetime | None = None) -> str:
+                  answer_after: datetime | None = None,
+                  plan_instructions: Sequence[str] = ()) -> str:
     """The auto-reply to a patient or caregiver, in their language: 911 or 988 first when
-    triage says so; otherwise honest about when the practice answers (after ``answer_after``,
-    local time, when the message waits for opening hours), with the emergency numbers."""
+    triage says so; the care plan's own instruction when only its threshold fired; otherwise
+    honest about when the practice answers (after ``answer_after``, local time, when the
+    message waits for opening hours); the emergency numbers always."""
     lang = lang_of(language)
     if guidance == "988":
         return CRISIS[lang]
     if guidance == "911":
         return URGENT[lang]
-    if needs_details:
+    if guidance == "plan":
+        text = (PLAN[lang].format(instruction=_sentence(" ".join(plan_instructions)))
+                if plan_instructions else PLAN_WITHOUT_WORDS[lang])
+    elif needs_details:
         text = DETAILS[lang]
     elif answer_after is not None:
         text = ROUTINE_HELD[lang].format(when=_when(answer_after, lang))
     else:
         text = (ROUTINE_OPEN if hours_known else ROUTINE)[lang]
     return f"{text} {EMERGENCY[lang]}"
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+HELP = {
+    "en": ("{practice}: this number reaches your care team at any hour; the on-call nurse "
+           "answers at night. {hours} {emergency} Reply STOP to stop texts, START to resume."),
+    "es": ("{practice}: este número llega a su equipo de atención a cualquier hora; de noche "
+           "contesta la enfermera de guardia. {hours} {emergency} Responda STOP para no recibir "
+           "más mensajes, START para volver a recibirlos."),
+}
+HOURS = {"en": ("Office hours: {windows}.", "to", "The office answers routine requests on "
+                "business days."),
+         "es": ("Horario de oficina: {windows}.", "a", "La oficina contesta las solicitudes de "
+                "rutina en días hábiles.")}
+
+
+def help_reply(practice: str, hours: OpeningHours | None, language: str | None) -> str:
+    """The answer to HELP: who this is, when the office answers, the emergency numbers, and
+    how to stop the texts (what carriers ask of every text line)."""
+    lang = lang_of(language)
+    return HELP[lang].format(practice=practice, hours=_office_hours(hours, lang),
+                             emergency=EMERGENCY[lang])
+
+
+def _office_hours(hours: OpeningHours | None, lang: str) -> str:
+    sentence, to_word, unknown = HOURS[lang]
+    if hours is None:
+        return unknown
+    runs: list[tuple[int, int, tuple[time, time]]] = []  # first day, last day, window
+    for day, window in enumerate(hours.windows):
+        if window is None:
+            continue
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == window:
+            runs[-1] = (runs[-1][0], day, window)
+        else:
+            runs.append((day, day, window))
+    names = _WEEKDAYS[lang]
+    shown = ", ".join(
+        (names[first] if first == last else f"{names[first]} {to_word} {names[last]}")
+        + f" {opens:%H:%M}-{closes:%H:%M}" for first, last, (opens, closes) in runs)
+    return sentence.format(windows=shown) if shown else unknown
 
 
 WHICH = {"en": ("Which patient is this about? Reply", "for", "or"),
@@ -173,8 +237,8 @@ def staff_resolved(ref: str, minutes: int | None = None, counted: bool = True) -
     return f"Resolved {ref}. {time} Thank you."
 
 
-def staff_bad_minutes(reason: str) -> str:
-    return f"Not done: {reason}. Example: RESOLVE 1234 15"
+def staff_bad_minutes(reason: str, code: str) -> str:
+    return f"Not done: {reason}. Example: RESOLVE {code} 15"
 
 
 def staff_acknowledged_all(refs: list[str]) -> str:
@@ -184,6 +248,16 @@ def staff_acknowledged_all(refs: list[str]) -> str:
 
 def staff_which(codes: list[str]) -> str:
     return "Several pages are open: reply ACK " + " or ACK ".join(codes)
+
+
+def staff_not_understood(open_codes: list[str]) -> str:
+    """A staff text that is no command: nothing done, and what could be answered instead."""
+    if not open_codes:
+        return "Nothing was done: that is not a command, and no page is open for you. " + STAFF_HELP
+    shown = ", ".join(f"ACK {code}" for code in open_codes[:6])
+    more = f" and {len(open_codes) - 6} more" if len(open_codes) > 6 else ""
+    return (f"Nothing was done: that is not a command. Open for you: {shown}{more}. "
+            "Reply ACK <code>, CALL <code> or RESOLVE <code> [minutes]; HELP for more.")
 
 
 def staff_nothing_open() -> str:

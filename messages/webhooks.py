@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import care_rules, contact_log, contacts, which_patient
+from hub import care_rules, contact_log, contacts, language, which_patient
 from hub.db import once_more_if_disconnected, quick_write
 from hub.matching import SenderMatch, identify
 from hub.models import Contact, InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
-from messages import callback_call, forms, runtime, staff_replies, texts, twiml
+from messages import callback_call, forms, keywords, runtime, staff_replies, texts, twiml
 from messages.kick import work_soon
 from messages.links import Links
 from messages.page_texts import PageTexts
@@ -38,39 +40,52 @@ def _e164(sender: str | None) -> str | None:
         return None
 
 
-def _is_staff_command(found: SenderMatch, body: str | None) -> bool:
-    return found.staff_id is not None and staff_replies.parse(body or "") is not None
+def _is_staff_reply(found: SenderMatch, body: str | None) -> bool:
+    """A staff member's text is a reply to pages, whatever it says; from a number that is
+    also a patient's or a caregiver's, only a command is (the rest reaches the line)."""
+    return found.staff_id is not None and (
+        found.kind == "unknown" or staff_replies.parse(body) is not None)
 
 
-def _take_in(channel: str, sid: str, sender: str | None,
-             body: str | None) -> tuple[SenderMatch, Triage | None]:
-    """Triage and store the contact (committed, encrypted) unless it is a staff command.
+@dataclass(frozen=True)
+class _Taken:
+    """What intake made of a text or call: who sent it, its triage (None for a staff reply,
+    which is no contact) and, when only the care plan's thresholds fired, what it says."""
 
-    Returns who sent it and the triage (None for a staff command, which the caller answers).
+    found: SenderMatch
+    triage: Triage | None
+    plan_instructions: tuple[str, ...] = ()
+
+
+def _take_in(channel: str, sid: str, sender: str | None, body: str | None) -> _Taken:
+    """Triage and store the contact (committed, encrypted) unless it is a staff reply.
+
     Routing and paging follow on a background thread (and the scheduler tick, in any process,
     should this one die first): Twilio gets its answer without waiting for them.
     """
     rt = runtime.current()
     e164 = _e164(sender)
     inbound = contacts.Inbound(channel, sid, sender, e164, phone_index(e164) if e164 else None,
-                                body)
+                               body)
     now = utcnow()
 
-    def store() -> tuple[SenderMatch, Triage | None]:
+    def store() -> _Taken:
         with quick_write(rt.engine) as conn:
             found = identify(conn, inbound.from_index)
-            if _is_staff_command(found, body):
-                return found, None
+            if _is_staff_reply(found, body):
+                return _Taken(found, None)
             triage = (care_rules.classify(conn, rt.triager, body, found.patient_id, now)
                       if channel != "voice" else Triage("routine"))
             contacts.receive(conn, inbound, found, triage, now)
-        return found, triage
+            plan = (care_rules.instructions(conn, found.patient_id, triage.plan_rules)
+                    if triage.guidance == "plan" and found.patient_id is not None else [])
+        return _Taken(found, triage, tuple(plan))
 
     # Twilio does not resend a text answered with a 500: a dead connection is retried here.
-    found, triage = once_more_if_disconnected(rt.engine, store)
-    if triage is not None:
+    taken = once_more_if_disconnected(rt.engine, store)
+    if taken.triage is not None:
         work_soon(rt)
-    return found, triage
+    return taken
 
 
 def _staff_reply(staff_id: int, sid: str, body: str) -> str:
@@ -81,8 +96,10 @@ def _staff_reply(staff_id: int, sid: str, body: str) -> str:
             return seen.reply or ""
         staff = session.get(Staff, staff_id)
         command = staff_replies.parse(body)
-        if command is None or staff is None:
+        if staff is None:
             reply = texts.STAFF_HELP
+        elif command is None:
+            reply = staff_replies.not_understood(session, staff)
         else:
             line = callback_call.Line(rt.settings.practice_number, rt.settings.public_url)
             reply = staff_replies.handle(session, staff, command, utcnow(), rt.policy, line)
@@ -91,30 +108,46 @@ def _staff_reply(staff_id: int, sid: str, body: str) -> str:
     return reply
 
 
+def _patient_reply(taken: _Taken, body: str) -> str | None:
+    """The answer to a patient's or caregiver's text, in the language it is written in when
+    that is clear (else their own); none to a number that opted out of texts."""
+    found, triage = taken.found, taken.triage
+    assert triage is not None
+    if found.opted_out:
+        return None
+    lang = language.written_in(body) or found.language
+    policy = runtime.current().policy
+    opening = policy.held_until(triage.urgency, "sms", utcnow())
+    reply = texts.patient_reply(
+        lang, triage.guidance, triage.needs_details, policy.hours is not None,
+        opening.astimezone(policy.hours.zone) if opening and policy.hours else None,
+        taken.plan_instructions)
+    if found.kind == "ambiguous" and 1 < len(found.candidates) <= 9:
+        with runtime.current().session() as session:
+            names = which_patient.first_names(session, list(found.candidates))
+        reply = f"{reply} {texts.which_patient(names, lang)}"
+    return reply
+
+
 @bp.post("/sms")
 @twilio_signed
 def sms() -> Response:
-    """An inbound SMS/MMS: a staff member's reply to a page, or a patient contact."""
+    """An inbound SMS/MMS: a staff member's reply to a page, a keyword (STOP, HELP...), or a
+    patient contact."""
     message_sid = forms.sid("MessageSid", ("SM", "MM"))
     sender = forms.sender()
     body = forms.body()
     if which_patient.CHOICE.fullmatch(body) and (chosen := _patient_chosen(message_sid, sender,
                                                                            body)):
         return _xml(twiml.message(chosen))
-    found, triage = _take_in("sms", message_sid, sender, body)
-    if triage is None and found.staff_id is not None:
-        return _xml(twiml.message(_staff_reply(found.staff_id, message_sid, body)))
-    assert triage is not None
-    policy = runtime.current().policy
-    opening = policy.held_until(triage.urgency, "sms", utcnow())
-    reply = texts.patient_reply(
-        found.language, triage.guidance, triage.needs_details, policy.hours is not None,
-        opening.astimezone(policy.hours.zone) if opening and policy.hours else None)
-    if found.kind == "ambiguous" and 1 < len(found.candidates) <= 9:
-        with runtime.current().session() as session:
-            names = which_patient.first_names(session, list(found.candidates))
-        reply = f"{reply} {texts.which_patient(names, found.language)}"
-    return _xml(twiml.message(reply))
+    keyword = keywords.match(body)
+    if keyword is not None and (answer := keywords.answer(
+            keyword, message_sid, _e164(sender), runtime.current(), utcnow())) is not None:
+        return _xml(twiml.message(answer or None))
+    taken = _take_in("sms", message_sid, sender, body)
+    if taken.triage is None and taken.found.staff_id is not None:
+        return _xml(twiml.message(_staff_reply(taken.found.staff_id, message_sid, body)))
+    return _xml(twiml.message(_patient_reply(taken, body)))
 
 
 def _patient_chosen(sid: str, sender: str | None, body: str) -> str | None:
@@ -143,7 +176,7 @@ def voice() -> Response:
     """An inbound call: recorded as a contact and paged like a text; the caller is told so."""
     call_sid = forms.sid("CallSid", ("CA",))
     sender = forms.sender(required=False)
-    found, _ = _take_in("voice", call_sid, sender, None)
+    found = _take_in("voice", call_sid, sender, None).found
     base = runtime.current().settings.public_url + "/twilio"
     return _xml(twiml.voicemail(found.language, base + "/transcription",
                                                base + "/voicemail-done"))

@@ -81,7 +81,7 @@ def test_without_ack_the_backup_then_the_manager_are_paged(rt, twilio, twilio_ap
 
 
 def test_manager_acknowledges_by_pressing_1_on_the_paging_call(rt, twilio, twilio_api, practice):
-    twilio.sms(WALTER, "help")
+    twilio.sms(WALTER, "please call me back when you can")
     tick_after(rt, 2.1)
     tick_after(rt, 4.2)
     call = next(r for r in twilio_api.wait_for(4) if r.resource == "Calls")

@@ -23,7 +23,8 @@ def test_the_care_manager_sets_walters_weight_rule_and_his_next_text_is_urgent(
     listed = hub(app, "plan-rule", "list", "--patient", walter).output
     assert "R1  weight_gain_day 3 lb  Weight up 3 lb in a day: call the team" in listed
 
-    assert "call 911 now" in twilio.sms("+12025550142", "gained 4 lbs since yesterday").text
+    answer = twilio.sms("+12025550142", "gained 4 lbs since yesterday").text
+    assert "Weight up 3 lb in a day: call the team" in answer  # the plan's words, paged now
 
     assert hub(app, "plan-rule", "remove", "--patient", walter, "R1").exit_code == 0
     assert "no care-plan rules" in hub(app, "plan-rule", "list", "--patient", walter).output

@@ -102,6 +102,13 @@ def test_the_care_plans_own_thresholds_make_a_reading_urgent_for_that_patient(tr
     assert not triager.classify("weight 187 this morning", plan, [(20.0, 186.0)]).urgent
 
 
+def test_a_threshold_alone_tells_the_plan_and_a_red_flag_beside_it_still_says_911(triager):
+    plan = [PlanRule("R2", "glucose_above", 300)]
+    assert triager.classify("sugar 320 tonight", plan).guidance == "plan"
+    assert triager.classify("sugar 320 and chest pain", plan).guidance == "911"
+    assert triager.classify("sugar 450 tonight", plan).guidance == "911"  # dangerous for anyone
+
+
 def test_an_empty_message_is_routine_and_asks_for_details(triager):
     for empty in ("", "   ", None, "?!", "👍"):
         result = triager.classify(empty)

@@ -72,7 +72,8 @@ def test_walters_weight_rule_fires_on_his_reading_and_the_page_names_only_the_ru
             reading.at = utcnow() - timedelta(hours=22)
         session.commit()
     answer = twilio.sms(WALTER, "weight 190 today, ankles puffy")
-    assert "call 911 now" in answer.text
+    assert "Weight up 3 lb in a day: call the team" in answer.text  # his plan's words
+    assert "call 911 now" not in answer.text and "being paged now" in answer.text
     sms = [r for r in twilio_api.sent_to(BEN) if r.resource == "Messages"][-1]
     assert "care-plan rule R1" in sms.form["Body"]
     assert "190" not in sms.form["Body"] and "weight" not in sms.form["Body"].lower()

@@ -7,6 +7,7 @@ from hub.models.chart import Allergy, CaregiverDisclosure, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.duty import Duty
 from hub.models.log import LogEntry, LogHead
+from hub.models.opt_out import TextOptOut
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
@@ -44,6 +45,7 @@ __all__ = [
     "PatientPhone",
     "Shift",
     "Staff",
+    "TextOptOut",
     "Timer",
     "UTCDateTime",
     "utcnow",

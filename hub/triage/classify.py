@@ -41,9 +41,10 @@ class Triage:
     """The outcome for one message.
 
     ``urgency`` is urgent|routine; ``guidance`` says what the patient is told at once
-    ("911", "988" for a crisis, or None); ``fired`` names every rule that raised it
-    (``flag:chest_pain``, ``reading:glucose_low``, ``plan:R2``); ``needs_details`` marks an
-    empty message (the reply asks what is wrong).
+    ("911", "988" for a crisis, "plan" when only the patient's care-plan thresholds fired:
+    the plan's own instruction, and that the nurse is being paged; or None); ``fired``
+    names every rule that raised it (``flag:chest_pain``, ``reading:glucose_low``,
+    ``plan:R2``); ``needs_details`` marks an empty message (the reply asks what is wrong).
     """
 
     urgency: str
@@ -157,7 +158,9 @@ class Triager:
         if not fired:
             return Triage("routine", readings=found, set_aside=tuple(set_aside))
         crisis = any(f.kind == "crisis" for f in flags)
-        return Triage("urgent", guidance="988" if crisis else "911", fired=tuple(fired),
+        emergency = any(not rule.startswith("plan:") for rule in fired)
+        guidance = "988" if crisis else "911" if emergency else "plan"
+        return Triage("urgent", guidance=guidance, fired=tuple(fired),
                       plan_rules=plan_hits, readings=found, set_aside=tuple(set_aside))
 
 

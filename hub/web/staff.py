@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 from werkzeug.security import check_password_hash
 
-from hub import care_plan, care_time, contact_log, patient_chart
+from hub import care_plan, care_time, contact_log, opt_outs, patient_chart
 from hub.contacts import OPEN
 from hub.models import (
     CarePlan,
@@ -113,10 +113,14 @@ def contact_page(ref: str) -> str:
                 CarePlan.patient_id == contact.patient_id)))
             conditions = list(db.scalars(select(Condition).where(
                 Condition.patient_id == contact.patient_id)))
+        opted_out = opt_outs.for_patient(db, contact.patient_id) if contact.patient_id else []
+        sender_opted_out = bool(contact.from_index and opt_outs.opted_out(
+            db, [contact.from_index]))
         contact_log.append(db, "access.view_contact", contact_id=contact.id,
                            actor=f"staff:{staff_id}", detail={"patient_id": contact.patient_id})
         return render_template("contact.html", contact=contact, plans=plans,
                                conditions=conditions, rules=rules, chart=chart,
+                               opted_out=opted_out, sender_opted_out=sender_opted_out,
                                care_time=care_time.for_contact(db, contact.id),
                                sources=care_time.SOURCES,
                                typed_sources=care_time.TYPED_SOURCES,
