@@ -209,7 +209,7 @@ def test_an_unknown_patient_is_a_usage_error_naming_it(rt, runner, staff_only):
     result = hub(runner, "oncall", "--patient", "999")
 
     assert result.exit_code == 2
-    assert "Invalid value for '--patient': no patient with id 999" in result.output
+    assert "Invalid value for '--patient': no patient '999' (give the hub id" in result.output
 
 
 # --- hub coverage ------------------------------------------------------------------------

@@ -13,41 +13,25 @@ What ``disclose`` records stands beside what imported Consents say, and is kept 
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from hub import care_plan, contact_log
+from hub.cli.patient_option import GivenPatient, actor, patient_option
 from hub.db import rows_changed
 from hub.models import (
     Caregiver,
     CaregiverDisclosure,
     CarePlanActivity,
     CarePlanField,
-    Patient,
     utcnow,
 )
 from messages import runtime
 
 MAX_TEXT = 4000
-
-
-def find_patient(session: Session, given: str) -> Patient:
-    """The patient by hub id ("12") or FHIR id ("Patient/abc" or "abc")."""
-    patient: Patient | None = None
-    if given.isdigit():
-        patient = session.get(Patient, int(given))
-    else:
-        fhir_id = given.removeprefix("Patient/")
-        patient = session.scalars(select(Patient).where(Patient.fhir_id == fhir_id)).first()
-    if patient is None:
-        raise click.BadParameter(f"no patient {given!r} (give the hub id or the FHIR id)",
-                                 param_hint="--patient")
-    return patient
 
 
 def _text(value: str, field: str) -> str:
@@ -66,12 +50,6 @@ def _text(value: str, field: str) -> str:
     return value
 
 
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
-patient_option = click.option("--patient", "given", required=True,
-                              help="the patient's hub id, or Patient/<FHIR id>")
 field_option = click.option("--field", "field", required=True,
                             type=click.Choice(list(care_plan.FIELDS)))
 
@@ -82,40 +60,40 @@ def care_plan_group() -> None:
 
 
 @care_plan_group.command("set")
-@patient_option
+@patient_option()
 @field_option
 @click.argument("text")
 @with_appcontext
-def set_command(given: str, field: str, text: str) -> None:
+def set_command(given: GivenPatient, field: str, text: str) -> None:
     """Record FIELD of the patient's care plan as TEXT (replacing what was there)."""
     text = _text(text, field)
     with runtime.current().session() as session:
-        patient = find_patient(session, given)
+        patient = given.find(session)
         row = session.scalar(select(CarePlanField).where(
             CarePlanField.patient_id == patient.id, CarePlanField.field == field))
         if row is None:
             row = CarePlanField(patient_id=patient.id, field=field)
             session.add(row)
-        row.text, row.updated_at, row.updated_by = text, utcnow(), _actor()
-        contact_log.append(session, "care_plan.field_set", actor=_actor(),
+        row.text, row.updated_at, row.updated_by = text, utcnow(), actor()
+        contact_log.append(session, "care_plan.field_set", actor=actor(),
                            detail={"patient_id": patient.id, "field": field})
     click.echo(f"{care_plan.FIELDS[field]} set for patient {patient.id}")
 
 
 @care_plan_group.command("clear")
-@patient_option
+@patient_option()
 @field_option
 @with_appcontext
-def clear_command(given: str, field: str) -> None:
+def clear_command(given: GivenPatient, field: str) -> None:
     """Remove FIELD from the patient's care plan."""
     with runtime.current().session() as session:
-        patient = find_patient(session, given)
+        patient = given.find(session)
         gone = rows_changed(session, delete(CarePlanField).where(
             CarePlanField.patient_id == patient.id, CarePlanField.field == field))
         if not gone:
             raise click.BadParameter(f"patient {patient.id} has no {field} recorded",
                                      param_hint="--field")
-        contact_log.append(session, "care_plan.field_cleared", actor=_actor(),
+        contact_log.append(session, "care_plan.field_cleared", actor=actor(),
                            detail={"patient_id": patient.id, "field": field})
     click.echo(f"{care_plan.FIELDS[field]} cleared for patient {patient.id}")
 
@@ -144,7 +122,7 @@ def disclose_command(caregiver_id: int, permit: str | None, deny: str | None,
             if what:
                 session.add(CaregiverDisclosure(caregiver_id=caregiver_id, permit=allowed,
                                                 what=_text(what, "disclosure")))
-        contact_log.append(session, "care_plan.disclosure_set", actor=_actor(),
+        contact_log.append(session, "care_plan.disclosure_set", actor=actor(),
                            detail={"patient_id": caregiver.patient_id,
                                    "caregiver_id": caregiver_id, "cleared": clear})
     click.echo(f"caregiver {caregiver_id}: " + ("cleared" if clear else "recorded"))
@@ -195,14 +173,14 @@ def _lines(view: care_plan.CarePlanView) -> list[str]:
 
 
 @care_plan_group.command("show")
-@patient_option
+@patient_option()
 @with_appcontext
-def show_command(given: str) -> None:
+def show_command(given: GivenPatient) -> None:
     """Print the patient's care plan as the staff page shows it (the view is logged)."""
     with runtime.current().session() as session:
-        patient = find_patient(session, given)
+        patient = given.find(session)
         view = care_plan.load(session, patient)
         for line in _lines(view):
             click.echo(line)
-        contact_log.append(session, "access.view_care_plan", actor=_actor(),
+        contact_log.append(session, "access.view_care_plan", actor=actor(),
                            detail={"patient_id": patient.id})

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import contact_log
+from hub.cli.patient_option import GivenPatient, patient_option
 from hub.models import Contact, Patient, Staff, utcnow
 from messages import runtime
 from routing.coverage import KINDS, find_gaps
@@ -205,18 +206,16 @@ def _steps(session: Session, patient: Patient, policy: Policy, start: datetime,
 @click.command("oncall")
 @click.option("--at", "wall", callback=_parse_at, metavar="'YYYY-MM-DD HH:MM'",
               help="Local time in HUB_TIMEZONE (default: now).")
-@click.option("--patient", "patient_id", type=click.IntRange(min=1), metavar="ID",
-              help="Patient database id: whom a contact from them would page, and why.")
+@patient_option(required=False, help="whom a contact from this patient (hub id or "
+                                     "Patient/<FHIR id>) would page, and why")
 @with_appcontext
-def oncall_command(wall: datetime | None, patient_id: int | None) -> None:
+def oncall_command(wall: datetime | None, given: GivenPatient | None) -> None:
     """Who is on call at a time, layer by layer; with --patient, whom the escalation pages."""
     rt = runtime.current()
     tz = rt.settings.tz
     at, note = (utcnow(), None) if wall is None else resolve_wall_time(wall, tz)
     with rt.sessions() as session:  # read only: nothing is written, nothing logged
-        patient = session.get(Patient, patient_id) if patient_id is not None else None
-        if patient_id is not None and patient is None:
-            raise click.BadParameter(f"no patient with id {patient_id}", param_hint="'--patient'")
+        patient = None if given is None else given.find(session)
         if note:
             click.echo(note)
         click.echo(f"On call at {at.astimezone(tz):%Y-%m-%d %H:%M %Z} ({tz.key}):")
