@@ -4,7 +4,7 @@
 escalation policy would page and why (read back from :mod:`routing.oncall`, never re-decided).
 ``hub coverage`` looks for gaps in the coming days (:mod:`routing.coverage`): no primary on
 call, or someone on call who cannot be paged. Names appear only on the manager's terminal;
-the log gets counts.
+the log gets counts, and ``--patient`` is logged as a view of that patient (id only).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import contact_log
-from hub.cli.patient_option import GivenPatient, patient_option
+from hub.cli.patient_option import GivenPatient, actor, patient_option
 from hub.models import Contact, Patient, Staff, utcnow
 from messages import runtime
 from routing.coverage import KINDS, find_gaps
@@ -214,17 +214,22 @@ def oncall_command(wall: datetime | None, given: GivenPatient | None) -> None:
     rt = runtime.current()
     tz = rt.settings.tz
     at, note = (utcnow(), None) if wall is None else resolve_wall_time(wall, tz)
-    with rt.sessions() as session:  # read only: nothing is written, nothing logged
+    # Without --patient nothing is written (staff only: the read ends in a rollback); with
+    # it, the patient's name and care team are shown, so the view is logged first.
+    with rt.sessions() as session:
         patient = None if given is None else given.find(session)
-        if note:
-            click.echo(note)
-        click.echo(f"On call at {at.astimezone(tz):%Y-%m-%d %H:%M %Z} ({tz.key}):")
-        for line in _layers(session, at, tz):
-            click.echo(line)
+        lines = [note] if note else []
+        lines.append(f"On call at {at.astimezone(tz):%Y-%m-%d %H:%M %Z} ({tz.key}):")
+        lines += _layers(session, at, tz)
         if patient is not None:
-            click.echo()
-            for line in _escalation(session, patient, rt.policy.for_urgency("routine"), at, tz):
-                click.echo(line)
+            lines.append("")
+            lines += _escalation(session, patient, rt.policy.for_urgency("routine"), at, tz)
+            contact_log.append(session, "access.view_escalation", actor=actor(),
+                               detail={"patient_id": patient.id, "shown": "escalation",
+                                       "at": at.isoformat()})
+            session.commit()
+    for line in lines:
+        click.echo(line)
 
 
 # --- hub coverage ------------------------------------------------------------------------------

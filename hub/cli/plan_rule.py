@@ -5,7 +5,7 @@
     hub plan-rule remove --patient 12 R1
 
 Set and remove are written to the contact log (who, which patient, which rule), so a manager
-can see when a patient's thresholds changed.
+can see when a patient's thresholds changed; list is logged as a view of the patient's data.
 """
 
 from __future__ import annotations
@@ -41,16 +41,18 @@ def plan_rule_group() -> None:
 @patient_option()
 @with_appcontext
 def list_command(given: GivenPatient) -> None:
-    """Show the patient's rules."""
+    """Show the patient's rules (the view is logged: the patient and how many rules)."""
     with runtime.current().session() as session:
         patient_id = given.find(session).id
-        rules = session.scalars(select(PlanRule).where(PlanRule.patient_id == patient_id)
-                                .order_by(PlanRule.code)).all()
-        for rule in rules:
-            click.echo(f"{rule.code}  {rule.metric} {rule.threshold:g} {UNITS[rule.metric]}"
-                       f"  {rule.instruction or ''}".rstrip())
-        if not rules:
-            click.echo("no care-plan rules for this patient")
+        lines = [f"{rule.code}  {rule.metric} {rule.threshold:g} {UNITS[rule.metric]}"
+                 f"  {rule.instruction or ''}".rstrip()
+                 for rule in session.scalars(select(PlanRule).where(
+                     PlanRule.patient_id == patient_id).order_by(PlanRule.code))]
+        contact_log.append(session, "access.view_plan_rules", actor=actor(), detail={
+            "patient_id": patient_id, "shown": "plan rules", "rules": len(lines)})
+    # printed once the audit entry is committed: nothing is shown that was not logged
+    for line in lines or ["no care-plan rules for this patient"]:
+        click.echo(line)
 
 
 @plan_rule_group.command("set")
