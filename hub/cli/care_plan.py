@@ -7,7 +7,9 @@
     hub care-plan disclose --caregiver 4 --may-not-be-told "mental health notes"
     hub care-plan disclose --caregiver 4 --clear
 
-Every change is written to the contact log with the patient and the field (never the text).
+``show`` prints the sheet the staff care plan page renders (:mod:`hub.care_plan_sheet`, the one
+source of both). Every change and every view is written to the contact log with the patient
+and the field (never the text).
 What ``disclose`` records stands beside what imported Consents say, and is kept by re-imports.
 """
 
@@ -19,13 +21,12 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
-from hub import care_plan, contact_log
+from hub import care_plan, care_plan_sheet, contact_log
 from hub.cli.patient_option import GivenPatient, actor, patient_option
 from hub.db import rows_changed
 from hub.models import (
     Caregiver,
     CaregiverDisclosure,
-    CarePlanActivity,
     CarePlanField,
     utcnow,
 )
@@ -128,47 +129,25 @@ def disclose_command(caregiver_id: int, permit: str | None, deny: str | None,
     click.echo(f"caregiver {caregiver_id}: " + ("cleared" if clear else "recorded"))
 
 
-def _activity(a: CarePlanActivity) -> str:
-    who = a.performer.name if a.performer else a.performer_text
-    return (f"  - {a.text or '(not described)'} [{a.status or 'status not given'}]"
-            + (f"; {a.scheduled}" if a.scheduled else "") + (f"; by {who}" if who else ""))
+def as_text(sheet: care_plan_sheet.Sheet) -> list[str]:
+    """The sheet the care plan page renders, as lines: the facts, then each section under its
+    title (a table's row as its first text, then each further column named)."""
+    def words(line: care_plan_sheet.Line, columns: tuple[str, ...]) -> str:
+        texts = ["; ".join(text.splitlines()) for text in line.cells]
+        if not columns:
+            return ": ".join(texts)
+        return "; ".join([texts[0], *(f"{name}: {text}" for name, text
+                                      in zip(columns[1:], texts[1:], strict=True) if text)])
 
-
-def _due(due: str | None) -> str | None:
-    return due if due is None or due.startswith("within") else f"by {due}"
-
-
-def _lines(view: care_plan.CarePlanView) -> list[str]:
-    patient, review = view.patient, view.review
-    manager = patient.care_manager.name if patient.care_manager else "none designated"
-    lines = [f"{patient.name} (patient {patient.id}), language {view.language}, "
-             f"care manager {manager}", f"Review date: {review[0] or '-'} ({review[1]})"]
-    lines += [f"{label}: {view.fields[name]}" for name, label in care_plan.FIELDS.items()
-              if name in view.fields and name != "review_date"]
-    lines += [f"Assessment {a.date or '(no date)'}: "
-              + ": ".join(t for t in (a.prognosis, a.summary) if t) for a in view.prognoses[:3]]
-    lines.append("Problems:")
-    lines += [f"  - {c.text or c.code} ({c.clinical_status})" for c in view.problems]
-    lines.append("Goals:")
-    for g in view.goals:
-        targets = "; ".join(" ".join(filter(None, (t["measure"], t["detail"], _due(t["due"]))))
-                            for t in g.targets)
-        lines.append(f"  - {g.goal.description} [{g.goal.lifecycle_status}"
-                     f"{', ' + g.goal.achievement_status if g.goal.achievement_status else ''}]"
-                     + (f": {targets}" if targets else ""))
-    for kind, label in (("intervention", "Planned interventions"),
-                        ("community", "Community and social services"),
-                        ("referral", "Outside providers")):
-        lines.append(f"{label}:")
-        lines += [_activity(a) for a in view.activities.get(kind, [])]
-    lines.append("Symptom-management rules:")
-    lines += [f"  - {r.code} {r.instruction or r.metric}" for r in view.rules]
-    lines.append("Caregivers:")
-    for c in view.caregivers:
-        lines.append(f"  - {c.caregiver.name} (caregiver {c.caregiver.id}, "
-                     f"{c.caregiver.relationship_text or 'relationship not given'}): may be told "
-                     f"{'; '.join(c.may_be_told) or 'nothing recorded'}"
-                     + (f"; not {'; '.join(c.may_not_be_told)}" if c.may_not_be_told else ""))
+    lines = [sheet.title, *(words(line, ()) for line in sheet.facts.lines)]
+    for section in sheet.sections:
+        lines.append(f"{section.title}:")
+        if section.note:
+            lines.append(f"  {section.note}")
+        bullet = "- " if section.kind in ("list", "table") else ""
+        lines += [f"  {bullet}{words(line, section.columns)}" for line in section.lines]
+        if not section.lines:
+            lines.append(f"  {section.empty}")
     return lines
 
 
@@ -179,8 +158,10 @@ def show_command(given: GivenPatient) -> None:
     """Print the patient's care plan as the staff page shows it (the view is logged)."""
     with runtime.current().session() as session:
         patient = given.find(session)
-        view = care_plan.load(session, patient)
-        for line in _lines(view):
-            click.echo(line)
+        lines = as_text(care_plan_sheet.build(session, patient))
+        lines[0] += f" (patient {patient.id})"
         contact_log.append(session, "access.view_care_plan", actor=actor(),
                            detail={"patient_id": patient.id})
+    # printed once the audit entry is committed: nothing is shown that was not logged
+    for line in lines:
+        click.echo(line)
