@@ -107,6 +107,8 @@ def test_hub_staff_is_a_group_of_commands(app):
     helped = hub(app, "staff", "--help")
     assert helped.exit_code == 0 and "list" in helped.output
     assert hub(app, "staff", "nonsense").exit_code == 2
+    assert "--search TEXT" in hub(app, "staff", "list", "--help").output
+    assert "--search TEXT" in hub(app, "patients", "--help").output
 
 
 # --- --patient, the same everywhere ------------------------------------------------------------
@@ -125,6 +127,14 @@ def test_every_patient_option_takes_the_hub_id_or_the_fhir_id(app, practice,
 
     assert by_id.exit_code == 0, by_id.output
     assert by_fhir.exit_code == 0, by_fhir.output
+
+
+@pytest.mark.parametrize("command", PATIENT_COMMANDS, ids=" ".join)
+def test_the_help_of_every_patient_command_says_what_patient_takes(app, command):
+    helped = hub(app, *command, "--help")
+
+    assert helped.exit_code == 0, helped.output
+    assert "--patient ID|Patient/<FHIR id>" in helped.output
 
 
 @pytest.mark.parametrize("command", PATIENT_COMMANDS, ids=" ".join)

@@ -46,7 +46,7 @@ class PatientType(click.ParamType):
 
     name = "patient"
 
-    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         return "ID|Patient/<FHIR id>"
 
     def convert(self, value: Any, param: click.Parameter | None,
