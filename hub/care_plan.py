@@ -1,4 +1,4 @@
-"""A patient's comprehensive care plan, gathered for one page (and ``hub care-plan show``).
+"""A patient's comprehensive care plan, gathered from its rows (hub.care_plan_sheet words it).
 
 What CMS lists and where each part comes from (FHIR, or ``hub care-plan`` where FHIR has no
 standard home; the README has the table): problem list (Condition); expected outcome
@@ -8,8 +8,8 @@ management (``hub plan-rule`` and ``set``); planned interventions and who is res
 (MedicationRequest/Statement, and ``set``); allergies (AllergyIntolerance); community and
 social services and coordination with outside providers (CarePlan.activity sorted by
 hub.fhir.plan, and ``set``); the periodic review date (``set``, else the end of the current
-CarePlan.period); the designated care manager (CareTeam); caregivers and what each may be
-told (RelatedPerson, Consent provisions, ``disclose``); preferred language
+CarePlan.period); the designated care manager and the care team (CareTeam); caregivers and
+what each may be told (RelatedPerson, Consent provisions, ``disclose``); preferred language
 (Patient.communication); emergency instructions (``set``).
 """
 
@@ -20,15 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from hub import patient_chart
+from hub import opt_outs, patient_chart
 from hub.models import (
     Caregiver,
     CaregiverDisclosure,
     CarePlan,
     CarePlanActivity,
     CarePlanField,
+    CareTeam,
+    CareTeamMember,
     Condition,
     Contact,
     Goal,
@@ -86,7 +88,9 @@ class CarePlanView:
     caregivers: list[CaregiverView]
     contacts: list[Contact]
     prognoses: list[Prognosis] = field(default_factory=list)  # newest assessment first
+    care_team: list[CareTeamMember] = field(default_factory=list)  # with .team and .staff
     other_goals: list[str] = field(default_factory=list)  # named by a plan, not imported
+    opted_out: list[opt_outs.OptedOut] = field(default_factory=list)  # numbers that sent STOP
 
     @property
     def language(self) -> str:
@@ -113,6 +117,14 @@ def _caregivers(session: Session, patient_id: int) -> list[CaregiverView]:
                 CaregiverDisclosure.caregiver_id.in_(told)).order_by(CaregiverDisclosure.id)):
             told[disclosure.caregiver_id][0 if disclosure.permit else 1].append(disclosure.what)
     return [CaregiverView(c, *told[c.id]) for c in caregivers]
+
+
+def _care_team(session: Session, patient_id: int) -> list[CareTeamMember]:
+    """The members of the patient's care teams, team by team, the care manager first."""
+    return list(session.scalars(
+        select(CareTeamMember).join(CareTeamMember.team).where(CareTeam.patient_id == patient_id)
+        .options(contains_eager(CareTeamMember.team), selectinload(CareTeamMember.staff))
+        .order_by(CareTeam.id, CareTeamMember.is_care_manager.desc(), CareTeamMember.id)))
 
 
 def _plans(session: Session, patient_id: int) -> list[CarePlan]:
@@ -157,7 +169,8 @@ def load(session: Session, patient: Patient) -> CarePlanView:
         patient=patient, fields=fields, problems=problems, goals=goals, plans=plans,
         activities=activities, rules=rules, chart=patient_chart.load(session, pid),
         caregivers=_caregivers(session, pid), contacts=contacts, prognoses=prognoses,
-        other_goals=list(dict.fromkeys(other_goals)))
+        care_team=_care_team(session, pid), other_goals=list(dict.fromkeys(other_goals)),
+        opted_out=opt_outs.for_patient(session, pid))
 
 
 def plan_title(care_plan: CarePlan) -> str:

@@ -31,13 +31,13 @@ def test_the_care_manager_records_the_review_date_and_outcome_and_show_prints_th
                  "Stays at home, no admission this winter")
     assert result.exit_code == 0 and "Expected outcome set" in result.output
     shown = hub(app, "care-plan", "show", "--patient", "walter").output
-    assert "Review date: 2026-12-15 (set by the practice)" in shown  # over the plan's period
+    assert "Periodic review: 2026-12-15 (set by the practice)" in shown  # over the plan's period
     assert "Expected outcome: Stays at home, no admission this winter" in shown
-    assert "Daily weight monitoring" in shown and "by Nora Reyes" in shown
+    assert "Daily weight monitoring" in shown and "Who is responsible: Nora Reyes" in shown
 
     assert hub(app, "care-plan", "clear", "--patient", "walter", "--field",
                "review_date").exit_code == 0
-    assert "Review date: 2027-03-01 (end of the care plan's period)" in hub(
+    assert "Periodic review: 2027-03-01 (end of the care plan's period)" in hub(
         app, "care-plan", "show", "--patient", "walter").output
     with rt.sessions() as session:
         events = [(e.event, e.detail) for e in session.scalars(
@@ -45,6 +45,27 @@ def test_the_care_manager_records_the_review_date_and_outcome_and_show_prints_th
     assert [e for e, _ in events] == ["care_plan.field_set", "care_plan.field_set",
                                       "care_plan.field_cleared"]
     assert "winter" not in json.dumps(events) and "2026-12-15" not in json.dumps(events)
+
+
+def test_care_plan_show_lists_the_chart_care_team_and_plans_and_each_part_once(app, rt):
+    imported(rt)
+    assert hub(app, "care-plan", "set", "--patient", "walter", "--field", "community_services",
+               "Lena drives him to the senior center").exit_code == 0
+
+    shown = hub(app, "care-plan", "show", "--patient", "Patient/walter")
+
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    for line in ("CCM consent: active, dated 2026-08-20; verbal",
+                 "Allergies:", "  - Penicillin: criticality high",
+                 "Medications:",
+                 "  - Furosemide 40 MG Oral Tablet: 1 tablet every morning (active)",
+                 "Care team:", "  - Nora Reyes: Case manager, designated care manager",
+                 "  - Ben Okafor: Nurse",
+                 "Care plans:", "  - Heart failure care plan (active, 2026-09-01 to 2027-03-01)",
+                 "Community and social services:", "  Lena drives him to the senior center"):
+        assert line in lines, line
+    assert shown.output.count("Community and social services") == 1
 
 
 def test_what_tom_may_be_told_by_hand_stands_beside_the_imported_consent(app, rt):
@@ -55,7 +76,7 @@ def test_what_tom_may_be_told_by_hand_stands_beside_the_imported_consent(app, rt
     assert result.exit_code == 0
     shown = hub(app, "care-plan", "show", "--patient", "walter").output
     assert (f"Tom Brennan (caregiver {tom}, neighbor): may be told Appointment times; "
-            "that Walter is safe; not diagnoses") in shown
+            "that Walter is safe; not to be told diagnoses.") in shown
     with rt.sessions() as session:  # a re-import keeps what was recorded by hand
         import_bundle(session, walter_care_plan())
         session.commit()

@@ -235,7 +235,7 @@ def test_the_demo_practices_walter_round_trips_with_what_was_recorded_by_hand(
 
 def test_exporting_a_patient_who_does_not_exist_is_a_clear_error(app):
     result = app.test_cli_runner().invoke(cli, ["export-care-plan", "--patient", "404"])
-    assert result.exit_code == 2 and "no patient with id 404" in result.output
+    assert result.exit_code == 2 and "no patient '404' (give the hub id" in result.output
 
 
 def test_staff_the_hub_gave_an_id_are_still_adopted_when_the_ehr_sends_them(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -108,3 +109,56 @@ def test_a_patient_with_nothing_imported_shows_what_is_missing(app, rt, client, 
     assert "Spanish" in html and "No CCM consent on file" in html
     assert "None recorded (hub care-plan set --field emergency_instructions)" in html
     assert "No contacts yet." in html
+
+
+class _PageText(HTMLParser):
+    """The texts the care plan page shows in its main column (table headers aside: the
+    command line names a column beside each value instead)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth, self.header, self.texts, self.title = 0, False, [], ""
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag == "main"
+        self.header = self.header or tag == "th"
+        self._in_title = self._in_title or tag == "h1"
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "main"
+        self.header = self.header and tag != "th"
+        self._in_title = self._in_title and tag != "h1"
+
+    def handle_data(self, data):
+        text = " ".join(data.split())
+        if self._in_title:
+            self.title += text
+        elif text and self.depth and not self.header:
+            self.texts.append(text)
+
+
+def test_care_plan_show_prints_what_the_care_plan_page_shows(app, rt, client, walter):
+    for field, text in (("community_services", "Lena drives him to the senior center"),
+                        ("medication_management", "Pill box filled by Lena on Sundays"),
+                        ("symptom_management", "Weigh daily; call if short of breath"),
+                        ("emergency_instructions", "Call 911, then Lena")):
+        assert hub(app, "care-plan", "set", "--patient", "walter", "--field", field,
+                   text).exit_code == 0
+    assert hub(app, "plan-rule", "set", "--patient", "walter", "R1", "weight_gain_day", "3",
+               "Weight up 3 lb in a day: call").exit_code == 0
+    sign_in(client)
+    page = _PageText()
+    page.feed(client.get(f"/staff/p/{walter['ref']}/care-plan").get_data(as_text=True))
+
+    shown = hub(app, "care-plan", "show", "--patient", "walter")
+
+    assert shown.exit_code == 0, shown.output
+    printed = " ".join(shown.output.split())
+    assert page.title.removeprefix("Care plan: ") in printed
+    missing = [text for text in page.texts if text not in printed]
+    assert missing == []
+    for part in ("Furosemide 40 MG Oral Tablet", "Penicillin", "active, dated 2026-08-20",
+                 "Heart failure care plan", "Nora Reyes", "Case manager"):
+        assert part in page.texts or any(part in text for text in page.texts), part
+    assert printed.count("Community and social services") == 1

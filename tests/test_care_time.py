@@ -144,7 +144,7 @@ def test_names_only_on_request_and_a_bad_month_is_named(app, rt, practice):
     bad = app.test_cli_runner().invoke(cli, ["ccm-minutes", "--month", "November"])
     assert bad.exit_code == 2 and "--month" in bad.output and "YYYY-MM" in bad.output
     nobody = app.test_cli_runner().invoke(cli, ["ccm-minutes", "--patient", "999"])
-    assert nobody.exit_code == 2 and "no patient with id 999" in nobody.output
+    assert nobody.exit_code == 2 and "no patient '999' (give the hub id" in nobody.output
     (empty,) = report(app, "--month", "2026-11", "--patient", str(practice.walter.id))
     assert empty["clinical"] == "0" and empty["99490 (20)"] == "no"
 

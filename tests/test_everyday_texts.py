@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from hub import language
+from hub.cli import cli
 from hub.models import Caregiver, Contact, LogEntry, PlanRule, Staff
 from hub.phones import phone_index
 from tests.practice import BEN, LENA, MAYA, NORA, ROSA, STRANGER, WALTER
@@ -124,6 +125,15 @@ def test_a_patient_who_opted_out_still_reaches_the_nurse_and_the_team_sees_it(
     staff.post("/staff/login", data={"email": "ben@clinic.test", "password": "night-shift"})
     page = staff.get(f"/staff/c/{contact.ref}").text
     assert "opted out of texts" in page
+
+
+def test_the_care_plan_shows_who_of_walters_family_opted_out(rt, app, twilio, practice):
+    twilio.sms(LENA, "STOP")
+
+    shown = app.test_cli_runner().invoke(cli, ["care-plan", "show", "--patient",
+                                               str(practice.walter.id)]).output
+
+    assert "Lena Kowalski opted out of texts (STOP" in shown
 
 
 def test_start_brings_a_patient_back_and_the_replies_resume(rt, twilio, practice):

@@ -85,8 +85,11 @@ def test_on_a_night_nora_is_on_shift_walter_reaches_his_own_care_manager_first(
         "    Maya Chen: every active manager (role:manager)",
         "  (urgent contacts follow the policy's urgent steps)",
     ]
-    # The manager's terminal only: nothing logged, the patient's name in no log line.
-    assert len(log_entries(rt)) == before
+    # Walter's name and team were shown: one access entry, his id only, his name nowhere.
+    (viewed,) = log_entries(rt)[before:]
+    assert viewed.event == "access.view_escalation"
+    assert json.loads(viewed.detail) == {"patient_id": practice.walter.id, "shown": "escalation",
+                                         "at": "2026-12-02T03:00:00+00:00"}
     assert "Walter" not in caplog.text and "Kowalski" not in caplog.text
 
 
@@ -209,7 +212,7 @@ def test_an_unknown_patient_is_a_usage_error_naming_it(rt, runner, staff_only):
     result = hub(runner, "oncall", "--patient", "999")
 
     assert result.exit_code == 2
-    assert "Invalid value for '--patient': no patient with id 999" in result.output
+    assert "Invalid value for '--patient': no patient '999' (give the hub id" in result.output
 
 
 # --- hub coverage ------------------------------------------------------------------------

@@ -44,6 +44,6 @@ def test_a_wrong_rule_is_refused_naming_what_is_wrong(app, practice):
     negative = hub(app, "plan-rule", "set", "--patient", walter, "R2", "glucose_above", "-5")
     assert negative.exit_code == 2 and "THRESHOLD" in negative.output
     nobody = hub(app, "plan-rule", "list", "--patient", "999")
-    assert nobody.exit_code == 2 and "no patient with id 999" in nobody.output
+    assert nobody.exit_code == 2 and "no patient '999' (give the hub id" in nobody.output
     missing = hub(app, "plan-rule", "remove", "--patient", walter, "R9")
     assert missing.exit_code == 2 and "has no rule R9" in missing.output

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from hub import care_time, contact_log
+from hub.cli.patient_option import GivenPatient, actor, patient_option
 from hub.models import Patient, utcnow
 from messages import runtime
 
@@ -20,10 +19,10 @@ def _yes(met: bool) -> str:
 @click.command("ccm-minutes")
 @click.option("--month", help="calendar month YYYY-MM in the practice's time zone "
                               "(default: this month)")
-@click.option("--patient", "patient_id", type=int, help="only this patient (hub id)")
+@patient_option(required=False, help="only this patient: hub id or Patient/<FHIR id>")
 @click.option("--names", is_flag=True, help="show patients' names (default: ids only)")
 @with_appcontext
-def ccm_minutes_command(month: str | None, patient_id: int | None, names: bool) -> None:
+def ccm_minutes_command(month: str | None, given: GivenPatient | None, names: bool) -> None:
     """Clinical-staff and physician minutes per patient, and the CPT time thresholds met.
 
     99490: 20 min of clinical staff time (the billing physician's counts too); 99487:
@@ -38,8 +37,7 @@ def ccm_minutes_command(month: str | None, patient_id: int | None, names: bool) 
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--month") from None
     with rt.session() as session:
-        if patient_id is not None and session.get(Patient, patient_id) is None:
-            raise click.BadParameter(f"no patient with id {patient_id}", param_hint="--patient")
+        patient_id = None if given is None else given.find(session).id
         rows = care_time.month_totals(session, start, end, patient_id)
         shown = {}
         if names and rows:
@@ -57,5 +55,5 @@ def ccm_minutes_command(month: str | None, patient_id: int | None, names: bool) 
                      _yes(row.meets_99491)] + ([str(shown.get(row.patient_id, ""))]
                                                if names else [])
             click.echo("\t".join(cells))
-        contact_log.append(session, "ccm.report", actor=f"cli:{getpass.getuser()}", detail={
+        contact_log.append(session, "ccm.report", actor=actor(), detail={
             "month": month, "patient_id": patient_id, "patients": len(rows), "names": names})

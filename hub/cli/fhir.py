@@ -4,7 +4,6 @@ that ``hub import-fhir`` takes back unchanged. Both are audited."""
 
 from __future__ import annotations
 
-import getpass
 import sys
 from collections import Counter
 
@@ -12,6 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from hub import contact_log
+from hub.cli.patient_option import GivenPatient, actor, patient_option
 from hub.fhir.bundle import read_file
 from hub.fhir.importer import import_bundle
 from hub.fhir.progress import Progress
@@ -19,7 +19,6 @@ from hub.fhir.summary import FhirImportError
 from hub.fhir_export.bundle import write_collection
 from hub.fhir_export.care_plan import CarePlanExport
 from hub.fhir_export.refs import Namespace
-from hub.models import Patient
 from messages import runtime
 
 
@@ -47,23 +46,20 @@ def import_fhir_command(file: str) -> None:
 
 
 @click.command("export-care-plan")
-@click.option("--patient", "patient_id", type=int, required=True,
-              help="the patient's id in the hub")
+@patient_option()
 @with_appcontext
-def export_care_plan_command(patient_id: int) -> None:
+def export_care_plan_command(given: GivenPatient) -> None:
     """Print the patient's care plan as a FHIR R4 collection Bundle (decrypted)."""
     rt = runtime.current()
     ns = Namespace(rt.settings.public_url)
     with rt.session() as session:
-        patient = session.get(Patient, patient_id)
-        if patient is None:
-            raise click.BadParameter(f"no patient with id {patient_id}", param_hint="--patient")
+        patient = given.find(session)
         export = CarePlanExport(session, ns)
         resources = export.resources(patient)
         # The ids given to rows entered by hand are committed with the audit entry, so the
         # bundle printed is always one the hub can take back.
-        contact_log.append(session, "care_plan.exported", actor=f"cli:{getpass.getuser()}",
-                           detail={"patient_id": patient_id, "ids_assigned": export.minted,
+        contact_log.append(session, "care_plan.exported", actor=actor(),
+                           detail={"patient_id": patient.id, "ids_assigned": export.minted,
                                    "resources": dict(Counter(r["resourceType"]
                                                              for r in resources))})
     write_collection(sys.stdout, resources, ns)

@@ -4,7 +4,7 @@
 escalation policy would page and why (read back from :mod:`routing.oncall`, never re-decided).
 ``hub coverage`` looks for gaps in the coming days (:mod:`routing.coverage`): no primary on
 call, or someone on call who cannot be paged. Names appear only on the manager's terminal;
-the log gets counts.
+the log gets counts, and ``--patient`` is logged as a view of that patient (id only).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import contact_log
+from hub.cli.patient_option import GivenPatient, actor, patient_option
 from hub.models import Contact, Patient, Staff, utcnow
 from messages import runtime
 from routing.coverage import KINDS, find_gaps
@@ -205,27 +206,30 @@ def _steps(session: Session, patient: Patient, policy: Policy, start: datetime,
 @click.command("oncall")
 @click.option("--at", "wall", callback=_parse_at, metavar="'YYYY-MM-DD HH:MM'",
               help="Local time in HUB_TIMEZONE (default: now).")
-@click.option("--patient", "patient_id", type=click.IntRange(min=1), metavar="ID",
-              help="Patient database id: whom a contact from them would page, and why.")
+@patient_option(required=False, help="whom a contact from this patient (hub id or "
+                                     "Patient/<FHIR id>) would page, and why")
 @with_appcontext
-def oncall_command(wall: datetime | None, patient_id: int | None) -> None:
+def oncall_command(wall: datetime | None, given: GivenPatient | None) -> None:
     """Who is on call at a time, layer by layer; with --patient, whom the escalation pages."""
     rt = runtime.current()
     tz = rt.settings.tz
     at, note = (utcnow(), None) if wall is None else resolve_wall_time(wall, tz)
-    with rt.sessions() as session:  # read only: nothing is written, nothing logged
-        patient = session.get(Patient, patient_id) if patient_id is not None else None
-        if patient_id is not None and patient is None:
-            raise click.BadParameter(f"no patient with id {patient_id}", param_hint="'--patient'")
-        if note:
-            click.echo(note)
-        click.echo(f"On call at {at.astimezone(tz):%Y-%m-%d %H:%M %Z} ({tz.key}):")
-        for line in _layers(session, at, tz):
-            click.echo(line)
+    # Without --patient nothing is written (staff only: the read ends in a rollback); with
+    # it, the patient's name and care team are shown, so the view is logged first.
+    with rt.sessions() as session:
+        patient = None if given is None else given.find(session)
+        lines = [note] if note else []
+        lines.append(f"On call at {at.astimezone(tz):%Y-%m-%d %H:%M %Z} ({tz.key}):")
+        lines += _layers(session, at, tz)
         if patient is not None:
-            click.echo()
-            for line in _escalation(session, patient, rt.policy.for_urgency("routine"), at, tz):
-                click.echo(line)
+            lines.append("")
+            lines += _escalation(session, patient, rt.policy.for_urgency("routine"), at, tz)
+            contact_log.append(session, "access.view_escalation", actor=actor(),
+                               detail={"patient_id": patient.id, "shown": "escalation",
+                                       "at": at.isoformat()})
+            session.commit()
+    for line in lines:
+        click.echo(line)
 
 
 # --- hub coverage ------------------------------------------------------------------------------

@@ -5,32 +5,24 @@
     hub plan-rule remove --patient 12 R1
 
 Set and remove are written to the contact log (who, which patient, which rule), so a manager
-can see when a patient's thresholds changed.
+can see when a patient's thresholds changed; list is logged as a view of the patient's data.
 """
 
 from __future__ import annotations
 
-import getpass
 import re
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hub import contact_log
-from hub.models import Patient, PlanRule
+from hub.cli.patient_option import GivenPatient, actor, patient_option
+from hub.models import PlanRule
 from hub.triage.plan_rules import METRICS, UNITS
 from messages import runtime
 
 CODE = re.compile(r"R\d{1,3}")
-
-
-def _patient(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise click.BadParameter(f"no patient with id {patient_id}", param_hint="--patient")
-    return patient
 
 
 def _code(value: str) -> str:
@@ -40,43 +32,41 @@ def _code(value: str) -> str:
     return code
 
 
-patient_option = click.option("--patient", "patient_id", type=int, required=True,
-                              help="the patient's id in the hub")
-
-
 @click.group("plan-rule")
 def plan_rule_group() -> None:
     """A patient's care-plan thresholds that make a reported reading urgent."""
 
 
 @plan_rule_group.command("list")
-@patient_option
+@patient_option()
 @with_appcontext
-def list_command(patient_id: int) -> None:
-    """Show the patient's rules."""
+def list_command(given: GivenPatient) -> None:
+    """Show the patient's rules (the view is logged: the patient and how many rules)."""
     with runtime.current().session() as session:
-        _patient(session, patient_id)
-        rules = session.scalars(select(PlanRule).where(PlanRule.patient_id == patient_id)
-                                .order_by(PlanRule.code)).all()
-        for rule in rules:
-            click.echo(f"{rule.code}  {rule.metric} {rule.threshold:g} {UNITS[rule.metric]}"
-                       f"  {rule.instruction or ''}".rstrip())
-        if not rules:
-            click.echo("no care-plan rules for this patient")
+        patient_id = given.find(session).id
+        lines = [f"{rule.code}  {rule.metric} {rule.threshold:g} {UNITS[rule.metric]}"
+                 f"  {rule.instruction or ''}".rstrip()
+                 for rule in session.scalars(select(PlanRule).where(
+                     PlanRule.patient_id == patient_id).order_by(PlanRule.code))]
+        contact_log.append(session, "access.view_plan_rules", actor=actor(), detail={
+            "patient_id": patient_id, "shown": "plan rules", "rules": len(lines)})
+    # printed once the audit entry is committed: nothing is shown that was not logged
+    for line in lines or ["no care-plan rules for this patient"]:
+        click.echo(line)
 
 
 @plan_rule_group.command("set")
-@patient_option
+@patient_option()
 @click.argument("code", callback=lambda _ctx, _param, value: _code(value))
 @click.argument("metric", type=click.Choice(METRICS))
 @click.argument("threshold", type=click.FloatRange(min=0, min_open=True, max=1000))
 @click.argument("instruction", required=False)
 @with_appcontext
-def set_command(patient_id: int, code: str, metric: str, threshold: float,
+def set_command(given: GivenPatient, code: str, metric: str, threshold: float,
                 instruction: str | None) -> None:
     """Add or change rule CODE: METRIC crossing THRESHOLD is urgent for this patient."""
     with runtime.current().session() as session:
-        _patient(session, patient_id)
+        patient_id = given.find(session).id
         rule = session.scalar(select(PlanRule).where(PlanRule.patient_id == patient_id,
                                                      PlanRule.code == code))
         if rule is None:
@@ -86,26 +76,26 @@ def set_command(patient_id: int, code: str, metric: str, threshold: float,
         rule.metric, rule.threshold = metric, threshold
         if instruction is not None:
             rule.instruction = instruction
-        contact_log.append(session, "care_plan.rule_set", actor=f"cli:{getpass.getuser()}",
+        contact_log.append(session, "care_plan.rule_set", actor=actor(),
                            detail={"patient_id": patient_id, "code": code, "metric": metric,
                                    "threshold": threshold})
     click.echo(f"{code} set: {metric} {threshold:g} {UNITS[metric]}")
 
 
 @plan_rule_group.command("remove")
-@patient_option
+@patient_option()
 @click.argument("code", callback=lambda _ctx, _param, value: _code(value))
 @with_appcontext
-def remove_command(patient_id: int, code: str) -> None:
+def remove_command(given: GivenPatient, code: str) -> None:
     """Remove rule CODE."""
     with runtime.current().session() as session:
-        _patient(session, patient_id)
+        patient_id = given.find(session).id
         rule = session.scalar(select(PlanRule).where(PlanRule.patient_id == patient_id,
                                                      PlanRule.code == code))
         if rule is None:
             raise click.BadParameter(f"patient {patient_id} has no rule {code}",
                                      param_hint="CODE")
         session.delete(rule)
-        contact_log.append(session, "care_plan.rule_removed", actor=f"cli:{getpass.getuser()}",
+        contact_log.append(session, "care_plan.rule_removed", actor=actor(),
                            detail={"patient_id": patient_id, "code": code})
     click.echo(f"{code} removed")

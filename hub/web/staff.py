@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 from werkzeug.security import check_password_hash
 
-from hub import care_plan, care_time, contact_log, opt_outs, patient_chart
+from hub import care_plan_sheet, care_time, contact_log, opt_outs, patient_chart
 from hub.contacts import OPEN
 from hub.models import (
     CarePlan,
@@ -135,11 +135,10 @@ def care_plan_page(ref: str) -> str:
         patient = db.scalar(select(Patient).where(Patient.ref == ref))
         if patient is None:
             abort(404, description="no patient with that reference")
-        view = care_plan.load(db, patient)
+        sheet = care_plan_sheet.build(db, patient)  # what `hub care-plan show` prints too
         contact_log.append(db, "access.view_care_plan", actor=f"staff:{session['staff_id']}",
                            detail={"patient_id": patient.id})
-        return render_template("care_plan.html", view=view, plan_title=care_plan.plan_title,
-                               labels=care_plan.FIELDS)
+        return render_template("care_plan.html", sheet=sheet)
 
 
 @bp.post("/staff/c/<ref>/<action>")

@@ -1,0 +1,203 @@
+"""A patient's care plan worded for people: the one source of the staff care plan page and of
+``hub care-plan show``.
+
+    sheet = care_plan_sheet.build(session, patient)
+    sheet.facts        # born, language, care manager, review date, CCM consent
+    sheet.sections     # emergency instructions, allergies, problems ... care plans
+
+The page renders each section (a list, a table, label and value pairs, or paragraphs) and the
+command line prints the same sections as text, so neither can show what the other leaves out.
+What the practice recorded with ``hub care-plan set`` for a section stands as its ``note``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from hub import care_plan
+from hub.care_plan import CarePlanView
+from hub.models import CarePlanActivity, Contact, Patient
+from hub.triage.plan_rules import UNITS
+
+
+@dataclass(frozen=True)
+class Line:
+    """One entry of a section: a list item, a table row (one text per column) or a label and
+    its value. A text may hold several lines ("\\n"). ``mark``: "urgent" (a high-criticality
+    allergy, what a caregiver must not be told, no CCM consent), "box" (the emergency
+    instructions) or "muted"."""
+
+    cells: tuple[str, ...]
+    mark: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of the plan. ``kind``: list, table (with ``columns``), pairs or text."""
+
+    title: str
+    lines: list[Line]
+    kind: str = "list"
+    columns: tuple[str, ...] = ()
+    note: str | None = None  # what the practice recorded for this part (hub care-plan set)
+    empty: str = "None recorded."
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The plan as people read it; ``contacts`` are the recent contacts the page shows beside
+    it (the command line leaves them to ``hub export-log``)."""
+
+    patient: Patient
+    title: str
+    facts: Section
+    sections: list[Section]
+    contacts: list[Contact] = field(default_factory=list)
+
+
+def build(session: Session, patient: Patient) -> Sheet:
+    """The patient's whole care plan, worded (the queries are :func:`hub.care_plan.load`'s)."""
+    return words(care_plan.load(session, patient))
+
+
+def _joined(*parts: str | None, sep: str = "; ") -> str:
+    return sep.join(p for p in parts if p)
+
+
+def _spaced(value: str | None) -> str:
+    return (value or "").replace("-", " ")
+
+
+def _facts(view: CarePlanView) -> Section:
+    p, chart = view.patient, view.chart
+    review = view.review
+    consent = chart.consent
+    if chart.consent_on_file and consent is not None:
+        ccm = Line(("CCM consent", _joined(f"active, dated {consent.date or '(no date)'}",
+                                           consent.method or "method not recorded",
+                                           consent.obtained_by and
+                                           f"obtained by {consent.obtained_by}")))
+    else:
+        latest = "" if consent is None else (
+            f" (latest consent: {_joined(consent.status, consent.date, sep=', ')})")
+        ccm = Line(("CCM consent", f"No CCM consent on file{latest}"), "urgent")
+    return Section("", kind="pairs", lines=[
+        Line(("Born", p.birth_date or "not recorded")),
+        Line(("Preferred language", view.language)),
+        Line(("Care manager", p.care_manager.name if p.care_manager else "none designated")),
+        Line(("Periodic review", f"{review[0] or 'no date'} ({review[1]})")),
+        ccm,
+        *(Line(("Texts", f"{o.whose[:1].upper()}{o.whose[1:]} opted out of texts ({o.keyword}, "
+                         f"{o.since:%Y-%m-%d %H:%M} UTC): call instead"), "urgent")
+          for o in view.opted_out)])
+
+
+def _prognosis(view: CarePlanView) -> str:
+    assessments = []
+    for a in view.prognoses[:3]:
+        when = _joined(a.date and f"of {a.date}", sep="")
+        status = "" if a.status == "completed" else f", {_spaced(a.status)}"
+        assessments.append(f"{_joined(a.prognosis, a.summary, sep=': ')} "
+                           f"(assessment{' ' + when if when else ''}{status})")
+    return "\n".join([view.fields.get("prognosis", ""), *assessments]).strip() or "not recorded"
+
+
+def _goals(view: CarePlanView) -> list[Line]:
+    lines = [Line((_joined(g.goal.description or "(not described)", g.goal.note, sep="\n"),
+                   "\n".join(_joined(t["measure"], t["detail"], sep=" ") for t in g.targets),
+                   "\n".join(t["due"] for t in g.targets if t["due"]),
+                   _joined(g.goal.lifecycle_status, _spaced(g.goal.achievement_status),
+                           sep=", "))) for g in view.goals]
+    return lines + [Line((name, "", "", "not imported (named by the care plan)"), "muted")
+                    for name in view.other_goals]
+
+
+def _activity(a: CarePlanActivity) -> Line:
+    who = _joined(a.performer.name if a.performer else None, a.performer_text) or "not named"
+    return Line((a.text or "(not described)", who, a.scheduled or "", _spaced(a.status)))
+
+
+ACTIVITY_COLUMNS = ("What", "Who is responsible", "When", "Status")
+
+
+def _activities(view: CarePlanView, title: str, kind: str, note: str | None) -> Section:
+    return Section(title, [_activity(a) for a in view.activities.get(kind, [])], "table",
+                   ACTIVITY_COLUMNS, note)
+
+
+def _care_team(view: CarePlanView) -> list[Line]:
+    lines = []
+    for member in view.care_team:
+        team = member.team
+        status = "" if team.status in (None, "active") else f", {team.status}"
+        lines.append(Line((f"{member.staff.name}: "
+                           + _joined(member.role_display or member.role_code or "role not given",
+                                     "designated care manager" if member.is_care_manager
+                                     else None, sep=", ")
+                           + (f" ({team.name or 'care team'}{status})"
+                              if team.name or status else ""),)))
+    return lines
+
+
+def _caregivers(view: CarePlanView) -> list[Line]:
+    lines = []
+    for c in view.caregivers:
+        who = c.caregiver
+        told = "; ".join(c.may_be_told) or "nothing recorded: ask the care manager before sharing"
+        refused = f"; not to be told {'; '.join(c.may_not_be_told)}" if c.may_not_be_told else ""
+        lines.append(Line((f"{who.name} (caregiver {who.id}, "
+                           + _joined(who.relationship_text or "relationship not given",
+                                     who.phone, sep=", ")
+                           + f"): may be told {told}{refused}.",),
+                          "urgent" if c.may_not_be_told else ""))
+    return lines
+
+
+def words(view: CarePlanView) -> Sheet:
+    """The sections of the plan, in the order the page shows them."""
+    chart, fields = view.chart, view.fields
+    emergency = fields.get("emergency_instructions")
+    sections = [
+        Section("Emergency instructions", [Line((emergency,), "box")] if emergency else [],
+                "text", empty="None recorded (hub care-plan set --field "
+                              "emergency_instructions)."),
+        Section("Allergies", [Line((
+            f"{a.substance or '(substance not named)'}: criticality {a.criticality or 'not given'}"
+            + (f"; reaction {a.reaction}" if a.reaction else "")
+            + (f" ({a.clinical_status})" if a.clinical_status not in (None, "active") else ""),),
+            "urgent" if a.criticality == "high" else "") for a in chart.allergies]),
+        Section("Problem list", [Line((f"{c.text or c.code} "
+                                       f"({c.clinical_status or 'status not given'})",))
+                                 for c in view.problems]),
+        Section("Expected outcome and prognosis", kind="pairs", lines=[
+            Line((care_plan.FIELDS["expected_outcome"],
+                  fields.get("expected_outcome") or "not recorded")),
+            Line((care_plan.FIELDS["prognosis"], _prognosis(view)))]),
+        Section("Measurable goals", _goals(view), "table", ("Goal", "Target", "Due", "Status")),
+        Section("Symptom management", [Line((
+            f"{r.code} {r.metric} {r.threshold:g} {UNITS.get(r.metric, '')}".rstrip()
+            + (f": {r.instruction}" if r.instruction else ""),)) for r in view.rules],
+            note=fields.get("symptom_management"), empty="No thresholds set."),
+        Section("Medications", [Line((
+            (m.text or "(medication not named)") + (f": {m.dosage}" if m.dosage else "")
+            + f" ({m.status or 'status not given'}"
+            + (f", {'prescribed' if m.kind == 'request' else 'reported'} {m.date}"
+               if m.date else "") + ")",)) for m in chart.medications],
+            note=fields.get("medication_management")),
+        _activities(view, "Planned interventions", "intervention", None),
+        _activities(view, "Community and social services", "community",
+                    fields.get("community_services")),
+        _activities(view, "Coordination with outside providers", "referral",
+                    fields.get("outside_providers")),
+        Section("Care team", _care_team(view)),
+        Section("Caregivers and what each may be told", _caregivers(view)),
+        Section("Care plans", [Line((
+            f"{care_plan.plan_title(p)} ({p.status or 'status not given'}"
+            + (f", {p.period_start or '...'} to {p.period_end or '...'}"
+               if p.period_start or p.period_end else "") + ")",)) for p in view.plans]),
+    ]
+    return Sheet(view.patient, f"Care plan: {view.patient.name}", _facts(view), sections,
+                 view.contacts)
+
