@@ -35,7 +35,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         triager = load_triager(settings.triage_config)
     except (TriageConfigError, ValueError) as exc:
         raise SettingError(f"HUB_TRIAGE_CONFIG: {exc}") from None
-    db.upgrade(settings.database_url)
+    created = db.upgrade(settings.database_url)
     cipher = crypto.FieldCipher(settings.encryption_keys, settings.index_key)
     crypto.install(cipher)
     engine = db.make_engine(settings.database_url)
@@ -55,6 +55,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     )
     for note in settings.warnings:
         log.warning(note)
+    if created:
+        # Said on stderr: a command run against the wrong folder or URL shows it at once.
+        log.warning("new database %s (HUB_DATABASE_URL, or HUB_INSTANCE_DIR for SQLite, "
+                    "chooses another)", db.shown(settings.database_url))
 
     from hub import web
     from messages import webhooks

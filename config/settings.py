@@ -22,6 +22,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from config.instance import find_instance_dir
+
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_POLICY = CONFIG_DIR / "escalation.toml"
 DEFAULT_TRIAGE = CONFIG_DIR / "triage.toml"
@@ -168,7 +170,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     """Return validated settings; raise SettingError naming the first bad one."""
     raw = _raw_settings(overrides)
     notes: list[str] = []
-    instance = Path(raw.get("HUB_INSTANCE_DIR", "instance")).resolve()
+    instance = find_instance_dir(raw)
 
     database_url = raw.get("HUB_DATABASE_URL", f"sqlite:///{instance / 'hub.db'}")
     try:
