@@ -10,12 +10,13 @@ import traceback
 from collections.abc import Mapping
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from config.settings import SettingError, load_settings
-from hub import crypto, db
+from hub import crypto, db, key_check
 from hub.triage.classify import TriageConfigError, load_triager
 from messages.runtime import Runtime
 from messages.transport import make_transport
@@ -39,6 +40,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     cipher = crypto.FieldCipher(settings.encryption_keys, settings.index_key)
     crypto.install(cipher)
     engine = db.make_engine(settings.database_url)
+    try:
+        with engine.begin() as connection:
+            key_check.confirm(connection, cipher)
+    except key_check.WrongKeys as wrong:
+        engine.dispose()
+        raise SettingError(key_check.explain(wrong, settings.key_files)) from None
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.session_interface = _StaffPageSessions()
@@ -96,7 +103,11 @@ def _unexpected_error(error: Exception) -> Response:
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if "site-packages" not in f.filename] or traceback.extract_tb(error.__traceback__)
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-4:]))
-    log.error("unhandled %s on %s at %s", type(error).__name__, request.path, where)
+    if isinstance(error, InvalidToken):
+        log.error("HUB_ENCRYPTION_KEYS: %s read on %s does not decrypt with any of its keys "
+                  "(at %s)", error or "a stored field", request.path, where)
+    else:
+        log.error("unhandled %s on %s at %s", type(error).__name__, request.path, where)
     return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")
 
 

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping
 
 import click
+from cryptography.fernet import InvalidToken
 from flask import Flask
 from flask.cli import ScriptInfo
 
@@ -59,4 +60,13 @@ def run(create_app: AppFactory, args: list[str] | None = None) -> None:
 
     # Each command's with_appcontext asks this for the app when (and only when) it runs.
     info = ScriptInfo(create_app=command_app, set_debug_flag=False, load_dotenv_defaults=False)
-    cli.main(args, prog_name="hub", obj=info)
+    try:
+        cli.main(args, prog_name="hub", obj=info)
+    except InvalidToken as exc:
+        # The keys matched the database's check values at start, but this field was written
+        # under a key the setting no longer holds (or was altered). Its name, never its text.
+        click.echo(f"error: HUB_ENCRYPTION_KEYS: {exc or 'a stored field'} does not decrypt "
+                   "with any of its keys; check that it holds every key data was written with "
+                   "(an old key stays after the new one until `hub rotate-keys` has run)",
+                   err=True)
+        sys.exit(2)
