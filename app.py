@@ -10,12 +10,13 @@ import traceback
 from collections.abc import Mapping
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from config.settings import SettingError, load_settings
-from hub import crypto, db
+from hub import crypto, db, key_check
 from hub.triage.classify import TriageConfigError, load_triager
 from messages.runtime import Runtime
 from messages.transport import make_transport
@@ -35,10 +36,16 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         triager = load_triager(settings.triage_config)
     except (TriageConfigError, ValueError) as exc:
         raise SettingError(f"HUB_TRIAGE_CONFIG: {exc}") from None
-    db.upgrade(settings.database_url)
+    created = db.upgrade(settings.database_url)
     cipher = crypto.FieldCipher(settings.encryption_keys, settings.index_key)
     crypto.install(cipher)
     engine = db.make_engine(settings.database_url)
+    try:
+        with engine.begin() as connection:
+            key_check.confirm(connection, cipher)
+    except key_check.WrongKeys as wrong:
+        engine.dispose()
+        raise SettingError(key_check.explain(wrong, settings.key_files)) from None
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.session_interface = _StaffPageSessions()
@@ -55,6 +62,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     )
     for note in settings.warnings:
         log.warning(note)
+    if created:
+        # Said on stderr: a command run against the wrong folder or URL shows it at once.
+        log.warning("new database %s (HUB_DATABASE_URL, or HUB_INSTANCE_DIR for SQLite, "
+                    "chooses another)", db.shown(settings.database_url))
 
     from hub import web
     from messages import webhooks
@@ -92,7 +103,11 @@ def _unexpected_error(error: Exception) -> Response:
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if "site-packages" not in f.filename] or traceback.extract_tb(error.__traceback__)
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-4:]))
-    log.error("unhandled %s on %s at %s", type(error).__name__, request.path, where)
+    if isinstance(error, InvalidToken):
+        log.error("HUB_ENCRYPTION_KEYS: %s read on %s does not decrypt with any of its keys "
+                  "(at %s)", error or "a stored field", request.path, where)
+    else:
+        log.error("unhandled %s on %s at %s", type(error).__name__, request.path, where)
     return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")
 
 

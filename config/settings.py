@@ -22,6 +22,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from config.instance import find_instance_dir
+
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_POLICY = CONFIG_DIR / "escalation.toml"
 DEFAULT_TRIAGE = CONFIG_DIR / "triage.toml"
@@ -81,6 +83,8 @@ class Settings:
     engine: str  # inline: web processes route and page too | separate: `hub scheduler` does
     outbound: str  # "twilio" (REST API) or "outbox" (local capture)
     warnings: tuple[str, ...] = field(default=())
+    # The key settings not set, whose key was read from (or generated into) the instance.
+    key_files: Mapping[str, Path] = field(default_factory=dict)
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
     practice_name: str = "Care line"  # how texts to patients name the line (HELP)
 
@@ -121,9 +125,11 @@ def _raw_settings(overrides: Mapping[str, object] | None) -> dict[str, str]:
     return raw
 
 
-def _secret_file(instance: Path, name: str, make: str, notes: list[str]) -> str:
+def _secret_file(instance: Path, name: str, make: str, notes: list[str],
+                 files: dict[str, Path], setting: str) -> str:
     """Read a generated secret from instance/, creating it (mode 0600) the first time."""
     path = instance / name
+    files[setting] = path
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
@@ -170,7 +176,8 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     """Return validated settings; raise SettingError naming the first bad one."""
     raw = _raw_settings(overrides)
     notes: list[str] = []
-    instance = Path(raw.get("HUB_INSTANCE_DIR", "instance")).resolve()
+    files: dict[str, Path] = {}
+    instance = find_instance_dir(raw)
 
     database_url = raw.get("HUB_DATABASE_URL", f"sqlite:///{instance / 'hub.db'}")
     try:
@@ -183,16 +190,17 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if "HUB_ENCRYPTION_KEYS" in raw:
         keys = _fernet_keys(raw["HUB_ENCRYPTION_KEYS"])
     else:
-        made = _secret_file(instance, "encryption.key", Fernet.generate_key().decode(), notes)
+        made = _secret_file(instance, "encryption.key", Fernet.generate_key().decode(), notes,
+                            files, "HUB_ENCRYPTION_KEYS")
         keys = _fernet_keys(made)
 
     index_key = raw.get("HUB_INDEX_KEY") or _secret_file(
-        instance, "index.key", secrets.token_urlsafe(32), notes
+        instance, "index.key", secrets.token_urlsafe(32), notes, files, "HUB_INDEX_KEY"
     )
     if len(index_key) < 16:
         raise SettingError("HUB_INDEX_KEY: too short (at least 16 characters)")
     secret_key = raw.get("HUB_SECRET_KEY") or _secret_file(
-        instance, "secret.key", secrets.token_urlsafe(32), notes
+        instance, "secret.key", secrets.token_urlsafe(32), notes, files, "HUB_SECRET_KEY"
     )
 
     public_url = _url("HUB_PUBLIC_URL", raw.get("HUB_PUBLIC_URL", "http://127.0.0.1:5000"))
@@ -265,6 +273,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         engine=engine,
         outbound=outbound,
         warnings=tuple(notes),
+        key_files=files,
         phone_region=phone_region,
         practice_name=practice_name,
     )

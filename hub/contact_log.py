@@ -30,6 +30,13 @@ def _canonical(seq: int, at: datetime, event: str, contact_id: int | None, actor
     ).encode("utf-8")
 
 
+def chain_mac(cipher: FieldCipher, previous_mac: str, seq: int, at: datetime, event: str,
+              contact_id: int | None, actor: str | None, detail: str) -> str:
+    """An entry's MAC: HMAC(index key, the previous entry's MAC + its canonical plaintext)."""
+    return cipher.mac(previous_mac.encode() + b"\n"
+                      + _canonical(seq, at, event, contact_id, actor, detail))
+
+
 _HEAD = select(LogHead.seq, LogHead.mac).where(LogHead.id == 1).with_for_update()
 _ADVANCE = update(LogHead).where(LogHead.id == 1)
 
@@ -83,9 +90,8 @@ def append_all(conn: Connection, entries: Sequence[Entry]) -> int:
         detail_json = json.dumps(entry.detail or {}, sort_keys=True, ensure_ascii=False,
                                  default=str)
         seq += 1
-        mac = cipher.mac(mac.encode() + b"\n" + _canonical(seq, at, entry.event,
-                                                            entry.contact_id, entry.actor,
-                                                            detail_json))
+        mac = chain_mac(cipher, mac, seq, at, entry.event, entry.contact_id, entry.actor,
+                        detail_json)
         stored: str = detail_json
         if entry.alike:
             if detail_json not in sealed:
@@ -140,9 +146,12 @@ def verify(session: Session, cipher: FieldCipher | None = None) -> tuple[int, Br
             try:
                 detail = cipher.decrypt(raw) if raw is not None else ""
             except Exception:  # an undecryptable detail is a broken entry, not a crash
-                return checked, Break(seq, f"entry {seq}: detail does not decrypt")
-            computed = cipher.mac(previous_mac.encode() + b"\n"
-                                  + _canonical(seq, at, event, contact_id, actor, detail))
+                # The keys are the database's (checked at start), so the entry was altered or
+                # written under a key since taken out of the setting.
+                return checked, Break(seq, f"entry {seq}: detail does not decrypt with "
+                                           "HUB_ENCRYPTION_KEYS (altered, or written under a "
+                                           "key no longer in it)")
+            computed = chain_mac(cipher, previous_mac, seq, at, event, contact_id, actor, detail)
             if computed != mac:
                 return checked, Break(seq, f"entry {seq} ({event}) was altered")
             previous_mac, expected_seq, checked = mac, seq + 1, checked + 1

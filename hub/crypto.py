@@ -46,7 +46,7 @@ class FieldCipher:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken:
-            raise InvalidToken("a stored field does not decrypt with any configured key") from None
+            raise Undecryptable("a stored field") from None
 
     def rotate(self, token: str) -> str:
         """Re-encrypt a stored token under the first key."""
@@ -59,6 +59,11 @@ class FieldCipher:
     def mac(self, message: bytes) -> str:
         """HMAC-SHA256 of the contact log's chain, under the index key."""
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+
+class Undecryptable(InvalidToken):
+    """A stored field no key of HUB_ENCRYPTION_KEYS decrypts; the message says which field
+    where known (table, column, row id), never its content."""
 
 
 class Sealed(str):

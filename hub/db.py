@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -241,8 +243,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str) -> None:
-    """Bring the schema at ``url`` up to the newest migration.
+def upgrade(url: str) -> bool:
+    """Bring the schema at ``url`` up to the newest migration; True when there was none (a
+    new database: the caller says which one it made).
 
     Several workers may start at once: on PostgreSQL an advisory lock lets one migrate while
     the others wait; on SQLite the immediate write lock does the same.
@@ -252,11 +255,18 @@ def upgrade(url: str) -> None:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274001)")
+            created = MigrationContext.configure(connection).get_current_revision() is None
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     finally:
         engine.dispose()
+    return created
+
+
+def shown(url: str) -> str:
+    """The database URL as it may be printed: any password masked."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def id_in(session: Session, column: Any, ids: Iterable[int]) -> ColumnElement[bool]:

@@ -28,6 +28,39 @@ PG_ADMIN_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("HUB_REQUIRE_POSTGRES") == "1"
 # The `hub` console script that `pip install` put beside this Python, as a user runs it.
 HUB_COMMAND = str(Path(sys.executable).with_name("hub"))
+REPO = Path(__file__).resolve().parents[1]
+# What a checkout holds that the running hub reads (no tests, benchmarks or git).
+CHECKOUT_PARTS = ("app.py", "pyproject.toml", "config", "hub", "messages", "routing")
+
+
+def user_env(home: Path, **settings: str) -> dict[str, str]:
+    """A user's shell for a subprocess: none of this machine's HUB_/TWILIO_ settings, a home
+    and XDG folders of its own under ``home`` (nothing reaches the real home), then
+    ``settings``."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HUB_", "TWILIO_", "XDG_", "FLASK_"))}
+    env.update(HOME=str(home / "home"), XDG_DATA_HOME=str(home / "home" / ".local" / "share"),
+               XDG_CONFIG_HOME=str(home / "home" / ".config"),
+               XDG_CACHE_HOME=str(home / "home" / ".cache"))
+    env.update(settings)
+    return env
+
+
+def copy_of_checkout(dest: Path, parts: tuple[str, ...] = CHECKOUT_PARTS) -> Path:
+    """A fresh copy of the project's checkout at ``dest`` (no instance folder, no caches).
+
+    ``python dest/app.py`` runs the copy; the console script runs it too when PYTHONPATH
+    names it (the editable install's finder comes after the path), so a test's instance
+    folder is the copy's, never the real checkout's."""
+    dest.mkdir(parents=True)
+    for part in parts:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part,
+                            ignore=shutil.ignore_patterns("__pycache__", "instance"))
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
 
 
 def _postgres_answers() -> bool:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import HUB_COMMAND
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import HUB_COMMAND, copy_of_checkout, user_env
 
 
 def _free_port() -> int:
@@ -26,12 +22,14 @@ def _free_port() -> int:
 
 @pytest.fixture
 def local_hub(tmp_path):
-    """``python app.py`` in an empty directory, as the README says; stopped afterwards."""
+    """``python app.py`` in a fresh checkout, as the README says, and ``hub`` run from
+    another folder (a second terminal); stopped afterwards."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "TWILIO_"))}
-    env["HUB_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    project = copy_of_checkout(tmp_path / "careline-hub")
+    env = user_env(tmp_path, PYTHONPATH=str(project),
+                   HUB_PUBLIC_URL=f"http://127.0.0.1:{port}")
     server = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--port", str(port)], cwd=tmp_path, env=env,
+        [sys.executable, "app.py", "--port", str(port)], cwd=project, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = env["HUB_PUBLIC_URL"]
@@ -46,19 +44,22 @@ def local_hub(tmp_path):
         output, _ = server.communicate(timeout=10)
         pytest.fail("python app.py did not come up: " + (output or ""))
 
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
     def hub(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([HUB_COMMAND, *args], cwd=tmp_path, env=env,
+        return subprocess.run([HUB_COMMAND, *args], cwd=elsewhere, env=env,
                               capture_output=True, text=True, timeout=60)
 
-    yield url, hub, tmp_path
+    yield url, hub, project
     server.terminate()
     output, _ = server.communicate(timeout=10)
     local_hub.output = output  # type: ignore[attr-defined]
 
 
 def test_newcomer_texts_as_the_demo_patient_and_acknowledges_as_the_nurse(local_hub):
-    url, hub, home = local_hub
-    assert (home / "instance" / "hub.db").exists()
+    url, hub, project = local_hub
+    assert (project / "instance" / "hub.db").exists()
     sent = hub("simulate", "sms", "--from", "+12025550142", "I feel short of breath tonight")
     assert sent.returncode == 0, sent.stderr
     assert "HTTP 200" in sent.stdout and "911" in sent.stdout

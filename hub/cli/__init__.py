@@ -1,7 +1,10 @@
 """The ``hub`` command line: one module per command group, gathered into one Click group.
 
 The console script is :func:`app.hub_command`, which hands this package the app factory:
-the command line sits below ``app.py`` and never imports it.
+the command line sits below ``app.py`` and never imports it. The group is a plain Click
+group, not Flask's ``FlaskGroup``: it shows the hub's own options only, and it builds the
+app (settings, generated keys, the database) only when a command runs, never for ``--help``
+(FlaskGroup loads the app to list commands an app might add; the hub's are all here).
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ import sys
 from collections.abc import Callable, Mapping
 
 import click
+from cryptography.fernet import InvalidToken
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import ScriptInfo
 
 from config.settings import SettingError
 from hub.cli.care_plan import care_plan_group
@@ -31,8 +35,7 @@ from hub.cli.staff import staff_group
 AppFactory = Callable[[Mapping[str, object]], Flask]
 
 
-@click.group(cls=FlaskGroup, add_default_commands=False, add_version_option=False,
-             load_dotenv=False)
+@click.group()
 def cli() -> None:
     """The care-line hub: import care data and schedules, review and verify the contact log."""
 
@@ -46,8 +49,9 @@ for _command in (import_fhir_command, import_schedule_command, export_log_comman
     cli.add_command(_command)
 
 
-def run(create_app: AppFactory) -> None:
-    """Run the command line on the apps ``create_app`` builds (settings from the environment)."""
+def run(create_app: AppFactory, args: list[str] | None = None) -> None:
+    """Run the command line (``args``, else the process's) on the apps ``create_app`` builds
+    (settings from the environment); exits."""
 
     def command_app() -> Flask:
         try:
@@ -57,5 +61,15 @@ def run(create_app: AppFactory) -> None:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
 
-    cli.create_app = command_app
-    cli(prog_name="hub")
+    # Each command's with_appcontext asks this for the app when (and only when) it runs.
+    info = ScriptInfo(create_app=command_app, set_debug_flag=False, load_dotenv_defaults=False)
+    try:
+        cli.main(args, prog_name="hub", obj=info)
+    except InvalidToken as exc:
+        # The keys matched the database's check values at start, but this field was written
+        # under a key the setting no longer holds (or was altered). Its name, never its text.
+        click.echo(f"error: HUB_ENCRYPTION_KEYS: {exc or 'a stored field'} does not decrypt "
+                   "with any of its keys; check that it holds every key data was written with "
+                   "(an old key stays after the new one until `hub rotate-keys` has run)",
+                   err=True)
+        sys.exit(2)

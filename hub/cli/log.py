@@ -9,11 +9,12 @@ import sys
 from datetime import datetime, time
 
 import click
+from cryptography.fernet import InvalidToken
 from flask.cli import with_appcontext
 from sqlalchemy import Text, select, type_coerce, update
 
 from hub import contact_log
-from hub.crypto import Encrypted
+from hub.crypto import Encrypted, Undecryptable
 from hub.fhir_export.bundle import write_collection
 from hub.fhir_export.communication import communications
 from hub.fhir_export.refs import Namespace
@@ -109,9 +110,14 @@ def rotate_keys_command(batch: int) -> None:
                     query = query.where(key > last)
                 rows = session.execute(query).all()
                 for pk, token in rows:
+                    try:
+                        rotated = rt.cipher.rotate(token)
+                    except InvalidToken:
+                        # Those before it in other batches stay rotated; running again after
+                        # the missing key is added finishes the job.
+                        raise Undecryptable(f"{table_name}.{column_name} of row {pk}") from None
                     session.execute(update(table).where(key == pk)
-                                    .values({column_name: type_coerce(rt.cipher.rotate(token),
-                                                                      Text)}))
+                                    .values({column_name: type_coerce(rotated, Text)}))
                 total += len(rows)
             if len(rows) < batch:
                 break
