@@ -14,7 +14,6 @@ What ``disclose`` records stands beside what imported Consents say, and is kept 
 from __future__ import annotations
 
 import getpass
-from datetime import date
 
 import click
 from flask.cli import with_appcontext
@@ -22,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub import care_plan, contact_log
+from hub.cli.times import parse_date
 from hub.db import rows_changed
 from hub.models import (
     Caregiver,
@@ -58,11 +58,7 @@ def _text(value: str, field: str) -> str:
     if len(value) > MAX_TEXT:
         raise click.BadParameter(f"is longer than {MAX_TEXT} characters", param_hint="TEXT")
     if field == "review_date":
-        try:
-            value = date.fromisoformat(value).isoformat()
-        except ValueError:
-            raise click.BadParameter(f"{value!r} is not a date like 2027-03-01",
-                                     param_hint="TEXT") from None
+        value = parse_date(value, "TEXT", example="2027-03-01").isoformat()
     return value
 
 

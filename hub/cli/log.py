@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Text, select, type_coerce, update
 
 from hub import contact_log
+from hub.cli.times import within_range
 from hub.crypto import Encrypted
 from hub.fhir_export.bundle import write_collection
 from hub.fhir_export.communication import communications
@@ -29,6 +30,7 @@ def _instant(value: str | None, name: str) -> datetime | None:
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD[THH:MM])",
                                  param_hint=name) from None
+    within_range(parsed, name)
     if len(value) == 10:
         parsed = datetime.combine(parsed.date(), time())
     if parsed.tzinfo is None:

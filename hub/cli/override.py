@@ -22,8 +22,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub import contact_log
-from hub.cli.oncall import local, parse_local
 from hub.cli.rotation import actor, staff_by_email
+from hub.cli.times import local, parse_local
 from hub.models import ScheduleOverride, Staff, utcnow
 from messages import runtime
 from routing.roster import OnCall

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub import contact_log
-from hub.cli.oncall import local
+from hub.cli.times import local, parse_date
 from hub.models import Rotation, RotationMember, Staff, utcnow
 from messages import runtime
 from routing.schedule_store import rotation_plans
@@ -62,10 +62,7 @@ def _handoff(ctx: click.Context, param: click.Parameter, value: str) -> time:
 
 
 def _start(ctx: click.Context, param: click.Parameter, value: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-03-07") from None
+    return parse_date(value)
 
 
 @click.group("rotation")
