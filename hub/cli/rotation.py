@@ -3,7 +3,7 @@
     hub rotation add nights ben@clinic.org nora@clinic.org maya@clinic.org \\
         --layer primary --every daily --handoff 02:00 --start 2026-03-07
 
-Members take turns in the order given (a name may appear twice); hand-offs happen at the
+Members take turns in the order given (each named once); hand-offs happen at the
 local time in HUB_TIMEZONE, which the rotation keeps. Every change is logged (ids, no names).
 """
 
@@ -65,6 +65,19 @@ def _start(ctx: click.Context, param: click.Parameter, value: str) -> date:
     return parse_date(value)
 
 
+def _members(session: Session, emails: tuple[str, ...]) -> list[Staff]:
+    """The members in turn order; a person named twice is refused (each takes one place:
+    a second would give them two turns of every round)."""
+    people: list[Staff] = []
+    for email in emails:
+        person = staff_by_email(session, email, "'EMAIL'")
+        if any(p.id == person.id for p in people):
+            raise click.BadParameter(f"{email} names {person.name} again: each member takes "
+                                     "one place in the turn order", param_hint="'EMAIL'")
+        people.append(person)
+    return people
+
+
 @click.group("rotation")
 def rotation_group() -> None:
     """Rotations: staff take turns on an on-call layer, handing off at a set local time."""
@@ -96,7 +109,7 @@ def add_rotation(name: str, members: tuple[str, ...], layer: str, every_days: in
         if session.scalar(select(Rotation.id).where(Rotation.name == name)) is not None:
             raise click.BadParameter(f"a rotation named {name!r} exists; remove it first",
                                      param_hint="'NAME'")
-        people = [staff_by_email(session, email, "'EMAIL'") for email in members]
+        people = _members(session, members)
         rotation = Rotation(name=name, layer=layer, every_days=every_days,
                             handoff_minute=handoff.hour * 60 + handoff.minute,
                             start_date=start, time_zone=rt.settings.tz.key)

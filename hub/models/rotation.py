@@ -39,7 +39,7 @@ class Rotation(Base):
 
 
 class RotationMember(Base):
-    """One place in a rotation's order (a person may hold several places)."""
+    """One place in a rotation's order (``hub rotation add`` gives each person one place)."""
 
     __tablename__ = "rotation_members"
     __table_args__ = (UniqueConstraint("rotation_id", "position",
