@@ -259,6 +259,29 @@ def test_an_option_the_kind_of_override_ignores_is_refused_not_dropped(
     with rt.sessions() as session:
         assert session.scalars(select(ScheduleOverride)).all() == []
 
+
+def test_an_id_quoted_in_an_email_never_comes_back_for_another_change(rt, runner, clinic):
+    """SQLite handed a deleted row's id to the next one: 'override #2' in last week's
+    e-mail would have named a different cover once #2 was removed and another added."""
+    nights(runner)
+    cover = ["override", "add", "replace", "--by", "maya@clinic.test", "--for",
+             "ben@clinic.test", "--from", "2026-03-07 18:00", "--until", "2026-03-07 23:00"]
+    swap = ["swap", "add", "ben@clinic.test", "2026-03-07 12:00", "nora@clinic.test",
+            "2026-03-08 12:00"]
+
+    assert hub(runner, *cover).output.startswith("override #1:")
+    assert hub(runner, *swap).output.startswith("swap #2:")
+    assert hub(runner, "swap", "remove", "2").exit_code == 0
+    assert hub(runner, "override", "remove", "1").exit_code == 0
+    again = hub(runner, *cover)
+    swapped_again = hub(runner, *swap)
+    hub(runner, "rotation", "remove", "nights")
+    nights(runner)
+
+    assert again.output.startswith("override #4:"), again.output
+    assert swapped_again.output.startswith("swap #5:"), swapped_again.output
+    assert [e["rotation_id"] for e in events(rt, "schedule.rotation_added")] == [1, 2]
+
 # --- the continuity chain --------------------------------------------------------------------
 
 def chain(rt, practice: Practice, at: datetime, target: str = "continuity"):
