@@ -47,6 +47,9 @@ def _instant(value: str | None, name: str) -> datetime | None:
 def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
     """Print the decrypted contact log; the export itself is logged."""
     start, end = _instant(since, "--since"), _instant(until, "--until")
+    if start is not None and end is not None and end <= start:
+        # The window would hold nothing: say so rather than print a header alone.
+        raise click.BadParameter(f"must be after --since ({since})", param_hint="'--until'")
     rt = runtime.current()
     count = 0
     with rt.session() as session:
