@@ -23,7 +23,7 @@ from hub import contact_log
 from hub.cli.times import local, resolve_wall_time, wall_option
 from hub.models import Contact, Patient, Staff, utcnow
 from messages import runtime
-from routing.coverage import KINDS, find_gaps
+from routing.coverage import KINDS, Expansion, find_gaps, short_expansions
 from routing.oncall import Pick, picks_for
 from routing.policy import Policy
 from routing.roster import OnCall
@@ -192,18 +192,33 @@ def coverage_command(days: int) -> None:
     end = start + timedelta(days=days)
     with rt.session() as session:
         gaps, checked = find_gaps(session, start, end)
+        expansions = short_expansions(session, end)
         counts = {kind: sum(1 for g in gaps if g.kind == kind) for kind in KINDS}
         contact_log.append(session, "coverage.checked", actor=f"cli:{getpass.getuser()}",
                            detail={"days": days, "from": start.isoformat(),
                                    "until": end.isoformat(), "shifts": checked,
                                    "gaps": len(gaps), **counts})
-        lines = [f"{local(g.start, tz)} to {local(g.end, tz)}: {g.what}" for g in gaps]
+        lines = [f"{local(g.start, tz)} to {local(g.end, tz)}: {g.what}"
+                 + _past_expansion(g.end, expansions) for g in gaps]
     window = f"{local(start, tz)} to {local(end, tz)} ({tz.key}, {days} day(s))"
+    notes = [f"note: calendar {e.calendar} was expanded into shifts only {e.days} day(s) ahead "
+             f"of its import, until {local(e.until, tz)}; its later events are not in the hub, "
+             "so a gap after that may be the end of the expansion: re-import it (hub "
+             "import-schedule --days, up to 366)" for e in expansions]
     if not gaps:
         click.echo(f"covered: {window}: a primary on call throughout, everyone on call active "
                    f"with a working phone ({checked} shift(s) checked)")
-        return
-    click.echo(f"{len(gaps)} gap(s) in on-call coverage, {window}:")
-    for line in lines:
-        click.echo(f"  {line}")
-    raise click.exceptions.Exit(1)
+    else:
+        click.echo(f"{len(gaps)} gap(s) in on-call coverage, {window}:")
+    for line in [*(f"  {line}" for line in lines), *notes]:
+        click.echo(line)
+    if gaps:
+        raise click.exceptions.Exit(1)
+
+
+def _past_expansion(gap_end: datetime, expansions: Iterable[Expansion]) -> str:
+    """What a gap's line adds when the gap runs past where a calendar was expanded."""
+    names = [e.calendar for e in expansions if gap_end > e.until]
+    if len(names) > 1:
+        return f" (past where calendars {', '.join(names)} were expanded)"
+    return f" (past where calendar {names[0]} was expanded)" if names else ""

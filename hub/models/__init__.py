@@ -10,7 +10,7 @@ from hub.models.log import LogEntry, LogHead
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
-from hub.models.schedule import Shift
+from hub.models.schedule import ScheduleCalendar, Shift
 
 __all__ = [
     "Allergy",
@@ -40,6 +40,7 @@ __all__ = [
     "ReportedReading",
     "Rotation",
     "RotationMember",
+    "ScheduleCalendar",
     "ScheduleOverride",
     "PatientPhone",
     "Shift",
