@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from hub.cli import cli
+from hub.models import Outbound
 from tests.practice import BEN, WALTER
 
 
@@ -49,3 +52,16 @@ def test_a_limit_below_one_is_refused_instead_of_printing_everything(app, limit)
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--limit'" in result.output
     assert "x>=1" in result.output
+
+
+def test_the_outbox_shows_when_each_row_was_queued_in_the_practices_zone(
+        app, rt, twilio, twilio_api, practice):
+    twilio.sms(WALTER, "question about my refill")
+    twilio_api.wait_for(1)
+    with rt.sessions() as session:
+        queued = session.scalars(select(Outbound.created_at)).one()
+    local = queued.astimezone(ZoneInfo("America/New_York"))  # HUB_TIMEZONE
+
+    shown = hub(app, "outbox").output
+
+    assert shown.startswith(f"#1 {local:%Y-%m-%d %H:%M:%S} {local:%Z} page sms to "), shown

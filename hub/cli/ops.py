@@ -28,11 +28,13 @@ CALLS = {
 @with_appcontext
 def outbox_command(limit: int) -> None:
     """Show the latest outbound messages and calls (the local outbox in local mode)."""
-    with runtime.current().session() as session:
+    rt = runtime.current()
+    with rt.session() as session:
         rows = list(session.scalars(select(Outbound).order_by(Outbound.id.desc()).limit(limit)))
         for row in reversed(rows):
             text = row.body if row.channel == "sms" else CALLS.get(row.kind, f"({row.kind} call)")
-            click.echo(f"#{row.id} {row.created_at:%Y-%m-%d %H:%M:%S} {row.kind} {row.channel} "
+            queued = row.created_at.astimezone(rt.settings.tz)
+            click.echo(f"#{row.id} {queued:%Y-%m-%d %H:%M:%S %Z} {row.kind} {row.channel} "
                        f"to {row.to_number} [{row.status}]\n    {text}")
         if not rows:
             click.echo("the outbox is empty")
