@@ -7,8 +7,8 @@ Writes the export (bench/synthetic_export.py: per patient a care team, a care pl
 activities, goals, conditions, medications, allergies, two consents, caregivers, and
 Observations and Encounters the hub passes over) to a temporary file, then imports it the
 way the command does: read the file, validate and resolve everything, write, commit with
-the audit entry, progress on stderr. Then imports the same file again (every row updated in
-place). Prints the rates (resources/s over every entry, kept resources/s, patients/s) and
+the audit entry, progress on stderr. Then imports the same file again (every row found in
+place, unchanged). Prints the rates (resources/s over every entry, kept resources/s, patients/s) and
 writes bench/results/import.json.
 """
 
@@ -70,14 +70,14 @@ def main(argv: list[str] | None = None) -> int:
         factory = db.make_session_factory(engine)
         print(f"first import of {entries:,} entries ({size_mb:.1f} MB):", file=sys.stderr)
         first, counts = run_import(factory, path)
-        print("second import (the same file, every row updated in place):", file=sys.stderr)
+        print("second import (the same file, every row found unchanged):", file=sys.stderr)
         second, again = run_import(factory, path)
         engine.dispose()
     finally:
         if database:
             database.drop()
     kept = sum(counts["created"].values())
-    assert sum(again["updated"].values()) == kept and not again["created"], "not idempotent"
+    assert sum(again["unchanged"].values()) == kept and not again["created"], "not idempotent"
     results = {"db": args.db, "patients": args.patients, "entries": entries,
                "kept": kept, "passed_over": sum(counts["skipped_types"].values()),
                "size_mb": round(size_mb, 1), "runs": {}}

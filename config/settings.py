@@ -33,6 +33,8 @@ DEFAULT_TRIAGE = CONFIG_DIR / "triage.toml"
 LOCAL_ACCOUNT_SID = "AC" + "0" * 32
 LOCAL_AUTH_TOKEN = "local-simulator-token"
 DEMO_PRACTICE_NUMBER = "+15005550006"
+# Where python app.py serves, and what a shell without HUB_PUBLIC_URL (hub simulate) posts to.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
 NAMES = (
     "HUB_DATABASE_URL",
@@ -203,7 +205,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         instance, "secret.key", secrets.token_urlsafe(32), notes, files, "HUB_SECRET_KEY"
     )
 
-    public_url = _url("HUB_PUBLIC_URL", raw.get("HUB_PUBLIC_URL", "http://127.0.0.1:5000"))
+    public_url = _url("HUB_PUBLIC_URL", raw.get("HUB_PUBLIC_URL", DEFAULT_PUBLIC_URL))
     api_url = _url("HUB_TWILIO_API_URL", raw.get("HUB_TWILIO_API_URL", "https://api.twilio.com"))
 
     sid = raw.get("TWILIO_ACCOUNT_SID")

@@ -3,7 +3,8 @@
 As GoAlert does per contact method: at most a number of SMS to one person in any window
 (the policy's ``[limits]``; 5 in 15 minutes by default). Pages beyond that wait until the
 window has room, and when more pages wait for a person than the window has room for, the
-last SMS it allows carries all the rest, naming each contact's reference and ACK code.
+last SMS it allows carries all the rest, naming each contact's reference and ACK code once
+(pages of two escalation steps about one contact go out as one).
 Nothing is dropped: every page row ends sent, ``bundled`` (pointing at the SMS that carried
 it) or ``cancelled`` (its contact was acknowledged before it went out), and escalation runs
 on its own timers regardless, so a held page never holds back the next step.
@@ -83,11 +84,41 @@ def _cancel_taken(session: Session, rows: list[Outbound], contacts: dict[int, Co
     return live
 
 
+def _one_per_contact(rows: list[Outbound]) -> tuple[list[Outbound], list[Outbound]]:
+    """The oldest row of each contact, and the rest: one person's pages about the same
+    contact (two escalation steps while the first page was held) go out as one."""
+    firsts: list[Outbound] = []
+    again: list[Outbound] = []
+    seen: set[int] = set()
+    for row in rows:
+        if row.contact_id is not None and row.contact_id in seen:
+            again.append(row)
+        else:
+            firsts.append(row)
+            if row.contact_id is not None:
+                seen.add(row.contact_id)
+    return firsts, again
+
+
+def _ride_along(session: Session, again: list[Outbound], carriers: list[Outbound],
+                now: datetime) -> None:
+    """Each repeated page is carried by the SMS that names its contact (the contact's own
+    page, or the bundle that took it): marked bundled onto that SMS, never sent again."""
+    by_contact = {row.contact_id: row for row in carriers}
+    for row in again:
+        carrier = by_contact[row.contact_id]
+        row.status, row.bundle_id = "bundled", carrier.bundle_id or carrier.id
+        contact_log.append(session, "outbound.bundled", contact_id=row.contact_id, at=now,
+                           detail={"outbound_id": row.id, "bundle_id": row.bundle_id,
+                                   "staff_id": row.staff_id, "same_contact_as": carrier.id})
+
+
 def _within_limit(session: Session, staff_id: int, live: list[Outbound],
                   contacts: dict[int, Contact], claimed_ids: list[int], now: datetime,
                   links: Links, lease: timedelta, limit: SmsLimit) -> list[Outbound]:
-    """Of one person's live pages, what goes out now: all of them while the window has room,
-    the last SMS it allows carrying the rest as a bundle, nothing (held) when it is full."""
+    """Of one person's live pages, what goes out now: one SMS per contact while the window
+    has room, the last SMS it allows carrying the rest as a bundle (each contact once),
+    nothing (held) when it is full."""
     recent = _sms_in_window(session, staff_id, now, limit.window, claimed_ids)
     room = limit.count - len(recent)
     if room <= 0:
@@ -96,9 +127,14 @@ def _within_limit(session: Session, staff_id: int, live: list[Outbound],
         _hold(session, live, max(sent[0] + limit.window if sent else now + limit.window,
                                  now + timedelta(seconds=1)), now, limit)
         return []
-    if len(live) <= room:
-        return live
-    return [*live[:room - 1], _bundle(session, live[room - 1:], contacts, now, links, lease)]
+    firsts, again = _one_per_contact(live)
+    if len(firsts) <= room:
+        send = firsts
+    else:
+        send = [*firsts[:room - 1],
+                _bundle(session, firsts[room - 1:], contacts, now, links, lease)]
+    _ride_along(session, again, firsts, now)
+    return send
 
 
 def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links,

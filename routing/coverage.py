@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log, outbox
 from hub.db import insert_unless_duplicate, rows_changed
-from hub.models import Duty, LogEntry, Outbound, Staff
+from hub.models import Duty, LogEntry, Outbound, ScheduleCalendar, Staff
 from routing.roster import OnCall
 from routing.schedule_store import spans_between
 
@@ -53,6 +53,26 @@ class Gap:
     kind: str  # one of KINDS
     what: str  # as the manager reads it (may name staff, never patients)
     staff_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A calendar whose recurring events became shifts only until ``until`` (``days`` ahead
+    of its import) although it holds later ones: a gap after ``until`` may be no gap."""
+
+    calendar: str
+    until: datetime
+    days: int
+
+
+def short_expansions(session: Session, end: datetime) -> list[Expansion]:
+    """The calendars expanded only until before ``end`` that hold events beyond."""
+    rows = session.scalars(select(ScheduleCalendar).where(
+        ScheduleCalendar.events_after.is_(True), ScheduleCalendar.expanded_until < end)
+        .order_by(ScheduleCalendar.expanded_until, ScheduleCalendar.name))
+    return [Expansion(row.name, row.expanded_until,
+                      round((row.expanded_until - row.imported_at) / timedelta(days=1)))
+            for row in rows]
 
 
 # The managers' SMS about gaps in the next ``days`` days (messages.texts.coverage_alert).

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from icalendar import Calendar, Component
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.models import Shift, Staff
+from hub.models import ScheduleCalendar, Shift, Staff
 
 _BACKUP = re.compile(r"\bbackup\b", re.IGNORECASE)
 # recurring_ical_events compares floating times as if they were UTC: ask it for a day more on
@@ -135,8 +136,31 @@ def import_schedule(session: Session, data: bytes | str, *, tz: ZoneInfo, now: d
     _apply(session, wanted, uids - {""}, window_start, window_end, result, source)
     if source is not None:
         _drop_removed_events(session, source, uids, now, result)
+        _record_expansion(session, source, now, window_end, _events_after(calendar, window_end,
+                                                                          tz))
     session.flush()
     return result
+
+
+def _events_after(calendar: Calendar, end: datetime, tz: ZoneInfo) -> bool:
+    """Whether the calendar holds an occurrence starting at or after ``end``: one the
+    expansion left out (looked for among the first few that end after it)."""
+    try:
+        later = recurring_ical_events.of(calendar).after(end - _PAD)
+        return any(_utc(occurrence["DTSTART"].dt, tz) >= end
+                   for occurrence in islice(later, 1000))
+    except Exception:  # expanding the window worked: say "maybe more" rather than fail
+        return True
+
+
+def _record_expansion(session: Session, source: str, now: datetime, until: datetime,
+                      events_after: bool) -> None:
+    """Remember how far ahead this calendar was expanded (``hub coverage`` reads it)."""
+    row = session.get(ScheduleCalendar, source)
+    if row is None:
+        row = ScheduleCalendar(name=source)
+        session.add(row)
+    row.imported_at, row.expanded_until, row.events_after = now, until, events_after
 
 
 def _drop_removed_events(session: Session, source: str, uids: set[str], now: datetime,

@@ -72,6 +72,13 @@ class Policy:
                             for s in self.steps), self.repeat, callback=self.callback,
                       hours=self.hours)
 
+    def schedule_names(self) -> set[str]:
+        """The NAMEs of the policy's ``schedule:NAME`` targets (a rotation or a layer), the
+        urgent steps' too."""
+        names = {t.removeprefix("schedule:") for s in self.steps for t in s.targets
+                 if t.startswith("schedule:")}
+        return names | (self.urgent.schedule_names() if self.urgent is not None else set())
+
     def step(self, number: int) -> Step | None:
         """Step ``number`` (0-based, counting repeats), or None when escalation is exhausted."""
         if number < 0 or number >= len(self.steps) * (self.repeat + 1):

@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    union,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -85,6 +86,13 @@ def _read_plans(session: Session) -> tuple[RotationPlan, ...]:
     return tuple(RotationPlan(name, layer, every, time(minute // 60, minute % 60), start,
                               tuple(members.get(name, ())), ZoneInfo(zone))
                  for name, (layer, every, minute, start, zone) in heads.items())
+
+
+def held_layers(session: Session) -> set[str]:
+    """Every layer a rotation or a calendar shift holds, and primary and backup, which the
+    hub always knows (policies and coverage name them)."""
+    return {"primary", "backup", *session.scalars(
+        union(select(Rotation.layer), select(Shift.layer)))}
 
 
 def _overlapping(model: type[Shift] | type[ScheduleOverride], *columns: Any) -> Select[Any]:

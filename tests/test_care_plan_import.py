@@ -74,8 +74,8 @@ def test_importing_the_same_export_again_changes_nothing(session):
     disclosures = sorted(session.scalars(select(CaregiverDisclosure.id)))
     again = import_bundle(session, json.dumps(walter_care_plan()))
     session.commit()
-    assert not again.created and again.updated["Goal"] == 2
-    assert again.updated["ClinicalImpression"] == 1
+    assert not again.created and not again.updated and again.unchanged["Goal"] == 2
+    assert again.unchanged["ClinicalImpression"] == 1
     assert sorted(session.scalars(select(CarePlanActivity.id))) == ids
     assert sorted(session.scalars(select(CaregiverDisclosure.id))) == disclosures
     assert session.scalar(select(func.count(Goal.id))) == 2

@@ -106,7 +106,7 @@ def test_us_core_medication_request_and_allergy_are_kept_and_reimport_changes_no
     counts = row_counts(session)
     again = import_bundle(session, json.dumps(bundle))
     session.commit()
-    assert not again.created and again.updated == first.created
+    assert not again.created and not again.updated and again.unchanged == first.created
     assert row_counts(session) == counts
 
     medication = session.scalars(select(Medication)).one()
@@ -130,7 +130,7 @@ def test_reimporting_walters_chart_changes_nothing_and_keeps_it_encrypted(sessio
     assert counts == {"patients": 1, "medications": 3, "allergies": 1, "consents": 1}
     again = import_bundle(session, walter_chart())
     session.commit()
-    assert not again.created and again.updated == first.created
+    assert not again.created and not again.updated and again.unchanged == first.created
     assert row_counts(session) == counts
 
     consent = session.scalars(select(Consent)).one()

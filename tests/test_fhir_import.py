@@ -103,8 +103,8 @@ def test_us_core_patient_with_care_team_imports_and_reimports_without_duplicates
 
     again = import_bundle(session, json.dumps(story).encode())
     session.commit()
-    assert not again.created
-    assert again.updated == first.created
+    assert not again.created and not again.updated  # an identical bundle changes no row
+    assert again.unchanged == first.created
     assert row_counts(session) == counts
 
     patient = session.scalars(select(Patient)).one()
@@ -129,7 +129,7 @@ def test_us_core_patient_with_care_team_imports_and_reimports_without_duplicates
     goal = session.scalars(select(Goal)).one()
     assert (goal.patient, goal.lifecycle_status, json.loads(goal.targets)) == (
         patient, "active", [{"measure": None, "detail": None, "due": "2016-04-05"}])
-    assert "1 Goal (0 new, 1 updated)" in str(again) and "Amy" not in str(again)
+    assert "1 Goal (0 new, 0 updated, 1 unchanged)" in str(again) and "Amy" not in str(again)
 
 
 def test_caregiver_texting_from_her_phone_is_found_by_its_keyed_hash(session, story):
@@ -284,7 +284,7 @@ def test_synthea_patient_imports_after_its_practitioners(session, fhir_dir):
     counts = row_counts(session)
     again = import_bundle(session, data)
     session.commit()
-    assert not again.created and again.updated["Condition"] == 21
+    assert not again.created and not again.updated and again.unchanged["Condition"] == 21
     assert row_counts(session) == counts
 
 

@@ -49,6 +49,18 @@ def test_export_rejects_a_date_that_is_not_one(app):
     assert result.exit_code == 2 and "--since" in result.output
 
 
+@pytest.mark.parametrize("since, until", [("2026-12-02", "2026-12-01"),
+                                           ("2026-12-01T10:00", "2026-12-01T10:00")])
+def test_an_export_whose_since_is_not_before_its_until_is_refused_not_left_empty(
+        app, since, until):
+    result = app.test_cli_runner().invoke(cli, ["export-log", "--since", since,
+                                                "--until", until])
+    assert result.exit_code == 2, result.output
+    [error] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert "'--until'" in error and "must be after --since" in error
+    assert "seq,at,event" not in result.output  # no header for an export that holds nothing
+
+
 def test_the_log_stores_no_clear_text(rt, night):
     with rt.sessions() as session:
         raw = " ".join(str(v) for row in session.execute(text(

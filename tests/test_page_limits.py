@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hub.models import Contact, Outbound
+from hub.models import Contact, Outbound, Shift, utcnow
 from routing.policy import PolicyError, SmsLimit, parse_policy
 from tests.practice import BEN, MAYA, WALTER
 from tests.test_core_line import tick_after
 
 STORM = 12
 LIMIT = 5  # the default: 5 SMS per person in 15 minutes
+DAY = timedelta(days=1)
 
 
 @pytest.fixture
@@ -81,6 +82,28 @@ def test_no_contact_waits_on_the_limit_the_backup_is_paged_on_time(rt, twilio, t
     (bundle,) = [r.form["Body"] for r in to_maya if r.form["Body"].startswith("Care line: ")]
     assert bundle.startswith(f"Care line: {STORM - 4} pages for you")
     assert len(re.findall(r"ACK \d{4}", bundle)) == 8
+
+
+def test_a_contact_paged_again_while_its_first_page_waits_is_named_once(
+        rt, twilio, twilio_api, practice):
+    """Ben holds backup too, so the second step pages him again about contacts whose first
+    page is still held: when the window has room, each contact reaches him once (the bundle
+    listed some twice and counted every page row)."""
+    with rt.session() as session:
+        session.add(Shift(staff_id=practice.ben.id, layer="backup", starts_at=utcnow() - DAY,
+                          ends_at=utcnow() + DAY, source_key="test/ben/backup"))
+    _storm(twilio)
+
+    tick_after(rt, 30.1)  # the held first pages are due, and the second step pages Ben again
+
+    later = [r.form["Body"] for r in twilio_api.sent_to(BEN)[LIMIT:]]
+    assert len(later) == LIMIT
+    (bundle,) = [body for body in later if body.startswith("Care line: ")]
+    assert bundle.startswith("Care line: 8 pages for you: "), bundle
+    assert "more in the inbox" not in bundle
+    codes = [code for body in later for code in re.findall(r"ACK (\d{4})", body)]
+    assert len(codes) == len(set(codes)) == STORM, "each contact once, every one named"
+    assert _statuses(rt, practice.ben.id) == {"sent": 5 + 4, "bundled": 8 + 7}
 
 
 def test_ack_all_takes_every_open_page_and_the_held_ones_are_never_sent(rt, twilio, twilio_api,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text
@@ -62,3 +63,21 @@ def test_health_and_metrics_answer(client, paged):
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'hub_contacts{status="paging"} 1' in metrics
     assert "hub_timers_pending 1" in metrics
+
+
+def test_the_pages_show_times_in_the_practices_zone_with_its_abbreviation(rt, client, paged):
+    sign_in(client)
+    with rt.sessions() as session:
+        contact = session.scalars(select(Contact)).one()
+        patient_ref = contact.patient.ref
+    local = contact.received_at.astimezone(ZoneInfo("America/New_York"))  # HUB_TIMEZONE
+
+    inbox = client.get("/staff").get_data(as_text=True)
+    page = client.get(paged).get_data(as_text=True)
+    plan = client.get(f"/staff/p/{patient_ref}/care-plan").get_data(as_text=True)
+
+    assert f"{local:%Y-%m-%d %H:%M} {local:%Z}" in inbox and "(UTC)" not in inbox
+    assert f"Received {local:%Y-%m-%d %H:%M:%S} {local:%Z} by sms" in page
+    assert f"{local:%Y-%m-%d %H:%M} {local:%Z}</a>" in plan
+    for html in (inbox, page, plan):
+        assert " UTC" not in html

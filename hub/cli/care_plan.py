@@ -15,14 +15,13 @@ What ``disclose`` records stands beside what imported Consents say, and is kept 
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
 from hub import care_plan, care_plan_sheet, contact_log
 from hub.cli.patient_option import GivenPatient, actor, patient_option
+from hub.cli.times import parse_date
 from hub.db import rows_changed
 from hub.models import (
     Caregiver,
@@ -43,11 +42,7 @@ def _text(value: str, field: str) -> str:
     if len(value) > MAX_TEXT:
         raise click.BadParameter(f"is longer than {MAX_TEXT} characters", param_hint="TEXT")
     if field == "review_date":
-        try:
-            value = date.fromisoformat(value).isoformat()
-        except ValueError:
-            raise click.BadParameter(f"{value!r} is not a date like 2027-03-01",
-                                     param_hint="TEXT") from None
+        value = parse_date(value, "TEXT", example="2027-03-01").isoformat()
     return value
 
 

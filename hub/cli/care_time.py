@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from hub import care_time, contact_log
 from hub.cli.patient_option import GivenPatient, actor, patient_option
+from hub.cli.times import parse_month
 from hub.models import Patient, utcnow
 from messages import runtime
 
@@ -31,7 +32,7 @@ def ccm_minutes_command(month: str | None, given: GivenPatient | None, names: bo
     """
     rt = runtime.current()
     tz = rt.settings.tz
-    month = month or utcnow().astimezone(tz).strftime("%Y-%m")
+    month = parse_month(month, "--month") if month else utcnow().astimezone(tz).strftime("%Y-%m")
     try:
         start, end = care_time.month_bounds(month, tz)
     except ValueError as exc:

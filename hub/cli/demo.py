@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from config.settings import CONFIG_DIR, Settings
+from config.settings import CONFIG_DIR, DEFAULT_PUBLIC_URL, Settings
 from hub.models import (
     Allergy,
     Caregiver,
@@ -152,8 +152,13 @@ def _seed_care_plan(session: Session, walter: Patient, manager: Staff, nurse: St
 
 
 def welcome(settings: Settings, seeded: bool) -> str:
-    """What ``python app.py`` prints: URLs, logins, and how to try the line without Twilio."""
+    """What ``python app.py`` prints: URLs, logins, and how to try the line without Twilio.
+
+    A shell without HUB_PUBLIC_URL posts to the default URL: on any other (``--port``) the
+    commands name this hub's with ``--url``, which is also what its signatures are checked
+    against."""
     url = settings.public_url
+    simulate = "hub simulate sms" + ("" if url == DEFAULT_PUBLIC_URL else f" --url {url}")
     lines = [
         f"Care-line hub serving on {url}",
         f"  database: {settings.database_url}" + ("  (demo practice seeded)" if seeded else ""),
@@ -162,11 +167,11 @@ def welcome(settings: Settings, seeded: bool) -> str:
         f"  Twilio webhooks: {url}/twilio/sms  {url}/twilio/voice  {url}/twilio/status",
         "  demo logins: " + ", ".join(f"{e} / {p}" for _, e, _, _, p in STAFF),
         "Try it (in another terminal):",
-        f'  hub simulate sms --from {PATIENTS[0][3]} "I feel short of breath tonight"'
+        f'  {simulate} --from {PATIENTS[0][3]} "I feel short of breath tonight"'
         "   # urgent: 911 answer, SMS and call",
         "  hub outbox                                   # the page the nurse got",
-        '  hub simulate sms --from <the number the page went to> "ACK"   # she acknowledges',
-        f'  hub simulate sms --from {PATIENTS[1][3]} "necesito una receta"'
+        f'  {simulate} --from <the number the page went to> "ACK"   # she acknowledges',
+        f'  {simulate} --from {PATIENTS[1][3]} "necesito una receta"'
         "   # routine: out of office hours it waits for the morning",
     ]
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Text, select, type_coerce, update
 
 from hub import contact_log
+from hub.cli.times import within_range
 from hub.crypto import Encrypted, Undecryptable
 from hub.fhir_export.bundle import write_collection
 from hub.fhir_export.communication import communications
@@ -30,6 +31,7 @@ def _instant(value: str | None, name: str) -> datetime | None:
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD[THH:MM])",
                                  param_hint=name) from None
+    within_range(parsed, name)
     if len(value) == 10:
         parsed = datetime.combine(parsed.date(), time())
     if parsed.tzinfo is None:
@@ -46,6 +48,9 @@ def _instant(value: str | None, name: str) -> datetime | None:
 def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
     """Print the decrypted contact log; the export itself is logged."""
     start, end = _instant(since, "--since"), _instant(until, "--until")
+    if start is not None and end is not None and end <= start:
+        # The window would hold nothing: say so rather than print a header alone.
+        raise click.BadParameter(f"must be after --since ({since})", param_hint="'--until'")
     rt = runtime.current()
     count = 0
     with rt.session() as session:

@@ -21,73 +21,16 @@ from sqlalchemy.orm import Session
 
 from hub import contact_log
 from hub.cli.patient_option import GivenPatient, actor, patient_option
+from hub.cli.times import local, resolve_wall_time, wall_option
 from hub.models import Contact, Patient, Staff, utcnow
 from messages import runtime
-from routing.coverage import KINDS, find_gaps
+from routing.coverage import KINDS, Expansion, find_gaps, short_expansions
 from routing.oncall import Pick, picks_for
 from routing.policy import Policy
 from routing.roster import OnCall
 from routing.schedule_store import roster_at
 
 LAYERS = ("primary", "backup")
-AT_FORMAT = "'YYYY-MM-DD HH:MM' (practice time), e.g. '2026-03-08 02:30'"
-
-
-# --- local time ------------------------------------------------------------------------------
-
-def local(at: datetime, tz: ZoneInfo) -> str:
-    """``at`` as practice wall time; the zone's abbreviation is added when the wall time
-    happens twice (the night clocks go back), so the reader knows which one."""
-    wall = at.astimezone(tz)
-    text = f"{wall:%Y-%m-%d %H:%M}"
-    if wall.replace(fold=1 - wall.fold).utcoffset() != wall.utcoffset():
-        text += f" {wall:%Z}"
-    return text
-
-
-def _offset(at: datetime) -> str:
-    return at.isoformat()[-6:]  # "-05:00"
-
-
-def resolve_wall_time(wall: datetime, tz: ZoneInfo) -> tuple[datetime, str | None]:
-    """The UTC instant of a wall time given on the command line, and a note when the time
-    does not exist or happens twice in ``tz`` (read with fold=0 then, as zoneinfo does)."""
-    if wall.tzinfo is not None:
-        return wall.astimezone(UTC), None
-    first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() == second.utcoffset():
-        return first.astimezone(UTC), None
-    shown = f"{wall:%Y-%m-%d %H:%M}"
-    real = first.astimezone(UTC).astimezone(tz)
-    if real.replace(tzinfo=None) != wall:
-        note = (f"note: --at {shown} does not exist in {tz.key} (the clocks skip that hour); "
-                f"read with fold=0 at the offset before the change ({_offset(first)}), "
-                f"which is {real:%Y-%m-%d %H:%M %Z}")
-    else:
-        note = (f"note: --at {shown} happens twice in {tz.key}; read with fold=0 as the first "
-                f"({first:%Z}, {_offset(first)}); for the second give "
-                f"--at '{shown}{_offset(second)}'")
-    return first.astimezone(UTC), note
-
-
-def parse_local(value: str, option: str, tz: ZoneInfo) -> datetime:
-    """A command-line practice time ('YYYY-MM-DD HH:MM', or with an offset) as UTC; a time
-    the clocks skip or repeat is read with fold=0, as ``--at`` is."""
-    try:
-        wall = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a time like {AT_FORMAT}",
-                                 param_hint=option) from None
-    return resolve_wall_time(wall, tz)[0]
-
-
-def _parse_at(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a time like {AT_FORMAT}") from None
 
 
 # --- hub oncall --------------------------------------------------------------------------------
@@ -204,7 +147,7 @@ def _steps(session: Session, patient: Patient, policy: Policy, start: datetime,
 
 
 @click.command("oncall")
-@click.option("--at", "wall", callback=_parse_at, metavar="'YYYY-MM-DD HH:MM'",
+@click.option("--at", "wall", callback=wall_option, metavar="'YYYY-MM-DD HH:MM'",
               help="Local time in HUB_TIMEZONE (default: now).")
 @patient_option(required=False, help="whom a contact from this patient (hub id or "
                                      "Patient/<FHIR id>) would page, and why")
@@ -253,18 +196,33 @@ def coverage_command(days: int) -> None:
     end = start + timedelta(days=days)
     with rt.session() as session:
         gaps, checked = find_gaps(session, start, end)
+        expansions = short_expansions(session, end)
         counts = {kind: sum(1 for g in gaps if g.kind == kind) for kind in KINDS}
         contact_log.append(session, "coverage.checked", actor=f"cli:{getpass.getuser()}",
                            detail={"days": days, "from": start.isoformat(),
                                    "until": end.isoformat(), "shifts": checked,
                                    "gaps": len(gaps), **counts})
-        lines = [f"{local(g.start, tz)} to {local(g.end, tz)}: {g.what}" for g in gaps]
+        lines = [f"{local(g.start, tz)} to {local(g.end, tz)}: {g.what}"
+                 + _past_expansion(g.end, expansions) for g in gaps]
     window = f"{local(start, tz)} to {local(end, tz)} ({tz.key}, {days} day(s))"
+    notes = [f"note: calendar {e.calendar} was expanded into shifts only {e.days} day(s) ahead "
+             f"of its import, until {local(e.until, tz)}; its later events are not in the hub, "
+             "so a gap after that may be the end of the expansion: re-import it (hub "
+             "import-schedule --days, up to 366)" for e in expansions]
     if not gaps:
         click.echo(f"covered: {window}: a primary on call throughout, everyone on call active "
                    f"with a working phone ({checked} shift(s) checked)")
-        return
-    click.echo(f"{len(gaps)} gap(s) in on-call coverage, {window}:")
-    for line in lines:
-        click.echo(f"  {line}")
-    raise click.exceptions.Exit(1)
+    else:
+        click.echo(f"{len(gaps)} gap(s) in on-call coverage, {window}:")
+    for line in [*(f"  {line}" for line in lines), *notes]:
+        click.echo(line)
+    if gaps:
+        raise click.exceptions.Exit(1)
+
+
+def _past_expansion(gap_end: datetime, expansions: Iterable[Expansion]) -> str:
+    """What a gap's line adds when the gap runs past where a calendar was expanded."""
+    names = [e.calendar for e in expansions if gap_end > e.until]
+    if len(names) > 1:
+        return f" (past where calendars {', '.join(names)} were expanded)"
+    return f" (past where calendar {names[0]} was expanded)" if names else ""

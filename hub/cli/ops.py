@@ -14,17 +14,27 @@ from hub.cli.demo import seed_if_empty
 from hub.models import Outbound
 from messages import engine, runtime
 
+# What a call does, by the outbound row's kind (its body is TwiML, not for reading here).
+CALLS = {
+    "page": "(paging call: press 1 to acknowledge)",
+    "callback": "(callback call: rings the staff member, then connects them to the sender "
+                "from the practice number)",
+}
+
 
 @click.command("outbox")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="How many of the latest rows to show.")
 @with_appcontext
 def outbox_command(limit: int) -> None:
     """Show the latest outbound messages and calls (the local outbox in local mode)."""
-    with runtime.current().session() as session:
+    rt = runtime.current()
+    with rt.session() as session:
         rows = list(session.scalars(select(Outbound).order_by(Outbound.id.desc()).limit(limit)))
         for row in reversed(rows):
-            text = row.body if row.channel == "sms" else "(paging call: press 1 to acknowledge)"
-            click.echo(f"#{row.id} {row.created_at:%Y-%m-%d %H:%M:%S} {row.kind} {row.channel} "
+            text = row.body if row.channel == "sms" else CALLS.get(row.kind, f"({row.kind} call)")
+            queued = row.created_at.astimezone(rt.settings.tz)
+            click.echo(f"#{row.id} {queued:%Y-%m-%d %H:%M:%S %Z} {row.kind} {row.channel} "
                        f"to {row.to_number} [{row.status}]\n    {text}")
         if not rows:
             click.echo("the outbox is empty")

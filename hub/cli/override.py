@@ -22,12 +22,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub import contact_log
-from hub.cli.oncall import local, parse_local
 from hub.cli.rotation import actor, staff_by_email
+from hub.cli.times import local, parse_local
 from hub.models import ScheduleOverride, Staff, utcnow
 from messages import runtime
 from routing.roster import OnCall
-from routing.schedule_store import spans_between
+from routing.schedule_store import held_layers, spans_between
 
 _TICK = timedelta(microseconds=1)
 
@@ -42,6 +42,17 @@ def _conflict(session: Session, for_id: int, layer: str | None, start: datetime,
         query = query.where(or_(ScheduleOverride.layer.is_(None),
                                 ScheduleOverride.layer == layer))
     return session.scalars(query.order_by(ScheduleOverride.id).limit(1)).first()
+
+
+def known_layer(session: Session, layer: str) -> str:
+    """``layer`` when the schedule or the policy holds it, else a usage error naming the
+    option: a typo would otherwise make a change that changes nothing."""
+    known = held_layers(session) | runtime.current().policy.schedule_names()
+    if layer not in known:
+        raise click.BadParameter(
+            f"the layer {layer!r} is held by no rotation, calendar shift or policy target "
+            f"(known: {', '.join(sorted(known))})", param_hint="'--layer'")
+    return layer
 
 
 def _overlap_note(session: Session, person: Staff, layer: str | None, start: datetime,
@@ -86,7 +97,15 @@ def add_override(kind: str, by_email: str | None, for_email: str | None, layer: 
         raise click.UsageError(f"{kind} needs --for EMAIL (who comes off call)")
     if kind == "add" and not layer:
         raise click.UsageError("add needs --layer (which layer the person joins)")
+    if kind == "remove" and by_email:
+        raise click.UsageError("remove takes --for off call and no one on: --by has no place "
+                               "here (replace --by ... --for ... has one person cover another)")
+    if kind == "add" and for_email:
+        raise click.UsageError("add puts --by on call beside whoever is: --for has no place "
+                               "here (replace --by ... --for ... has one person cover another)")
     with rt.session() as session:
+        if layer is not None:
+            known_layer(session, layer)
         by = staff_by_email(session, by_email, "'--by'") if by_email else None
         off = staff_by_email(session, for_email, "'--for'") if for_email else None
         if by is not None and off is not None and by.id == off.id:
@@ -202,6 +221,7 @@ def add_swap(first_email: str, first_at: str, second_email: str, second_at: str,
         second = staff_by_email(session, second_email, "'EMAIL'")
         if first.id == second.id:
             raise click.UsageError("a swap needs two different people")
+        known_layer(session, layer)
         one = _turn(session, first, layer, parse_local(first_at, "'FIRST_AT'", tz), "FIRST_AT")
         two = _turn(session, second, layer, parse_local(second_at, "'SECOND_AT'", tz),
                     "SECOND_AT")

@@ -3,7 +3,7 @@
     hub rotation add nights ben@clinic.org nora@clinic.org maya@clinic.org \\
         --layer primary --every daily --handoff 02:00 --start 2026-03-07
 
-Members take turns in the order given (a name may appear twice); hand-offs happen at the
+Members take turns in the order given (each named once); hand-offs happen at the
 local time in HUB_TIMEZONE, which the rotation keeps. Every change is logged (ids, no names).
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub import contact_log
-from hub.cli.oncall import local
+from hub.cli.times import local, parse_date
 from hub.models import Rotation, RotationMember, Staff, utcnow
 from messages import runtime
 from routing.schedule_store import rotation_plans
@@ -62,10 +62,20 @@ def _handoff(ctx: click.Context, param: click.Parameter, value: str) -> time:
 
 
 def _start(ctx: click.Context, param: click.Parameter, value: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-03-07") from None
+    return parse_date(value)
+
+
+def _members(session: Session, emails: tuple[str, ...]) -> list[Staff]:
+    """The members in turn order; a person named twice is refused (each takes one place:
+    a second would give them two turns of every round)."""
+    people: list[Staff] = []
+    for email in emails:
+        person = staff_by_email(session, email, "'EMAIL'")
+        if any(p.id == person.id for p in people):
+            raise click.BadParameter(f"{email} names {person.name} again: each member takes "
+                                     "one place in the turn order", param_hint="'EMAIL'")
+        people.append(person)
+    return people
 
 
 @click.group("rotation")
@@ -99,7 +109,7 @@ def add_rotation(name: str, members: tuple[str, ...], layer: str, every_days: in
         if session.scalar(select(Rotation.id).where(Rotation.name == name)) is not None:
             raise click.BadParameter(f"a rotation named {name!r} exists; remove it first",
                                      param_hint="'NAME'")
-        people = [staff_by_email(session, email, "'EMAIL'") for email in members]
+        people = _members(session, members)
         rotation = Rotation(name=name, layer=layer, every_days=every_days,
                             handoff_minute=handoff.hour * 60 + handoff.minute,
                             start_date=start, time_zone=rt.settings.tz.key)

@@ -16,8 +16,9 @@ from routing.ical_import import ScheduleImportError, import_schedule
 
 @click.command("import-schedule")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--days", default=90, show_default=True, type=click.IntRange(min=1),
-              help="How many days ahead of now to expand recurring events into shifts.")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 366),
+              help="How many days ahead of now to expand recurring events into shifts "
+                   "(up to a year: import again before then; hub coverage says when).")
 @click.option("--calendar", "source", metavar="NAME",
               help="Which calendar this is (default: its X-WR-CALNAME, else the file name); "
                    "re-importing it removes the future shifts of events it no longer holds.")

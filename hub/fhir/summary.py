@@ -55,13 +55,15 @@ class ImportSummary:
     """Counts of one import, by FHIR resource type.
 
     >>> s = ImportSummary(); s.created["Patient"] += 1; s.skipped_types["Observation"] += 3
+    >>> s.unchanged["Goal"] += 2
     >>> for sentence in str(s).split(". "): print(sentence)
-    Imported 1 Patient (1 new, 0 updated)
+    Imported 1 Patient (1 new, 0 updated), 2 Goals (0 new, 0 updated, 2 unchanged)
     Passed over 3 resources of types we do not keep (Observation 3).
     """
 
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)  # found and written as they were
     skipped_types: Counter[str] = field(default_factory=Counter)
     medications_named: int = 0  # requests and statements named through a Medication resource
     skipped_phones: int = 0
@@ -74,6 +76,7 @@ class ImportSummary:
         return {
             "created": dict(sorted(self.created.items())),
             "updated": dict(sorted(self.updated.items())),
+            "unchanged": dict(sorted(self.unchanged.items())),
             "skipped_types": dict(sorted(self.skipped_types.items())),
             "medications_named": self.medications_named,
             "skipped_phones": self.skipped_phones,
@@ -83,11 +86,12 @@ class ImportSummary:
         }
 
     def __str__(self) -> str:
-        kept = [t for t in KEPT_TYPES if self.created[t] or self.updated[t]]
+        kept = [t for t in KEPT_TYPES if self.created[t] or self.updated[t] or self.unchanged[t]]
         if kept:
             parts = [
-                f"{_plural(self.created[t] + self.updated[t], t)} "
-                f"({self.created[t]} new, {self.updated[t]} updated)"
+                f"{_plural(self.created[t] + self.updated[t] + self.unchanged[t], t)} "
+                f"({self.created[t]} new, {self.updated[t]} updated"
+                + (f", {self.unchanged[t]} unchanged)" if self.unchanged[t] else ")")
                 for t in kept
             ]
             sentences = ["Imported " + ", ".join(parts) + "."]

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hub.fhir import chart, mapping
+from hub.fhir import changes, chart, mapping
 from hub.fhir.bundle import Entry
 from hub.fhir.links import Links
 from hub.fhir.plan_writer import PlanWriting
@@ -63,6 +63,7 @@ class Writer(PlanWriting):
         self.rows: dict[int, Any] = {}
         self._emails: dict[str, Staff] = {}
         self._managed: set[int] = set()
+        self._found: list[tuple[str, Any]] = []  # (kind, row) of each entry counted updated
 
     def write(self, entries: list[Entry], links: Links, progress: Progress | None = None) -> None:
         """Write every entry, people before what refers to them."""
@@ -77,6 +78,15 @@ class Writer(PlanWriting):
                     done += 1
                     if progress is not None:
                         progress("prepared", done, len(entries))
+        self._count_unchanged()
+
+    def _count_unchanged(self) -> None:
+        """Rows found and written back as they were are unchanged, not updated."""
+        for kind, row in self._found:
+            if not changes.changed(self.session, row):
+                self.summary.updated[kind] -= 1
+                self.summary.unchanged[kind] += 1
+        self.summary.updated = +self.summary.updated  # drop the kinds left at 0
 
     def _existing(self, table: Any, keys: list[str], kind: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -97,6 +107,7 @@ class Writer(PlanWriting):
             self.summary.created[entry.kind] += 1
         else:
             self.summary.updated[entry.kind] += 1
+            self._found.append((entry.kind, row))
         self.rows[id(entry)] = row
         return row
 
@@ -162,6 +173,7 @@ class Writer(PlanWriting):
         if staff.email is None:
             self._set_email(staff, mapping.email(entry.resource.telecom))
         self.summary.updated[entry.kind] += 1
+        self._found.append((entry.kind, staff))
         self.rows[id(entry)] = staff
 
     # -- patients and caregivers ------------------------------------------------------
@@ -228,6 +240,8 @@ class Writer(PlanWriting):
         team.members = members
         designated_staff = next((m.staff for m in members if m.is_care_manager), None)
         if designated_staff is not None and resource.status not in _NOT_CURRENT_TEAM:
+            if patient.care_manager is designated_staff:
+                return  # already the patient's care manager: nothing set
             patient.care_manager = designated_staff
             if id(patient) not in self._managed:
                 self._managed.add(id(patient))

@@ -12,7 +12,7 @@ from hub.models.opt_out import TextOptOut
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
-from hub.models.schedule import Shift
+from hub.models.schedule import ScheduleCalendar, Shift
 
 __all__ = [
     "Allergy",
@@ -43,6 +43,7 @@ __all__ = [
     "ReportedReading",
     "Rotation",
     "RotationMember",
+    "ScheduleCalendar",
     "ScheduleOverride",
     "PatientPhone",
     "Shift",

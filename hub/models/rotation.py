@@ -23,6 +23,8 @@ class Rotation(Base):
     ``every_days`` days from ``start_date`` in ``time_zone``; members in order."""
 
     __tablename__ = "rotations"
+    # The log names rotations by id: on SQLite too, a removed one's id is never given again.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -39,7 +41,7 @@ class Rotation(Base):
 
 
 class RotationMember(Base):
-    """One place in a rotation's order (a person may hold several places)."""
+    """One place in a rotation's order (``hub rotation add`` gives each person one place)."""
 
     __tablename__ = "rotation_members"
     __table_args__ = (UniqueConstraint("rotation_id", "position",
@@ -66,7 +68,9 @@ class ScheduleOverride(Base):
     __table_args__ = (Index("ix_schedule_overrides_starts_at", "starts_at", "ends_at"),
                       Index("ix_schedule_overrides_long", "ends_at",
                             postgresql_where=text("is_long = true"),
-                            sqlite_where=text("is_long = 1")))
+                            sqlite_where=text("is_long = 1")),
+                      # People quote "override #12": a removed one's id is never given again.
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))

@@ -1,4 +1,5 @@
-"""On-call shifts: who holds which on-call layer from when to when (UTC)."""
+"""On-call shifts: who holds which on-call layer from when to when (UTC), and how far ahead
+each imported calendar was expanded into them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.models.base import Base, UTCDateTime, span_is_long
+from hub.models.base import Base, UTCDateTime, span_is_long, utcnow
 from hub.models.people import Staff
 
 
@@ -36,3 +37,16 @@ class Shift(Base):
     is_long: Mapped[bool] = mapped_column(Boolean, default=span_is_long, onupdate=span_is_long)
 
     staff: Mapped[Staff] = relationship()
+
+
+class ScheduleCalendar(Base):
+    """A calendar ``hub import-schedule`` loaded (by the name shifts carry in ``calendar``):
+    its recurring events became shifts only until ``expanded_until``, and ``events_after``
+    says whether it held events beyond, which are not in the hub until the next import."""
+
+    __tablename__ = "schedule_calendars"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expanded_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    events_after: Mapped[bool] = mapped_column(Boolean)

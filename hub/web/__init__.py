@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hub.web import health, staff
+from hub.web import health, local_time, staff
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages' blueprints."""
+    """Register the pages' blueprints and the ``local`` filter their templates show times
+    with (the practice's time zone)."""
     for module in (health, staff):
         app.register_blueprint(module.bp)
+    app.add_template_filter(local_time.local, "local")
