@@ -55,11 +55,16 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     )
     for note in settings.warnings:
         log.warning(note)
+    from hub.which_patient import fill_birth_indexes
+
+    with app.extensions["hub"].session() as session:  # patients stored before migration 0012
+        fill_birth_indexes(session)
 
     from hub import web
-    from messages import webhooks
+    from messages import voice, webhooks
 
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(voice.bp)
     web.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hub.contacts import WAITING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
+from hub.contacts import WAITING
 from hub.db import id_in
 from hub.models import Contact, Patient, Timer
 from routing.escalation import fire
