@@ -19,15 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from hub import contacts
+from hub import contact_log, contacts
 from hub.matching import identify
-from hub.models import Call, CallAttempt, utcnow
+from hub.models import Call, CallAttempt, Page, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
 from messages import call_flow, call_twiml, forms, runtime
 from messages.kick import work_soon
 from messages.links import Links
+from messages.page_texts import PageTexts
 from messages.signature import twilio_signed
+from routing.escalation import hasten
 
 bp = Blueprint("voice", __name__, url_prefix="/twilio")
 log = logging.getLogger(__name__)
@@ -204,3 +206,33 @@ def voicemail_recorded(session: Session, call_sid: str, recording_url: str | Non
         return
     call.recording_url = recording_url
     call_flow.log(session, call, "voicemail_recorded", utcnow(), seconds=seconds)
+
+
+MACHINES = {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other",
+            "fax"}
+
+
+@bp.post("/page-call/<int:page_id>")
+@twilio_signed
+def page_call(page_id: int) -> Response:
+    """A paging call was answered (``MachineDetection=Enable``): a person (or Twilio not
+    sure) hears the page and press 1; a machine or fax gets nothing left on it, counts as
+    not reached, and the next escalation step is brought forward."""
+    answered_by = request.form.get("AnsweredBy", "unknown")
+    rt = runtime.current()
+    now = utcnow()
+    with rt.session() as session:
+        page = session.get(Page, page_id)
+        if page is None:
+            abort(404, description="no page with that id")
+        if answered_by in MACHINES:
+            contact_log.append(session, "page.machine", contact_id=page.contact_id, at=now,
+                               detail={"page_id": page.id, "staff_id": page.staff_id,
+                                       "answered_by": answered_by})
+            if page.contact.status in contacts.WAITING:
+                hasten(session, page.contact_id, now, f"page {page.id} reached a machine")
+            answer = call_twiml.hang_up()
+        else:
+            answer = PageTexts(Links(rt.settings.public_url)).page(page.contact, page.id, "call")
+    work_soon(rt)
+    return _xml(answer)

@@ -159,3 +159,14 @@ class StaffLeg:
         """No key (a voicemail greeting, a phone in a pocket): the verbs after the Gather."""
         verbs = [v.tag for v in self.last.root]  # type: ignore[union-attr]
         return verbs[verbs.index("Gather") + 1:]
+
+
+def paging_call_twiml(twilio, request, answered_by: str = "human") -> str:  # type: ignore[no-untyped-def]
+    """What a paged staff member hears: a paging call asks Twilio for answering machine
+    detection and fetches its TwiML from the hub with ``AnsweredBy`` (as Twilio does)."""
+    assert request.form["MachineDetection"] == "Enable"
+    response = twilio.post(path_of(request.form["Url"]), {
+        "CallSid": "CA" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID, "To": request.form["To"],
+        "From": request.form["From"], "AnsweredBy": answered_by, "Direction": "outbound-api"})
+    assert response.status_code == 200
+    return response.text
