@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from config.settings import SettingError, load_settings
 from hub import crypto, db, key_check
 from hub.triage.classify import TriageConfigError, load_triager
+from hub.which_patient import fill_birth_indexes
 from messages.runtime import Runtime
 from messages.transport import make_transport
 from routing.policy import PolicyError, load_policy
@@ -66,11 +67,14 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         # Said on stderr: a command run against the wrong folder or URL shows it at once.
         log.warning("new database %s (HUB_DATABASE_URL, or HUB_INSTANCE_DIR for SQLite, "
                     "chooses another)", db.shown(settings.database_url))
+    with app.extensions["hub"].session() as session:  # patients stored before migration 0015
+        fill_birth_indexes(session)
 
     from hub import web
-    from messages import webhooks
+    from messages import voice, webhooks
 
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(voice.bp)
     web.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

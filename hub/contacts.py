@@ -1,8 +1,11 @@
 """A contact as the core keeps it: its states, and storing it (encrypted) on arrival.
 
 Life of a contact: received (committed first) -> queued (waiting for opening hours) or
-paging -> acknowledged -> resolved. Routing moves it along (:mod:`routing.intake`,
-:mod:`routing.lifecycle`); this module only stores and reads it.
+paging -> acknowledged -> resolved. A call is stored ``on_call`` while the caller is in the
+live flow (menu, dials to staff): intake leaves it alone until the call is accepted
+(acknowledged), or goes to voicemail, is hung up or reaches nobody (then ``received``).
+Routing moves it along (:mod:`routing.intake`, :mod:`routing.lifecycle`,
+:mod:`routing.live_call`); this module only stores and reads it.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from hub.matching import SenderMatch
 from hub.models import Contact, Page, Staff
 from hub.triage import Triage
 
-# Contacts nobody has taken yet: received, waiting for opening hours, or being paged.
-WAITING = ("received", "queued", "paging")
+# Contacts nobody has taken yet: received, waiting for opening hours, being paged, or a
+# caller still in the live call flow.
+WAITING = ("received", "queued", "paging", "on_call")
 OPEN = (*WAITING, "acknowledged")
 REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 
@@ -64,7 +68,7 @@ class Received:
 
 
 def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Triage,
-            now: datetime) -> Received:
+            now: datetime, status: str = "received") -> Received:
     """Store the contact (encrypted) with who sent it, in ``conn``'s transaction.
 
     A Sid stored before (Twilio retrying) changes nothing and returns the first contact.
@@ -79,7 +83,7 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
             "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,
             "from_number": e164 or inbound.from_raw,
             "from_index": inbound.from_index, "body": inbound.body,
-            "received_at": now, "status": "received", "match": sender.kind,
+            "received_at": now, "status": status, "match": sender.kind,
             "patient_id": sender.patient_id, "caregiver_id": sender.caregiver_id,
             "candidates": ",".join(map(str, sender.candidates)) or None,
             "urgency": triage.urgency, "triage": json.dumps(triage.audit()),
@@ -93,6 +97,22 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
     if sender.patient_id is not None:
         care_rules.keep_readings(conn, sender.patient_id, contact_id, triage.readings, now)
     return Received(contact_id, ref, created=True)
+
+
+def new_ack_codes(session: Session, count: int) -> list[str]:
+    """``count`` distinct 4-digit codes, none used by an open contact."""
+    taken = set(session.scalars(select(Contact.ack_code).where(
+        Contact.status.in_(OPEN), Contact.ack_code.is_not(None))))
+    free = 9000 - len(taken)
+    if free < count:
+        raise RuntimeError(f"only {free} free ACK codes among 9000: too many open contacts")
+    codes: list[str] = []
+    while len(codes) < count:
+        code = f"{secrets.randbelow(9000) + 1000}"
+        if code not in taken:
+            taken.add(code)
+            codes.append(code)
+    return codes
 
 
 def open_pages_for(session: Session, staff: Staff) -> list[Contact]:

@@ -51,3 +51,15 @@ def answer(session: Session, from_index: str | None, body: str,
     contact_log.append(session, "contact.patient_chosen", contact_id=contact.id, at=now,
                        actor="sender", detail={"patient_id": patient_id, "choice": choice})
     return contact, patient_id
+
+
+def fill_birth_indexes(session: Session) -> int:
+    """Index the birth dates of patients stored before the index existed (once: afterwards
+    the model keeps it), so a caller's keyed date is found by one indexed query."""
+    patients = list(session.scalars(select(Patient).where(
+        Patient.birth_index.is_(None), Patient.birth_date.is_not(None))))
+    filled = 0
+    for patient in patients:
+        patient.birth_date = patient.birth_date  # the model's validator sets birth_index
+        filled += patient.birth_index is not None
+    return filled

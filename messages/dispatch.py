@@ -133,10 +133,10 @@ def _senders() -> ThreadPoolExecutor:
 
 
 def _send(transport: Transport, status_callback: str,
-          item: tuple[int, str, str, str]) -> tuple[str | None, SendError | None]:
-    _row_id, channel, to, body = item
+          item: tuple[int, str, str, str, str | None]) -> tuple[str | None, SendError | None]:
+    _row_id, channel, to, body, url = item
     try:
-        return transport.send(channel, to, body, status_callback), None
+        return transport.send(channel, to, body, status_callback, url), None
     except SendError as exc:
         return None, exc
 
@@ -155,7 +155,8 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording:
         claimed = page_limits.shape(session, _claim(session, now, limit, only_id), now,
                                     wording.links, LEASE, sms_limit)
         refused = _opted_out(session, claimed)
-        work = [(r.id, r.channel, r.to_number, r.body) for r in claimed if r.id not in refused]
+        work = [(r.id, r.channel, r.to_number, r.body, _page_call_url(r, wording))
+                for r in claimed if r.id not in refused]
     if len(work) > 1:
         outcomes = list(_senders().map(functools.partial(_send, transport, status_callback),
                                        work))
@@ -165,6 +166,13 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording:
                                                                      strict=True)]
             + [(row_id, None, OPTED_OUT) for row_id in sorted(refused)], now, wording)
     return len(work) + len(refused)
+
+
+def _page_call_url(row: Outbound, wording: PageTexts) -> str | None:
+    """A paging call fetches its TwiML from the hub after answering machine detection."""
+    if row.kind == "page" and row.channel == "call" and row.page_id is not None:
+        return wording.links.page_call(row.page_id)
+    return None
 
 
 def _opted_out(session: Session, claimed: list[Outbound]) -> set[int]:

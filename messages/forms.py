@@ -73,3 +73,13 @@ def status(*fields: str) -> str:
                 abort(400, description=f"{field} is not a Twilio status")
             return value
     abort(400, description=f"{' or '.join(fields)} is missing")
+
+
+def recording_url(field: str = "RecordingUrl") -> str | None:
+    """The voicemail's recording on Twilio (https, Twilio's API host), or None."""
+    value = request.form.get(field, "")
+    if not value:
+        return None
+    if len(value) > 500 or not re.fullmatch(r"https://api\.twilio\.com/[\w/.-]+", value):
+        abort(400, description=f"{field} is not a Twilio recording URL")
+    return value

@@ -22,3 +22,26 @@ class Links:
 
     def status_callback(self) -> str:
         return f"{self.public_url}/twilio/status"
+
+    def page_call(self, page_id: int) -> str:
+        """Where a paging call fetches its TwiML once answering machine detection is done."""
+        return f"{self.public_url}/twilio/page-call/{page_id}"
+
+    def call(self, stage: str) -> str:
+        """A live call's menu callbacks: language, which, birth-date, menu."""
+        return f"{self.public_url}/twilio/call/{stage}"
+
+    def whisper(self, attempt_id: int, staff_id: int) -> str:
+        return f"{self.public_url}/twilio/call/whisper/{attempt_id}/{staff_id}"
+
+    def accept(self, attempt_id: int, staff_id: int) -> str:
+        return f"{self.public_url}/twilio/call/accept/{attempt_id}/{staff_id}"
+
+    def dial_done(self, attempt_id: int) -> str:
+        return f"{self.public_url}/twilio/call/dial-done/{attempt_id}"
+
+    def transcription(self) -> str:
+        return f"{self.public_url}/twilio/transcription"
+
+    def voicemail_done(self) -> str:
+        return f"{self.public_url}/twilio/voicemail-done"

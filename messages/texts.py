@@ -202,6 +202,12 @@ def page_bundle_sms(pages: list[tuple[str, str, bool]], inbox: str, listed: int 
     return f"{head}: {items}{more}. {inbox} Reply ACK ALL, or ACK <code>"
 
 
+def staff_took_call(ref: str, ack_code: str, link: str) -> str:
+    """To the staff member who accepted a live call: the reference, link and code to close it."""
+    return (f"Care line call {ref}: you took it. {link} Reply RESOLVE {ack_code} [minutes] "
+            "when done.")
+
+
 def staff_calling(ref: str) -> str:
     return f"Calling you now: answer to be connected to the sender of {ref}."
 

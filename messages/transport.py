@@ -32,8 +32,11 @@ class SendError(Exception):
 
 
 class Transport(Protocol):
-    def send(self, channel: str, to: str, body: str, status_callback: str) -> str:
-        """Send an SMS (body = text) or place a call (body = TwiML); return the provider Sid."""
+    def send(self, channel: str, to: str, body: str, status_callback: str,
+             url: str | None = None) -> str:
+        """Send an SMS (body = text) or place a call (body = TwiML; or, with ``url``, the
+        TwiML fetched from there once answering machine detection has spoken); return the
+        provider Sid."""
         ...
 
 
@@ -73,8 +76,17 @@ class TwilioTransport:
         client.http_client.timeout = self.timeout
         return client
 
-    def send(self, channel: str, to: str, body: str, status_callback: str) -> str:
+    def send(self, channel: str, to: str, body: str, status_callback: str,
+             url: str | None = None) -> str:
         try:
+            if channel == "call" and url is not None:
+                # A paging call: Twilio tells the hub who answered (AnsweredBy) when it
+                # fetches ``url``; a machine gets nothing and escalation goes on.
+                call = self._client.calls.create(
+                    to=to, from_=self._from, url=url, method="POST", machine_detection="Enable",
+                    status_callback=status_callback, status_callback_event=["completed"],
+                )
+                return str(call.sid)
             if channel == "call":
                 call = self._client.calls.create(
                     to=to, from_=self._from, twiml=body, status_callback=status_callback,
@@ -97,7 +109,8 @@ class TwilioTransport:
 class OutboxTransport:
     """Local mode: nothing leaves the machine; the outbound table is the outbox."""
 
-    def send(self, channel: str, to: str, body: str, status_callback: str) -> str:
+    def send(self, channel: str, to: str, body: str, status_callback: str,
+             url: str | None = None) -> str:
         prefix = "CA" if channel == "call" else "SM"
         return prefix + uuid.uuid4().hex
 

@@ -14,7 +14,7 @@ from hub.matching import SenderMatch, identify
 from hub.models import Contact, InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
-from messages import callback_call, forms, keywords, runtime, staff_replies, texts, twiml
+from messages import callback_call, forms, keywords, runtime, staff_replies, texts, twiml, voice
 from messages.kick import work_soon
 from messages.links import Links
 from messages.page_texts import PageTexts
@@ -170,18 +170,6 @@ def _patient_chosen(sid: str, sender: str | None, body: str) -> str | None:
         return reply
 
 
-@bp.post("/voice")
-@twilio_signed
-def voice() -> Response:
-    """An inbound call: recorded as a contact and paged like a text; the caller is told so."""
-    call_sid = forms.sid("CallSid", ("CA",))
-    sender = forms.sender(required=False)
-    found = _take_in("voice", call_sid, sender, None).found
-    base = runtime.current().settings.public_url + "/twilio"
-    return _xml(twiml.voicemail(found.language, base + "/transcription",
-                                               base + "/voicemail-done"))
-
-
 def _call_contact(session: Session, call_sid: str) -> Contact:
     contact = session.scalar(select(Contact).where(Contact.provider_sid == call_sid))
     if contact is None:
@@ -194,9 +182,12 @@ def _call_contact(session: Session, call_sid: str) -> Contact:
 def voicemail_done() -> Response:
     """The caller finished the voicemail: thank them and hang up."""
     call_sid = forms.sid("CallSid", ("CA",))
+    recording = forms.recording_url()
     with runtime.current().session() as session:
         contact = _call_contact(session, call_sid)
         language = contact.patient.language if contact.patient else None
+        voice.voicemail_recorded(session, call_sid, recording, forms.seconds(
+            "RecordingDuration"))
     return _xml(twiml.voicemail_thanks(language))
 
 
@@ -233,7 +224,9 @@ def status() -> Response:
     code = forms.error_code()
     rt = runtime.current()
     with rt.session() as session:
-        record_status(session, found[1], state, code, utcnow())
+        if not record_status(session, found[1], state, code, utcnow()) \
+                and found[0] == "CallSid":
+            voice.call_ended(session, found[1], state)
     work_soon(rt)
     return Response(status=204)
 

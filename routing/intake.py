@@ -7,35 +7,18 @@ policy's first step, or queued for opening hours (a routine text at night).
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import patient_chart
-from hub.contacts import OPEN
+from hub.contacts import new_ack_codes
 from hub.db import id_in
 from hub.models import Contact
-from routing import escalation
+from routing import escalation, live_call
 from routing.policy import Policy
 from routing.step_writer import PageWording, StepWriter
-
-
-def _new_ack_codes(session: Session, count: int) -> list[str]:
-    """``count`` distinct 4-digit codes, none used by an open contact."""
-    taken = set(session.scalars(select(Contact.ack_code).where(
-        Contact.status.in_(OPEN), Contact.ack_code.is_not(None))))
-    free = 9000 - len(taken)
-    if free < count:
-        raise RuntimeError(f"only {free} free ACK codes among 9000: too many open contacts")
-    codes: list[str] = []
-    while len(codes) < count:
-        code = f"{secrets.randbelow(9000) + 1000}"
-        if code not in taken:
-            taken.add(code)
-            codes.append(code)
-    return codes
 
 
 def _start(writer: StepWriter, contact: Contact, ack_code: str, consented: bool,
@@ -76,6 +59,8 @@ def process_received(sessions: sessionmaker[Session], policy: Policy, wording: P
     locks its contacts (SKIP LOCKED: another process takes the next ones), and a contact
     leaves ``received`` in the transaction that pages it, so exactly one process pages for it.
     """
+    with sessions.begin() as session:  # live calls nobody heard from: paged like a text
+        live_call.release_stale(session, now)
     processed = 0
     while processed < limit:
         with sessions.begin() as session:
@@ -92,7 +77,7 @@ def process_received(sessions: sessionmaker[Session], policy: Policy, wording: P
             consented = patient_chart.patients_with_ccm_consent(
                 session, {c.patient_id for c in contacts if c.patient_id is not None})
             writer = StepWriter(session, now, wording)
-            for contact, code in zip(contacts, _new_ack_codes(session, len(contacts)),
+            for contact, code in zip(contacts, new_ack_codes(session, len(contacts)),
                                      strict=True):
                 _start(writer, contact, code, contact.patient_id in consented, policy)
             writer.write()

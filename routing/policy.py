@@ -25,6 +25,8 @@ class Step:
     targets: tuple[str, ...]
     channels: tuple[str, ...]
     wait: timedelta
+    # How long a caller's live call rings this step's people before the next step is dialled.
+    ring_seconds: int = 20
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,9 @@ class Policy:
             return self
         if self.urgent is not None:
             return self.urgent
-        return Policy(tuple(Step(s.targets, tuple(dict.fromkeys((*s.channels, "call"))), s.wait)
-                            for s in self.steps), self.repeat, callback=self.callback,
-                      hours=self.hours)
+        steps = tuple(Step(s.targets, tuple(dict.fromkeys((*s.channels, "call"))), s.wait,
+                           s.ring_seconds) for s in self.steps)
+        return Policy(steps, self.repeat, callback=self.callback, hours=self.hours)
 
     def schedule_names(self) -> set[str]:
         """The NAMEs of the policy's ``schedule:NAME`` targets (a rotation or a layer), the
@@ -115,13 +117,17 @@ def _step(raw: dict[str, object], where: str) -> Step:
     if not isinstance(amount, int | float) or isinstance(amount, bool) or amount <= 0:
         raise PolicyError(f"{where}: the wait must be a positive number")
     wait = timedelta(seconds=amount) if seconds is not None else timedelta(minutes=amount)
-    unknown = set(raw) - {"targets", "channels", "wait_seconds", "wait_minutes"}
+    unknown = set(raw) - {"targets", "channels", "wait_seconds", "wait_minutes", "ring_seconds"}
     if unknown:
         raise PolicyError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+    ring = raw.get("ring_seconds", 20)
+    if not isinstance(ring, int) or isinstance(ring, bool) or not 5 <= ring <= 120:
+        raise PolicyError(f"{where}: 'ring_seconds' must be a whole number from 5 to 120")
     return Step(
         targets=tuple(_target(t, where) for t in targets),
         channels=tuple(dict.fromkeys(channels)),
         wait=wait,
+        ring_seconds=ring,
     )
 
 

@@ -59,15 +59,7 @@ class StepWriter:
     def targets(self, contact: Contact, targets: tuple[str, ...]) -> list[Staff]:
         if self._roster is None:  # who is on call at this instant: read once
             self._roster = roster_at(self.session, self.now, exact_bounds=False)
-        people: dict[int, Staff] = {}
-        for target in targets:
-            key = (target, contact.patient_id if target in PATIENT_TARGETS else None)
-            if key not in self._staff_for:
-                self._staff_for[key] = [pick.staff for pick in picks_for(
-                    self.session, target, contact, self._roster)]
-            for staff in self._staff_for[key]:
-                people.setdefault(staff.id, staff)
-        return list(people.values())
+        return named_people(self.session, contact, targets, self._roster, self._staff_for)
 
     def log(self, event: str, contact_id: int, detail: dict[str, object],
             at: datetime | None = None, actor: str = "system", alike: bool = False) -> None:
@@ -121,6 +113,21 @@ class StepWriter:
         insert_rows(conn, Timer, self._timers)
         contact_log.append_all(conn, self._log)
         self._pages, self._timers, self._log, self._advanced = [], [], [], {}
+
+
+def named_people(session: Session, contact: Contact, targets: tuple[str, ...], roster: Roster,
+                 cache: dict[tuple[str, int | None], list[Staff]] | None = None) -> list[Staff]:
+    """Who a step's targets name for ``contact`` at ``roster.at`` (continuity first), each
+    once, in order; ``cache`` keeps each target's people across contacts of a transaction."""
+    cache = {} if cache is None else cache
+    people: dict[int, Staff] = {}
+    for target in targets:
+        key = (target, contact.patient_id if target in PATIENT_TARGETS else None)
+        if key not in cache:
+            cache[key] = [pick.staff for pick in picks_for(session, target, contact, roster)]
+        for staff in cache[key]:
+            people.setdefault(staff.id, staff)
+    return list(people.values())
 
 
 def page_row(contact: Contact, page_id: int, person: Staff, channel: str, now: datetime,

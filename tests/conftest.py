@@ -327,3 +327,11 @@ def staff_only(rt):
 @pytest.fixture
 def twilio(client) -> Twilio:
     return Twilio(client)
+
+
+@pytest.fixture
+def phone(twilio):
+    """A phone calling the practice line: ``phone(WALTER).call()`` (see tests/caller.py)."""
+    from tests.caller import Caller
+
+    return lambda number: Caller(twilio, number)

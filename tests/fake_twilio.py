@@ -141,6 +141,9 @@ class FakeTwilio:
             missing.append("Body")
         if resource == "Calls" and not (form.get("Twiml") or form.get("Url")):
             missing.append("Url or Twiml")
+        if resource == "Calls" and form.get("MachineDetection") not in (
+                None, "Enable", "DetectMessageEnd"):
+            missing.append("MachineDetection (Enable or DetectMessageEnd)")
         if missing:
             self._reply(handler, 400, {"code": 21604, "message": f"missing {missing}",
                                        "status": 400})

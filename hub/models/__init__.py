@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from hub.models.base import Base, UTCDateTime, utcnow
+from hub.models.calls import Call, CallAttempt
 from hub.models.care import CareTeam, CareTeamMember, Condition, PlanRule, ReportedReading
 from hub.models.care_time import CareTimeEntry
 from hub.models.chart import Allergy, CaregiverDisclosure, Consent, Medication
@@ -17,6 +18,8 @@ from hub.models.schedule import ScheduleCalendar, Shift
 __all__ = [
     "Allergy",
     "Base",
+    "Call",
+    "CallAttempt",
     "CarePlan",
     "CarePlanActivity",
     "CarePlanField",

@@ -6,9 +6,9 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from hub.crypto import Encrypted
+from hub.crypto import Encrypted, active
 from hub.models.base import Base, UTCDateTime, utcnow
 
 
@@ -37,6 +37,13 @@ def new_patient_ref() -> str:
     return secrets.token_urlsafe(12)
 
 
+def birth_date_index(value: str | None) -> str | None:
+    """The keyed hash a full birth date (YYYY-MM-DD) is found by; None for a partial one."""
+    if not value or len(value) != 10:
+        return None
+    return active().blind_index("birth-date:" + value)
+
+
 class Patient(Base):
     """A patient enrolled in chronic care management."""
 
@@ -49,12 +56,21 @@ class Patient(Base):
     fhir_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     name: Mapped[str] = mapped_column(Encrypted)
     birth_date: Mapped[str | None] = mapped_column(Encrypted)
+    # Keyed hash of the birth date (YYYY-MM-DD): a caller from an unknown number keys it in
+    # and one indexed query finds the patient, nothing decrypted.
+    birth_index: Mapped[str | None] = mapped_column(String(64), index=True)
     language: Mapped[str] = mapped_column(String(16), default="en")
     # Continuity: the team member this patient should reach first when on shift.
     care_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     care_manager: Mapped[Staff | None] = relationship()
+
+    @validates("birth_date")
+    def _index_birth_date(self, _key: str, value: str | None) -> str | None:
+        self.birth_index = birth_date_index(value)
+        return value
+
     phones: Mapped[list[PatientPhone]] = relationship(
         back_populates="patient", cascade="all, delete-orphan"
     )
