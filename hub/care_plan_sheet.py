@@ -13,6 +13,7 @@ What the practice recorded with ``hub care-plan set`` for a section stands as it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 
 from sqlalchemy.orm import Session
 
@@ -57,9 +58,10 @@ class Sheet:
     contacts: list[Contact] = field(default_factory=list)
 
 
-def build(session: Session, patient: Patient) -> Sheet:
-    """The patient's whole care plan, worded (the queries are :func:`hub.care_plan.load`'s)."""
-    return words(care_plan.load(session, patient))
+def build(session: Session, patient: Patient, tz: tzinfo = UTC) -> Sheet:
+    """The patient's whole care plan, worded (the queries are :func:`hub.care_plan.load`'s),
+    its times in ``tz`` (the practice's zone)."""
+    return words(care_plan.load(session, patient), tz)
 
 
 def _joined(*parts: str | None, sep: str = "; ") -> str:
@@ -70,7 +72,7 @@ def _spaced(value: str | None) -> str:
     return (value or "").replace("-", " ")
 
 
-def _facts(view: CarePlanView) -> Section:
+def _facts(view: CarePlanView, tz: tzinfo) -> Section:
     p, chart = view.patient, view.chart
     review = view.review
     consent = chart.consent
@@ -90,7 +92,7 @@ def _facts(view: CarePlanView) -> Section:
         Line(("Periodic review", f"{review[0] or 'no date'} ({review[1]})")),
         ccm,
         *(Line(("Texts", f"{o.whose[:1].upper()}{o.whose[1:]} opted out of texts ({o.keyword}, "
-                         f"{o.since:%Y-%m-%d %H:%M} UTC): call instead"), "urgent")
+                         f"{o.since.astimezone(tz):%Y-%m-%d %H:%M %Z}): call instead"), "urgent")
           for o in view.opted_out)])
 
 
@@ -155,7 +157,7 @@ def _caregivers(view: CarePlanView) -> list[Line]:
     return lines
 
 
-def words(view: CarePlanView) -> Sheet:
+def words(view: CarePlanView, tz: tzinfo = UTC) -> Sheet:
     """The sections of the plan, in the order the page shows them."""
     chart, fields = view.chart, view.fields
     emergency = fields.get("emergency_instructions")
@@ -198,6 +200,6 @@ def words(view: CarePlanView) -> Sheet:
             + (f", {p.period_start or '...'} to {p.period_end or '...'}"
                if p.period_start or p.period_end else "") + ")",)) for p in view.plans]),
     ]
-    return Sheet(view.patient, f"Care plan: {view.patient.name}", _facts(view), sections,
+    return Sheet(view.patient, f"Care plan: {view.patient.name}", _facts(view, tz), sections,
                  view.contacts)
 

@@ -151,9 +151,10 @@ def as_text(sheet: care_plan_sheet.Sheet) -> list[str]:
 @with_appcontext
 def show_command(given: GivenPatient) -> None:
     """Print the patient's care plan as the staff page shows it (the view is logged)."""
-    with runtime.current().session() as session:
+    rt = runtime.current()
+    with rt.session() as session:
         patient = given.find(session)
-        lines = as_text(care_plan_sheet.build(session, patient))
+        lines = as_text(care_plan_sheet.build(session, patient, rt.settings.tz))
         lines[0] += f" (patient {patient.id})"
         contact_log.append(session, "access.view_care_plan", actor=actor(),
                            detail={"patient_id": patient.id})

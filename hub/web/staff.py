@@ -135,7 +135,8 @@ def care_plan_page(ref: str) -> str:
         patient = db.scalar(select(Patient).where(Patient.ref == ref))
         if patient is None:
             abort(404, description="no patient with that reference")
-        sheet = care_plan_sheet.build(db, patient)  # what `hub care-plan show` prints too
+        # what `hub care-plan show` prints too
+        sheet = care_plan_sheet.build(db, patient, runtime.current().settings.tz)
         contact_log.append(db, "access.view_care_plan", actor=f"staff:{session['staff_id']}",
                            detail={"patient_id": patient.id})
         return render_template("care_plan.html", sheet=sheet)
