@@ -47,11 +47,13 @@ def add_transcript(session: Session, contact: Contact, transcript: str, triage: 
 
 
 def acknowledge(session: Session, contact: Contact, staff: Staff, now: datetime,
-                via: str, policy: Policy | None = None) -> bool:
+                via: str, policy: Policy | None = None,
+                log: list[contact_log.Entry] | None = None) -> bool:
     """Stop escalation; return False when the contact was already acknowledged or closed.
 
     With the policy's callback deadline, a timer is set: a contact not resolved by then
     resumes escalation at the next step (the nurse who took it may not have called back).
+    With ``log``, the log entry joins that list (the caller appends them all at once).
     """
     lock(session, contact)
     if contact.status not in WAITING:
@@ -64,10 +66,14 @@ def acknowledge(session: Session, contact: Contact, staff: Staff, now: datetime,
     deadline = policy.for_urgency(contact.urgency).callback if policy else None
     if deadline is not None:
         escalation.set_callback_deadline(session, contact, now + deadline)
-    contact_log.append(session, "contact.acknowledged", contact_id=contact.id, at=now,
-                       actor=f"staff:{staff.id}", detail={
-                           "via": via, "callback_due": (now + deadline) if deadline else None,
-                           "seconds_to_ack": (now - contact.received_at).total_seconds()})
+    entry = contact_log.Entry("contact.acknowledged", contact.id, f"staff:{staff.id}", {
+        "via": via, "callback_due": (now + deadline) if deadline else None,
+        "seconds_to_ack": (now - contact.received_at).total_seconds()}, now)
+    if log is not None:
+        log.append(entry)
+    else:
+        contact_log.append(session, entry.event, contact_id=entry.contact_id,
+                           actor=entry.actor, detail=entry.detail, at=now)
     return True
 
 

@@ -93,28 +93,33 @@ def accept(session: Session, attempt: CallAttempt, staff: Staff, now: datetime,
     call.accepted_by_id, call.accepted_at, call.stage = staff.id, now, "connected"
     contact = call.contact
     lock(session, contact)
+    # The log's entries of the acceptance are appended together: one turn at the log's head
+    # while the staff member waits to be connected.
+    log: list[contact_log.Entry] = []
     if contact.ack_code is None:  # not paged yet: admitted here as intake would
-        admit(session, contact, new_ack_codes(session, 1)[0], now)
+        log += admit(contact, new_ack_codes(session, 1)[0])
     session.add(Page(contact_id=contact.id, staff_id=staff.id, step=max(attempt.step, 0),
                      created_at=now))
-    contact_log.append(session, "call.accepted", contact_id=contact.id, at=now,
-                       actor=f"staff:{staff.id}", detail={"attempt_id": attempt.id,
-                                                          "step": attempt.step})
-    lifecycle.acknowledge(session, contact, staff, now, via="call", policy=policy)
+    log.append(contact_log.Entry("call.accepted", contact.id, f"staff:{staff.id}",
+                                 {"attempt_id": attempt.id, "step": attempt.step}, now))
+    session.flush()  # acknowledge() re-reads the contact under its lock: the code goes first
+    lifecycle.acknowledge(session, contact, staff, now, via="call", policy=policy, log=log)
+    session.flush()
+    contact_log.append_all(session.connection(), log)
     return True
 
 
-def admit(session: Session, contact: Contact, ack_code: str, now: datetime) -> None:
-    """Log a call contact as received and triaged, as intake does, with its ACK code (so
-    RESOLVE by SMS works), without paging: the person who accepted has it."""
-    contact_log.append(session, "contact.received", contact_id=contact.id,
-                       at=contact.received_at, actor=contact.channel, detail={
-                           "channel": contact.channel, "sid": contact.provider_sid,
-                           "from": contact.from_number, "body": contact.body,
-                           "match": contact.match, "patient_id": contact.patient_id,
-                           "caregiver_id": contact.caregiver_id,
-                           "candidate_patient_ids": contact.candidate_ids})
-    contact_log.append(session, "contact.triaged", contact_id=contact.id,
-                       at=contact.received_at, detail=json.loads(contact.triage or "{}"))
+def admit(contact: Contact, ack_code: str) -> list[contact_log.Entry]:
+    """Give a call contact its ACK code (so RESOLVE by SMS works) and return the log entries
+    that say it was received and triaged, as intake logs them, without paging it: the person
+    who accepted has it."""
     contact.ack_code = ack_code
     contact.version += 1
+    return [
+        contact_log.Entry("contact.received", contact.id, contact.channel, {
+            "channel": contact.channel, "sid": contact.provider_sid,
+            "from": contact.from_number, "body": contact.body, "match": contact.match,
+            "patient_id": contact.patient_id, "caregiver_id": contact.caregiver_id,
+            "candidate_patient_ids": contact.candidate_ids}, contact.received_at),
+        contact_log.Entry("contact.triaged", contact.id, "system",
+                          json.loads(contact.triage or "{}"), contact.received_at)]
