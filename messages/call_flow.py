@@ -247,6 +247,15 @@ def dial_ended(session: Session, call: Call, attempt: CallAttempt, status: str, 
         return call_twiml.goodbye(call.language)
     if attempt.step < 0:
         return to_voicemail(session, call, line, now, nobody=True)
+    rest = live_call.ring_again(session, attempt)
+    if rest:
+        again = CallAttempt(call_id=call.id, step=attempt.step, ring_seconds=attempt.ring_seconds,
+                            staff_ids=",".join(map(str, rest)), started_at=now)
+        session.add(again)
+        session.flush()
+        log(session, call, "dialled", now, attempt_id=again.id, step=again.step,
+            staff_ids=rest, ring_seconds=again.ring_seconds, again=True)
+        return _dial_twiml(session, call, again, line, first=False)
     return dial_next(session, call, line, now, first=False)
 
 

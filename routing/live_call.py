@@ -56,6 +56,18 @@ def next_dial(session: Session, contact: Contact, policy: Policy, after_step: in
     return None
 
 
+def ring_again(session: Session, attempt: CallAttempt) -> list[int]:
+    """Who of a step rung together never answered, once a phone that did answered without
+    accepting (a voicemail, or 2): Twilio hung up the others when it answered, so they are
+    rung again before the next step. Each round leaves out everyone who answered one."""
+    if attempt.step < 0 or attempt.answered_by_id is None:
+        return []
+    answered = set(session.scalars(select(CallAttempt.answered_by_id).where(
+        CallAttempt.call_id == attempt.call_id, CallAttempt.step == attempt.step,
+        CallAttempt.answered_by_id.is_not(None))))
+    return [staff_id for staff_id in attempt.rung if staff_id not in answered]
+
+
 def release(session: Session, contact_id: int, now: datetime, reason: str) -> bool:
     """The live call is over without a staff member taking it: the contact becomes
     ``received``, paged and escalated like a text. False when it had already left

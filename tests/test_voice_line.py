@@ -183,6 +183,26 @@ def test_a_step_naming_two_people_rings_both_and_only_the_first_to_accept_wins(
     assert contact_of(rt).acknowledged_by_id == practice.maya.id
 
 
+def test_when_bens_voicemail_answers_a_shared_ring_first_maya_is_rung_again_at_once(
+        rt, phone, practice):
+    """Twilio hangs up the other phones when one answers: a voicemail that picks up first
+    must not cost the caller the rest of the step."""
+    rt.policy = parse_policy(
+        '[[steps]]\ntargets = ["primary", "backup"]\nchannels = ["sms"]\nwait_seconds = 60\n'
+        '[[steps]]\ntargets = ["role:care_manager"]\nchannels = ["sms"]\nwait_seconds = 60\n')
+    walter = phone(WALTER)
+    walter.call()
+    assert sorted(walter.press("1").dialled) == sorted([BEN, MAYA])
+    assert walter.staff_leg(BEN).silence() == ["Hangup"]  # his voicemail took it
+
+    again = walter.dial_ends("completed", seconds=6)
+
+    assert again.dialled == [MAYA]  # the same step, without the phone that answered
+    walter.staff_leg(MAYA).press("1")
+    assert contact_of(rt).acknowledged_by_id == practice.maya.id
+    assert walter.dial_ends("completed", seconds=60).verbs[-1] == "Hangup"
+
+
 def test_nobody_accepts_so_the_fallback_then_voicemail_and_the_team_is_paged(
         rt, phone, twilio_api, practice):
     rt.settings = replace(rt.settings, fallback_number=FALLBACK)
