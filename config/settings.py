@@ -8,6 +8,7 @@ naming the setting; secrets never appear in that message.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -56,6 +57,8 @@ NAMES = (
     "HUB_OUTBOUND",
     "HUB_PHONE_REGION",
     "HUB_PRACTICE_NAME",
+    "HUB_TRUSTED_PROXIES",
+    "HUB_LOG_LEVEL",
 )
 
 
@@ -89,6 +92,9 @@ class Settings:
     key_files: Mapping[str, Path] = field(default_factory=dict)
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
     practice_name: str = "Care line"  # how texts to patients name the line (HELP)
+    # Reverse proxies whose X-Forwarded-* headers are believed (addresses or networks).
+    trusted_proxies: tuple[str, ...] = ()
+    log_level: str = "INFO"  # the hub's own lines on stderr (journald, gunicorn's error log)
 
     @property
     def local_mode(self) -> bool:
@@ -188,6 +194,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         raise SettingError("HUB_DATABASE_URL: not an SQLAlchemy database URL") from None
     if parsed_db.get_backend_name() not in ("sqlite", "postgresql"):
         raise SettingError("HUB_DATABASE_URL: only sqlite and postgresql are supported")
+    public_url = _url("HUB_PUBLIC_URL", raw.get("HUB_PUBLIC_URL", DEFAULT_PUBLIC_URL))
+    # Before any key is generated: a refused shape leaves no files behind.
+    _refuse_unsafe(raw, parsed_db.get_backend_name(), parsed_db.database, public_url,
+                   raw.get("TWILIO_AUTH_TOKEN"))
 
     if "HUB_ENCRYPTION_KEYS" in raw:
         keys = _fernet_keys(raw["HUB_ENCRYPTION_KEYS"])
@@ -205,7 +215,6 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         instance, "secret.key", secrets.token_urlsafe(32), notes, files, "HUB_SECRET_KEY"
     )
 
-    public_url = _url("HUB_PUBLIC_URL", raw.get("HUB_PUBLIC_URL", DEFAULT_PUBLIC_URL))
     api_url = _url("HUB_TWILIO_API_URL", raw.get("HUB_TWILIO_API_URL", "https://api.twilio.com"))
 
     sid = raw.get("TWILIO_ACCOUNT_SID")
@@ -256,6 +265,11 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not 1 <= len(practice_name) <= 60:
         raise SettingError("HUB_PRACTICE_NAME: give the practice's name, 1 to 60 characters")
 
+    trusted_proxies = _networks("HUB_TRUSTED_PROXIES", raw.get("HUB_TRUSTED_PROXIES", ""))
+    log_level = raw.get("HUB_LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingError("HUB_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -278,4 +292,53 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         key_files=files,
         phone_region=phone_region,
         practice_name=practice_name,
+        trusted_proxies=trusted_proxies,
+        log_level=log_level,
     )
+
+
+def _networks(name: str, value: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/24, ::1), normalised."""
+    networks = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingError(f"{name}: {item!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when the URL's host is this machine (127.0.0.0/8, ::1, localhost)."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_unsafe(raw: Mapping[str, str], backend: str, database: str | None,
+                   public_url: str, token: str | None) -> None:
+    """Refuse the local conveniences (generated keys, the published simulator token, plain
+    http) wherever they would reach beyond one person's machine."""
+    local_url = is_loopback_url(public_url)
+    if token is None and not local_url:
+        raise SettingError("TWILIO_AUTH_TOKEN: required when HUB_PUBLIC_URL is not this machine "
+                           "(local mode signs webhooks with a published token)")
+    if public_url.startswith("http://") and not local_url:
+        raise SettingError("HUB_PUBLIC_URL: must be https:// when it is not this machine "
+                           "(Twilio would send patients' messages in clear)")
+    local_file = backend == "sqlite" and database not in (None, "", ":memory:")
+    if local_file:
+        return
+    for name in ("HUB_ENCRYPTION_KEYS", "HUB_INDEX_KEY", "HUB_SECRET_KEY"):
+        if name not in raw:
+            raise SettingError(f"{name}: required with a {backend} database (keys generated "
+                               "into the instance folder are for a local SQLite file only)")
+    if token is None:
+        raise SettingError(f"TWILIO_AUTH_TOKEN: required with a {backend} database (the local "
+                           "simulator's token is published)")

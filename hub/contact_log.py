@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Text, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from hub import event_lines
 from hub.crypto import FieldCipher, Sealed, active
 from hub.db import insert_rows
 from hub.models import LogEntry, LogHead, utcnow
@@ -101,6 +102,7 @@ def append_all(conn: Connection, entries: Sequence[Entry]) -> int:
                      "actor": entry.actor, "detail": stored, "mac": mac})
     insert_rows(conn, LogEntry, rows)
     conn.execute(_ADVANCE, {"seq": seq, "mac": mac})
+    event_lines.remember(conn, rows)
     head[1], head[2] = seq, mac
     return int(seq)
 

@@ -38,6 +38,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub import event_lines
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
 
@@ -52,9 +54,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                hide_parameters=True)
         _sqlite_transactions(engine)
+        event_lines.install(engine)
         return engine
     engine = create_engine(url, pool_size=5, max_overflow=10, hide_parameters=True)
     _ping_after_idle(engine)
+    event_lines.install(engine)
     return engine
 
 

@@ -20,6 +20,7 @@ from flask.cli import ScriptInfo
 from config.settings import SettingError
 from hub.cli.care_plan import care_plan_group
 from hub.cli.care_time import ccm_minutes_command
+from hub.cli.db import db_group
 from hub.cli.fhir import export_care_plan_command, import_fhir_command
 from hub.cli.log import export_log_command, rotate_keys_command, verify_log_command
 from hub.cli.oncall import coverage_command, oncall_command
@@ -45,7 +46,7 @@ for _command in (import_fhir_command, import_schedule_command, export_log_comman
                  scheduler_command, seed_demo_command, oncall_command, coverage_command,
                  plan_rule_group, care_plan_group, ccm_minutes_command,
                  export_care_plan_command, rotation_group, override_group, swap_group,
-                 patients_command, staff_group):
+                 patients_command, staff_group, db_group):
     cli.add_command(_command)
 
 

@@ -69,8 +69,12 @@ def scheduler_command(once: bool, interval: float) -> None:
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Seed the demo practice into an empty database."""
+    """Seed the demo practice into an empty database (local mode only)."""
     rt = runtime.current()
+    if not rt.settings.local_mode:
+        raise click.ClickException(
+            "seed-demo: only in local mode (no Twilio account): the demo's passwords are "
+            "published and its numbers are fiction")
     with rt.session() as session:
         seeded = seed_if_empty(session, rt.settings)
     click.echo("demo practice seeded" if seeded else "database not empty: nothing seeded")
