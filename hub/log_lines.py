@@ -15,9 +15,13 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 OURS = ("hub", "messages", "routing")  # the packages whose loggers are the hub's
 
 
-def configure(level: str) -> None:
-    """Give the hub's loggers a stderr handler (once per process) and quiet APScheduler."""
+def configure(level: str, events: bool = True) -> None:
+    """Give the hub's loggers a stderr handler (once per process) and quiet APScheduler.
+
+    ``events=False``: no line per contact-log event (a one-shot command's output is its own;
+    ``hub scheduler`` and the web processes keep them)."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("hub.events").setLevel(logging.NOTSET if events else logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
     formatter = logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
     formatter.converter = time.gmtime

@@ -68,3 +68,14 @@ def test_the_local_hub_ticking_for_seconds_writes_no_line_per_tick(tmp_path):
     out, err = hub.communicate(timeout=30)
     assert "demo practice seeded" in out
     assert "apscheduler" not in err and "Running job" not in err and "executed" not in err
+
+
+def test_a_one_shot_command_prints_its_answer_not_the_journal(tmp_path):
+    """``hub patients`` writes an access entry; the journal line stays with the engines."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "TWILIO_"))}
+    env.update(PYTHONPATH=str(ROOT), HUB_INSTANCE_DIR=str(tmp_path / "instance"))
+    hub = str(Path(sys.executable).with_name("hub"))
+    subprocess.run([hub, "seed-demo"], env=env, capture_output=True, check=True, timeout=120)
+    listed = subprocess.run([hub, "patients"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert "Walter Demo" in listed.stdout and listed.stderr == ""

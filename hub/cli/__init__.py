@@ -18,6 +18,7 @@ from flask import Flask
 from flask.cli import ScriptInfo
 
 from config.settings import SettingError
+from hub import log_lines
 from hub.cli.care_plan import care_plan_group
 from hub.cli.care_time import ccm_minutes_command
 from hub.cli.db import db_group
@@ -57,10 +58,12 @@ def run(create_app: AppFactory, args: list[str] | None = None) -> None:
     def command_app() -> Flask:
         try:
             # CLI commands run the tick themselves when they need it (hub scheduler).
-            return create_app({"HUB_SCHEDULER": "off"})
+            app = create_app({"HUB_SCHEDULER": "off"})
         except SettingError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        log_lines.configure(app.extensions["hub"].settings.log_level, events=False)
+        return app
 
     # Each command's with_appcontext asks this for the app when (and only when) it runs.
     info = ScriptInfo(create_app=command_app, set_debug_flag=False, load_dotenv_defaults=False)
