@@ -4,7 +4,7 @@ the connection broke after it was sent)
 Before sending such a row again, the hub asks Twilio whether the message exists: a page that
 Twilio took while hanging is recorded as sent, not sent twice.
 
-Revision ID: 0021
+Revision ID: 0016
 Revises: 0015
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
+revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
