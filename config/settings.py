@@ -56,6 +56,9 @@ NAMES = (
     "HUB_OUTBOUND",
     "HUB_PHONE_REGION",
     "HUB_PRACTICE_NAME",
+    "HUB_LOG_CHECKPOINT_DIR",
+    "HUB_LOG_CHECKPOINT_MINUTES",
+    "HUB_LOG_CHECKPOINT_SYSLOG",
 )
 
 
@@ -89,6 +92,10 @@ class Settings:
     key_files: Mapping[str, Path] = field(default_factory=dict)
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
     practice_name: str = "Care line"  # how texts to patients name the line (HELP)
+    # Where the log's head is checkpointed, out of the database's reach (hub.log_anchor).
+    log_checkpoint_dir: Path = Path("instance") / "log-checkpoints"
+    log_checkpoint_minutes: int = 5
+    log_checkpoint_syslog: str | None = None  # a socket path or host:port, when also sent there
 
     @property
     def local_mode(self) -> bool:
@@ -256,6 +263,17 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not 1 <= len(practice_name) <= 60:
         raise SettingError("HUB_PRACTICE_NAME: give the practice's name, 1 to 60 characters")
 
+    checkpoint_dir = Path(raw.get("HUB_LOG_CHECKPOINT_DIR") or instance / "log-checkpoints")
+    checkpoint_dir = checkpoint_dir.expanduser().resolve()
+    if checkpoint_dir.exists() and not checkpoint_dir.is_dir():
+        raise SettingError("HUB_LOG_CHECKPOINT_DIR: not a folder")
+    minutes = raw.get("HUB_LOG_CHECKPOINT_MINUTES", "5")
+    if not minutes.isdigit() or not 1 <= int(minutes) <= 1440:
+        raise SettingError("HUB_LOG_CHECKPOINT_MINUTES: a whole number of minutes, 1 to 1440")
+    syslog = raw.get("HUB_LOG_CHECKPOINT_SYSLOG") or None
+    if syslog is not None and not _syslog_address(syslog):
+        raise SettingError("HUB_LOG_CHECKPOINT_SYSLOG: a socket path (/dev/log) or host:port")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -278,4 +296,14 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         key_files=files,
         phone_region=phone_region,
         practice_name=practice_name,
+        log_checkpoint_dir=checkpoint_dir,
+        log_checkpoint_minutes=int(minutes),
+        log_checkpoint_syslog=syslog,
     )
+
+
+def _syslog_address(value: str) -> bool:
+    if value.startswith("/"):
+        return True
+    host, _, port = value.rpartition(":")
+    return bool(host) and port.isdigit() and 0 < int(port) < 65536
