@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.models import LogHead
 
+log = logging.getLogger(__name__)
+
 FILE_NAME = "log-checkpoints.txt"
 TAIL_BYTES = 4096  # the last line is far shorter: "seq mac-hex time"
 
@@ -89,6 +91,12 @@ def _due(folder: Path, now: datetime, every_minutes: int) -> bool:
     return now.timestamp() - looked >= every_minutes * 60
 
 
+def _looked(folder: Path, now: datetime) -> None:
+    """Note in the file's modification time that the head was looked at ``now``: the next
+    look is a period away, in every process on this host."""
+    os.utime(folder / FILE_NAME, (now.timestamp(), now.timestamp()))
+
+
 @functools.lru_cache(maxsize=4)
 def _syslog(address: str) -> logging.Logger:
     """A logger that sends to syslog at ``address`` (a socket path, or host:port over UDP)."""
@@ -110,7 +118,19 @@ def _syslog(address: str) -> logging.Logger:
 def write_if_due(sessions: sessionmaker[Session], folder: Path, every_minutes: int,
                  now: datetime, syslog: str | None = None) -> int:
     """Checkpoint the head when ``every_minutes`` have passed since it was last looked at and
-    it has moved since the last checkpoint; return how many were written (0 or 1)."""
+    it has moved since the last checkpoint; return how many were written (0 or 1).
+
+    A folder or syslog that cannot be written is logged, never raised: paging goes on."""
+    try:
+        return _write_if_due(sessions, folder, every_minutes, now, syslog)
+    except OSError as exc:
+        log.error("HUB_LOG_CHECKPOINT_DIR: cannot write the log's checkpoint in %s (%s)",
+                  folder, exc.strerror or type(exc).__name__)
+        return 0
+
+
+def _write_if_due(sessions: sessionmaker[Session], folder: Path, every_minutes: int,
+                  now: datetime, syslog: str | None) -> int:
     if not _due(folder, now, every_minutes):
         return 0
     with sessions() as session:
@@ -119,10 +139,11 @@ def write_if_due(sessions: sessionmaker[Session], folder: Path, every_minutes: i
     if head is None or head.seq == 0 or (
             previous is not None and (previous.seq, previous.mac) == (head.seq, head.mac)):
         if previous is not None:
-            os.utime(folder / FILE_NAME)  # looked at now: the next look is a period away
+            _looked(folder, now)
         return 0
     checkpoint = Checkpoint(head.seq, head.mac, now)
     append(folder, checkpoint)
+    _looked(folder, now)
     if syslog:
         _syslog(syslog).info("log checkpoint %s", checkpoint.line().strip())
     return 1
