@@ -8,7 +8,9 @@ syslog, is what ``hub verify-log`` holds the log against.
 The file is the only state: any engine process may write (one ``write`` of one line to a file
 opened for appending, then fsync, so lines never interleave or tear), and the file's
 modification time says when the head was last looked at, so an idle log costs one ``stat``
-per tick. Two processes on one host may both write the same checkpoint: harmless.
+per tick. Two processes on one host may both write the same checkpoint: harmless. A head
+that does not descend from the last checkpoint (the tail was cut) gets no checkpoint, so the
+evidence stands.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.models import LogHead
+from hub.models import LogEntry, LogHead
 
 log = logging.getLogger(__name__)
 
@@ -133,13 +135,25 @@ def _write_if_due(sessions: sessionmaker[Session], folder: Path, every_minutes: 
                   now: datetime, syslog: str | None) -> int:
     if not _due(folder, now, every_minutes):
         return 0
+    previous = last(folder)
     with sessions() as session:
         head = session.execute(select(LogHead.seq, LogHead.mac).where(LogHead.id == 1)).first()
-    previous = last(folder)
+        kept = None if previous is None else session.scalar(
+            select(LogEntry.mac).where(LogEntry.seq == previous.seq))
     if head is None or head.seq == 0 or (
             previous is not None and (previous.seq, previous.mac) == (head.seq, head.mac)):
         if previous is not None:
             _looked(folder, now)
+        return 0
+    if previous is not None and kept != previous.mac:
+        # The tail was cut (or the log replaced) since the last checkpoint. A new checkpoint
+        # would hide that from `hub verify-log`, which holds the log against the last one:
+        # the last one stands until someone has looked.
+        _looked(folder, now)
+        log.error("HUB_LOG_CHECKPOINT_DIR: the log no longer holds entry %s as the checkpoint "
+                  "of %s saw it; no new checkpoint until this is explained (run hub "
+                  "verify-log; after restoring a backup, move %s aside)", previous.seq,
+                  f"{previous.at:%Y-%m-%d %H:%M} UTC", folder / FILE_NAME)
         return 0
     checkpoint = Checkpoint(head.seq, head.mac, now)
     append(folder, checkpoint)

@@ -74,7 +74,8 @@ def test_a_checkpoint_also_goes_to_syslog_when_a_setting_names_it(settings_for):
     assert f"careline-hub: log checkpoint {seq} {mac} " in received
 
 
-def test_deleting_the_last_entries_with_the_head_is_caught_against_the_checkpoint(app, rt):
+def test_deleting_the_last_entries_with_the_head_is_caught_against_the_checkpoint(
+        app, rt, caplog):
     night_of_entries(rt, 140)
     checked_at = utcnow()
     assert tick(rt, checked_at)["checkpoints"] == 1
@@ -91,8 +92,11 @@ def test_deleting_the_last_entries_with_the_head_is_caught_against_the_checkpoin
     assert (f"entries 101-140 missing after checkpoint of {checked_at:%Y-%m-%d %H:%M} UTC"
             in result.output), result.output
 
-    # The line carries on and the seqs are taken again: the entry the checkpoint saw differs.
+    # The line carries on and the seqs are taken again: the entry the checkpoint saw differs,
+    # and the engine writes no checkpoint that would hide it.
     night_of_entries(rt, 60)
+    assert tick(rt, checked_at + timedelta(minutes=10))["checkpoints"] == 0
+    assert any("the log no longer holds entry 140" in r.getMessage() for r in caplog.records)
     result = hub(app, "verify-log")
     assert result.exit_code == 1
     assert "entry 140 is not the one the checkpoint of" in result.output, result.output
