@@ -16,7 +16,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from config.settings import SettingError, load_settings
-from hub import crypto, db, key_check, log_lines
+from hub import crypto, db, key_check, key_split, log_lines
 from hub.triage.classify import TriageConfigError, load_triager
 from hub.web.proxies import TrustedProxies
 from hub.which_patient import fill_birth_indexes
@@ -49,6 +49,11 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     except key_check.WrongKeys as wrong:
         engine.dispose()
         raise SettingError(key_check.explain(wrong, settings.key_files)) from None
+    with engine.begin() as connection:  # data from before migration 0019: once, keys confirmed
+        moved = key_split.split_once(connection, cipher)
+    if moved is not None:
+        log.warning("keyed hashes moved to the derived index key (HKDF of HUB_INDEX_KEY): %s",
+                    ", ".join(f"{name} {count}" for name, count in moved.items()))
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.session_interface = _StaffPageSessions()

@@ -59,6 +59,9 @@ NAMES = (
     "HUB_PRACTICE_NAME",
     "HUB_TRUSTED_PROXIES",
     "HUB_LOG_LEVEL",
+    "HUB_LOG_CHECKPOINT_DIR",
+    "HUB_LOG_CHECKPOINT_MINUTES",
+    "HUB_LOG_CHECKPOINT_SYSLOG",
 )
 
 
@@ -95,6 +98,10 @@ class Settings:
     # Reverse proxies whose X-Forwarded-* headers are believed (addresses or networks).
     trusted_proxies: tuple[str, ...] = ()
     log_level: str = "INFO"  # the hub's own lines on stderr (journald, gunicorn's error log)
+    # Where the log's head is checkpointed, out of the database's reach (hub.log_anchor).
+    log_checkpoint_dir: Path = Path("instance") / "log-checkpoints"
+    log_checkpoint_minutes: int = 5
+    log_checkpoint_syslog: str | None = None  # a socket path or host:port, when also sent there
 
     @property
     def local_mode(self) -> bool:
@@ -269,6 +276,16 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     log_level = raw.get("HUB_LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingError("HUB_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+    checkpoint_dir = Path(raw.get("HUB_LOG_CHECKPOINT_DIR") or instance / "log-checkpoints")
+    checkpoint_dir = checkpoint_dir.expanduser().resolve()
+    if checkpoint_dir.exists() and not checkpoint_dir.is_dir():
+        raise SettingError("HUB_LOG_CHECKPOINT_DIR: not a folder")
+    minutes = raw.get("HUB_LOG_CHECKPOINT_MINUTES", "5")
+    if not minutes.isdigit() or not 1 <= int(minutes) <= 1440:
+        raise SettingError("HUB_LOG_CHECKPOINT_MINUTES: a whole number of minutes, 1 to 1440")
+    syslog = raw.get("HUB_LOG_CHECKPOINT_SYSLOG") or None
+    if syslog is not None and not _syslog_address(syslog):
+        raise SettingError("HUB_LOG_CHECKPOINT_SYSLOG: a socket path (/dev/log) or host:port")
 
     return Settings(
         database_url=database_url,
@@ -294,6 +311,9 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         practice_name=practice_name,
         trusted_proxies=trusted_proxies,
         log_level=log_level,
+        log_checkpoint_dir=checkpoint_dir,
+        log_checkpoint_minutes=int(minutes),
+        log_checkpoint_syslog=syslog,
     )
 
 
@@ -342,3 +362,10 @@ def _refuse_unsafe(raw: Mapping[str, str], backend: str, database: str | None,
     if token is None:
         raise SettingError(f"TWILIO_AUTH_TOKEN: required with a {backend} database (the local "
                            "simulator's token is published)")
+
+
+def _syslog_address(value: str) -> bool:
+    if value.startswith("/"):
+        return True
+    host, _, port = value.rpartition(":")
+    return bool(host) and port.isdigit() and 0 < int(port) < 65536

@@ -105,7 +105,10 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A snapshot only reads: a deferred BEGIN takes no write lock, and in WAL mode its
+        # first read fixes what every later read of the transaction sees.
+        read_only = connection.get_execution_options().get(SNAPSHOT, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 @contextmanager
@@ -238,6 +241,27 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+SNAPSHOT = "hub_snapshot"
+
+
+@contextmanager
+def read_snapshot(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in one read-only transaction whose every read sees the same committed state
+    (REPEATABLE READ on PostgreSQL; on SQLite, a deferred transaction in WAL mode), however
+    many writers commit meanwhile. Nothing is written; it ends in a rollback."""
+    with factory() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            options: dict[str, Any] = {"isolation_level": "REPEATABLE READ",
+                                       "postgresql_readonly": True}
+        else:
+            options = {SNAPSHOT: True}
+        session.connection(execution_options=options)
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def alembic_config(url: str) -> Config:

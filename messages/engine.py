@@ -1,5 +1,5 @@
 """The engine's tick: page for received contacts, fire due escalation timers, send outbound,
-alert the managers about coverage gaps.
+alert the managers about coverage gaps, checkpoint the log's head outside the database.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -14,6 +14,7 @@ from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from hub import log_anchor
 from hub.models import utcnow
 from messages import texts
 from messages.dispatch import dispatch_due
@@ -39,6 +40,10 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         # at most once an hour, in one process: text the managers about coverage gaps
         "coverage_alerts": alert_managers(rt.sessions, now,
                                           partial(texts.coverage_alert, tz=rt.settings.tz)),
+        # every few minutes, when the head has moved (otherwise one stat of a file)
+        "checkpoints": log_anchor.write_if_due(
+            rt.sessions, rt.settings.log_checkpoint_dir, rt.settings.log_checkpoint_minutes,
+            now, rt.settings.log_checkpoint_syslog),
     }
 
 

@@ -7,7 +7,7 @@ from hub.models.care_time import CareTimeEntry
 from hub.models.chart import Allergy, CaregiverDisclosure, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.duty import Duty
-from hub.models.keys import KeyCheck
+from hub.models.keys import KeyCheck, KeySplit
 from hub.models.log import LogEntry, LogHead
 from hub.models.opt_out import TextOptOut
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
@@ -35,6 +35,7 @@ __all__ = [
     "Goal",
     "InboundReceipt",
     "KeyCheck",
+    "KeySplit",
     "LogEntry",
     "LogHead",
     "Medication",
