@@ -54,7 +54,9 @@ def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
         raise click.BadParameter(f"must be after --since ({since})", param_hint="'--until'")
     rt = runtime.current()
     count = 0
-    with rt.session() as session:
+    # One read-only snapshot: on SQLite a long export takes no write lock, so webhooks and
+    # pages go on while it streams; the audit entry is its own short write after.
+    with db.read_snapshot(rt.sessions) as session:
         rows = contact_log.entries(session, start, end)
         if fmt == "fhir":
             ns = Namespace(rt.settings.public_url)
@@ -73,6 +75,7 @@ def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
                 writer.writerow([row["seq"], row["at"], row["event"], row["contact_id"],
                                  row["actor"], json.dumps(row["detail"], ensure_ascii=False)])
                 count += 1
+    with rt.session() as session:
         contact_log.append(session, "log.exported", actor=f"cli:{getpass.getuser()}",
                            detail={"since": since, "until": until, "format": fmt,
                                    "entries": count})
