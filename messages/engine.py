@@ -1,5 +1,6 @@
 """The engine's tick: page for received contacts, fire due escalation timers, send outbound,
-alert the managers about coverage gaps.
+alert the managers about coverage gaps, run the self-test, summarise refused webhooks, and
+leave a heartbeat for ``/readyz``.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -14,6 +15,7 @@ from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from hub import heartbeat, refusals
 from hub.models import utcnow
 from messages import texts
 from messages.dispatch import dispatch_due
@@ -22,6 +24,7 @@ from messages.page_texts import PageTexts
 from messages.runtime import Runtime
 from routing.coverage import alert_managers
 from routing.intake import process_received
+from routing.self_test import self_test
 from routing.timers import run_due
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
     """One pass of every background duty; returns what it did (for tests and logs)."""
     now = now or utcnow()
     pages = PageTexts(Links(rt.settings.public_url))
-    return {
+    done = {
         "processed": process_received(rt.sessions, rt.policy, pages, now),
         "fired": run_due(rt.sessions, rt.policy, pages, now),
         "sent": dispatch_due(rt.sessions, rt.transport, pages, now,
@@ -39,7 +42,14 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         # at most once an hour, in one process: text the managers about coverage gaps
         "coverage_alerts": alert_managers(rt.sessions, now,
                                           partial(texts.coverage_alert, tz=rt.settings.tz)),
+        # every 15 minutes, in one process: is someone reachable on call for the next hours?
+        "self_test_alerts": self_test(rt.sessions, now,
+                                      partial(texts.self_test_alert, tz=rt.settings.tz)),
     }
+    with rt.session() as session:  # at most once a minute, in one process
+        done["refusals_logged"] = refusals.summarise(session, now)
+    heartbeat.beat(rt.engine)  # the wall clock's now: /readyz compares with it
+    return done
 
 
 def _safe_tick(rt: Runtime, max_rounds: int = 1) -> None:
