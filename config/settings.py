@@ -8,6 +8,7 @@ naming the setting; secrets never appear in that message.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -56,6 +57,8 @@ NAMES = (
     "HUB_OUTBOUND",
     "HUB_PHONE_REGION",
     "HUB_PRACTICE_NAME",
+    "HUB_METRICS_ALLOW",
+    "HUB_METRICS_TOKEN",
 )
 
 
@@ -89,6 +92,10 @@ class Settings:
     key_files: Mapping[str, Path] = field(default_factory=dict)
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
     practice_name: str = "Care line"  # how texts to patients name the line (HELP)
+    # Who may scrape /metrics: these networks, or whoever shows the bearer token.
+    metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
+        default_factory=lambda: _networks("127.0.0.0/8,::1"))
+    metrics_token: str | None = None
 
     @property
     def local_mode(self) -> bool:
@@ -174,6 +181,22 @@ def _fernet_keys(value: str) -> tuple[str, ...]:
     return keys
 
 
+def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Addresses and CIDRs, comma-separated; ``none`` for no address at all (token only)."""
+    if value.strip().lower() == "none":
+        return ()
+    networks = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingError(f"HUB_METRICS_ALLOW: {part!r} is not an address or CIDR "
+                               "(127.0.0.1, 10.0.0.0/8, ::1, or none)") from None
+    return tuple(networks)
+
+
 def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     """Return validated settings; raise SettingError naming the first bad one."""
     raw = _raw_settings(overrides)
@@ -256,6 +279,11 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not 1 <= len(practice_name) <= 60:
         raise SettingError("HUB_PRACTICE_NAME: give the practice's name, 1 to 60 characters")
 
+    metrics_allow = _networks(raw.get("HUB_METRICS_ALLOW", "127.0.0.0/8,::1"))
+    metrics_token = raw.get("HUB_METRICS_TOKEN")
+    if metrics_token is not None and len(metrics_token) < 16:
+        raise SettingError("HUB_METRICS_TOKEN: too short (at least 16 characters)")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -278,4 +306,6 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         key_files=files,
         phone_region=phone_region,
         practice_name=practice_name,
+        metrics_allow=metrics_allow,
+        metrics_token=metrics_token,
     )
