@@ -146,3 +146,37 @@ def test_with_a_reachable_nurse_on_call_the_self_test_passes_quietly(rt, practic
     assert tick(rt, now=now + SELF_TEST_EVERY)["self_test_alerts"] == 0
     assert manager_alerts(rt) == []
     assert BEN  # Ben holds primary around now (tests.practice)
+
+
+def test_a_separate_engine_makes_the_line_ready_and_its_death_unready_within_seconds(
+        settings_for, tmp_path, practice):
+    import subprocess
+
+    from tests.conftest import HUB_COMMAND, user_env
+
+    settings = {**settings_for, "HUB_ENGINE": "separate"}
+    hub = create_app(settings)
+    client = hub.test_client()
+    scheduler = subprocess.Popen([HUB_COMMAND, "scheduler"], cwd=tmp_path,
+                                 env=user_env(tmp_path, **settings),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while ready(client)[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert ready(client) == (200, "ready\n")
+
+        scheduler.kill()  # SIGKILL: no goodbye written anywhere
+        scheduler.wait(timeout=10)
+        killed = time.monotonic()
+        while ready(client)[0] == 200 and time.monotonic() - killed < 30:
+            time.sleep(0.5)
+        unready_after = time.monotonic() - killed
+        status, why = ready(client)
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+        hub.extensions["hub"].engine.dispose()
+
+    assert status == 503 and "no engine has ticked for" in why
+    assert unready_after <= readiness.ENGINE_SILENT_AFTER.total_seconds() + 2
