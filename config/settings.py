@@ -62,7 +62,12 @@ NAMES = (
     "HUB_LOG_CHECKPOINT_DIR",
     "HUB_LOG_CHECKPOINT_MINUTES",
     "HUB_LOG_CHECKPOINT_SYSLOG",
+    "HUB_METRICS_ALLOW",
+    "HUB_METRICS_TOKEN",
 )
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingError(ValueError):
@@ -96,12 +101,16 @@ class Settings:
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
     practice_name: str = "Care line"  # how texts to patients name the line (HELP)
     # Reverse proxies whose X-Forwarded-* headers are believed (addresses or networks).
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: tuple[Network, ...] = ()
     log_level: str = "INFO"  # the hub's own lines on stderr (journald, gunicorn's error log)
     # Where the log's head is checkpointed, out of the database's reach (hub.log_anchor).
     log_checkpoint_dir: Path = Path("instance") / "log-checkpoints"
     log_checkpoint_minutes: int = 5
     log_checkpoint_syslog: str | None = None  # a socket path or host:port, when also sent there
+    # Who may scrape /metrics: these networks, or whoever shows the bearer token.
+    metrics_allow: tuple[Network, ...] = field(
+        default_factory=lambda: _networks("HUB_METRICS_ALLOW", "127.0.0.0/8,::1"))
+    metrics_token: str | None = None
 
     @property
     def local_mode(self) -> bool:
@@ -185,6 +194,22 @@ def _fernet_keys(value: str) -> tuple[str, ...]:
                 "(32 url-safe base64 bytes)"
             ) from None
     return keys
+
+
+def _networks(name: str, value: str) -> tuple[Network, ...]:
+    """Addresses and CIDRs, comma-separated (10.0.0.5, 10.0.0.0/24, ::1); ``none`` for none."""
+    if value.strip().lower() == "none":
+        return ()
+    networks = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingError(f"{name}: {part!r} is not an address or CIDR "
+                               "(127.0.0.1, 10.0.0.0/8, ::1, or none)") from None
+    return tuple(networks)
 
 
 def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
@@ -286,6 +311,11 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     syslog = raw.get("HUB_LOG_CHECKPOINT_SYSLOG") or None
     if syslog is not None and not _syslog_address(syslog):
         raise SettingError("HUB_LOG_CHECKPOINT_SYSLOG: a socket path (/dev/log) or host:port")
+    metrics_allow = _networks("HUB_METRICS_ALLOW",
+                              raw.get("HUB_METRICS_ALLOW", "127.0.0.0/8,::1"))
+    metrics_token = raw.get("HUB_METRICS_TOKEN")
+    if metrics_token is not None and len(metrics_token) < 16:
+        raise SettingError("HUB_METRICS_TOKEN: too short (at least 16 characters)")
 
     return Settings(
         database_url=database_url,
@@ -314,20 +344,9 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         log_checkpoint_dir=checkpoint_dir,
         log_checkpoint_minutes=int(minutes),
         log_checkpoint_syslog=syslog,
+        metrics_allow=metrics_allow,
+        metrics_token=metrics_token,
     )
-
-
-def _networks(name: str, value: str) -> tuple[str, ...]:
-    """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/24, ::1), normalised."""
-    networks = []
-    for item in (part.strip() for part in value.split(",")):
-        if not item:
-            continue
-        try:
-            networks.append(str(ipaddress.ip_network(item, strict=False)))
-        except ValueError:
-            raise SettingError(f"{name}: {item!r} is not an IP address or network") from None
-    return tuple(networks)
 
 
 def is_loopback_url(url: str) -> bool:

@@ -165,6 +165,15 @@ def _insert_unless_duplicate(dialect: str, model: Any, unique_column: str,
     return statement if returning is None else statement.returning(returning)
 
 
+def upsert(conn: Connection, model: type[Any], key: str, values: Mapping[str, Any],
+           changes: Mapping[str, Any]) -> None:
+    """INSERT ``values``, or on a conflict on ``key`` UPDATE the row with ``changes`` (column
+    expressions read the existing row): one statement on SQLite and PostgreSQL alike."""
+    dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(dialect_insert(model).values(**values)
+                 .on_conflict_do_update(index_elements=[key], set_=dict(changes)))
+
+
 def bind_processor(type_: Any, dialect: Any) -> Any:
     """What SQLAlchemy does to a value of ``type_`` on its way to ``dialect``'s driver
     (encryption, UTC timestamps, the dialect's own conversions), or None: for statements run

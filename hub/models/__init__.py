@@ -14,6 +14,7 @@ from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
 from hub.models.schedule import ScheduleCalendar, Shift
+from hub.models.watch import EngineHeartbeat, EventTally
 
 __all__ = [
     "Allergy",
@@ -32,6 +33,8 @@ __all__ = [
     "Consent",
     "Contact",
     "Duty",
+    "EngineHeartbeat",
+    "EventTally",
     "Goal",
     "InboundReceipt",
     "KeyCheck",

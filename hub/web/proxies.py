@@ -10,14 +10,16 @@ from typing import Any
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from config.settings import Network
+
 
 class TrustedProxies:
     """WSGI middleware: ProxyFix (one hop) for requests from a trusted proxy, else nothing."""
 
-    def __init__(self, app: Any, networks: Iterable[str]) -> None:
+    def __init__(self, app: Any, networks: Iterable[Network]) -> None:
         self.direct = app
         self.behind_proxy = ProxyFix(app, x_for=1, x_proto=1, x_host=1, x_port=1)
-        self.networks = tuple(ipaddress.ip_network(n) for n in networks)
+        self.networks = tuple(networks)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if self._trusted(environ.get("REMOTE_ADDR", "")):
