@@ -30,7 +30,8 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     """Build the app: settings, schema upgrade, cipher, policy, triage, blueprints, scheduler."""
     settings = load_settings(test_config)
     try:
-        policy = load_policy(settings.escalation_policy, settings.timezone)
+        policy = load_policy(settings.escalation_policy, settings.timezone) \
+            .with_fallback_number(settings.fallback_number)
     except PolicyError as exc:
         raise SettingError(f"HUB_ESCALATION_POLICY: {exc}") from None
     try:

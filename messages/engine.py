@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
@@ -28,24 +29,38 @@ log = logging.getLogger(__name__)
 
 
 def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
-    """One pass of every background duty; returns what it did (for tests and logs)."""
+    """One pass of every background duty; returns what each did (for tests and logs).
+
+    Each duty is its own failure boundary: one that raises is logged and counted under
+    ``failed`` and the others still run (a bad row inside a duty is set aside by the duty
+    itself, see :mod:`hub.quarantine`)."""
     now = now or utcnow()
     pages = PageTexts(Links(rt.settings.public_url))
-    return {
-        "processed": process_received(rt.sessions, rt.policy, pages, now),
-        "fired": run_due(rt.sessions, rt.policy, pages, now),
-        "sent": dispatch_due(rt.sessions, rt.transport, pages, now,
-                             sms_limit=rt.policy.sms_limit),
+    duties: dict[str, Callable[[], int]] = {
+        "processed": lambda: process_received(rt.sessions, rt.policy, pages, now),
+        "fired": lambda: run_due(rt.sessions, rt.policy, pages, now),
+        "sent": lambda: dispatch_due(rt.sessions, rt.transport, pages, now,
+                                     sms_limit=rt.policy.sms_limit),
         # at most once an hour, in one process: text the managers about coverage gaps
-        "coverage_alerts": alert_managers(rt.sessions, now,
-                                          partial(texts.coverage_alert, tz=rt.settings.tz)),
+        "coverage_alerts": lambda: alert_managers(
+            rt.sessions, now, partial(texts.coverage_alert, tz=rt.settings.tz)),
     }
+    done = {"failed": 0}
+    for name, duty in duties.items():
+        try:
+            done[name] = duty()
+        except Exception as exc:
+            done[name], done["failed"] = 0, done["failed"] + 1
+            log.error("engine duty %s failed (%s); the other duties go on, the next tick "
+                      "retries", name, type(exc).__name__)
+    return done
 
 
 def _safe_tick(rt: Runtime, max_rounds: int = 1) -> None:
     try:
         for _ in range(max_rounds):  # a backlog drains without waiting for the next tick
-            if not any(tick(rt).values()):
+            done = tick(rt)
+            if not any(count for name, count in done.items() if name != "failed"):
                 break
     except Exception:
         log.error("scheduler tick failed (%s); the next tick retries",

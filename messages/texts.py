@@ -278,3 +278,11 @@ def coverage_alert(gaps: Sequence[Gap], days: int, *, tz: ZoneInfo) -> str:
     more = f"; and {len(gaps) - 3} more" if len(gaps) > 3 else ""
     return (f"Care line: on-call coverage gap(s) in the next {days} days: "
             f"{'; '.join(shown)}{more}. Run 'hub coverage' and fix the schedule.")
+
+
+def set_aside_alert(what: str, ref: str | None, error: str) -> str:
+    """The managers' SMS about a row the engine set aside (quarantined) after failing again
+    and again: what it was, the contact's opaque reference, the error's type; nothing more."""
+    about = f" (contact {ref})" if ref else ""
+    return (f"Care line: the engine set aside a {what}{about} that failed repeatedly "
+            f"({error}). Everything else goes on. Check it: 'hub quarantine list'.")
