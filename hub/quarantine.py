@@ -5,7 +5,8 @@ batch to a transaction. When a batch raises, :func:`one_by_one` runs each of its
 transaction of its own, so every other row goes on; a row that raises alone is counted in
 ``row_failures`` (in the database: several processes run the engine), and at
 :data:`MAX_FAILURES` it is quarantined: marked so no claim takes it again, logged in the
-contact log (the exception's type only, never its text) and the managers are texted.
+contact log (the exception's type only, never its text) and the managers are texted (once
+in :data:`QUIET` at most).
 ``hub quarantine`` lists and releases them.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import select, update
@@ -26,6 +27,7 @@ from hub.models import Contact, Outbound, RowFailure, Timer
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = 3
+QUIET = timedelta(minutes=10)  # at most one text to the managers in this time
 KINDS = ("contact", "timer", "outbound")
 WHAT = {"contact": "text, call or message", "timer": "escalation timer",
         "outbound": "outbound message"}
@@ -46,7 +48,7 @@ def in_batches(sessions: sessionmaker[Session], kind: str,
 
     A batch that raises is done again :func:`one_by_one` with ``alone``; the rows that failed
     alone are skipped for the rest of this run (the next tick tries them again)."""
-    done, skip = 0, set()
+    done, skip = 0, set[int]()
     while done < limit:
         claimed: list[T] = []
         try:
@@ -113,12 +115,19 @@ def record_failure(session: Session, kind: str, row_id: int, error: str, now: da
     contact_id, alert = _set_aside(session, kind, row_id, now)
     ref = session.scalar(select(Contact.ref).where(Contact.id == contact_id)) \
         if contact_id is not None else None
-    texted = 0 if alert is False else outbox.alert_managers(
-        session, wording(WHAT[kind], ref, error), now)
+    texted = outbox.alert_managers(session, wording(WHAT[kind], ref, error), now) \
+        if alert and not _told_lately(session, key, now) else 0
     contact_log.append(session, "engine.quarantined", contact_id=contact_id, at=now,
                        detail={"kind": kind, "row_id": row_id, "failures": failures,
                                "error": error, "managers_texted": texted})
     return True
+
+
+def _told_lately(session: Session, key: str, now: datetime) -> bool:
+    """Another row was set aside within :data:`QUIET` (the managers were texted then, and
+    ``hub quarantine list`` shows them all): one cause must not make a storm of texts."""
+    return session.scalar(select(RowFailure.key).where(
+        RowFailure.key != key, RowFailure.quarantined_at > now - QUIET).limit(1)) is not None
 
 
 def _set_aside(session: Session, kind: str, row_id: int,

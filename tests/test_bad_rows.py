@@ -185,3 +185,19 @@ def test_an_outbound_row_that_cannot_be_prepared_is_set_aside_while_the_others_g
             Outbound.contact_id == walter.id)).all() == ["quarantined"]
     (alert,) = _alerts(twilio_api)
     assert walter.ref in alert and "LookupError" in alert
+
+
+def test_one_cause_setting_many_rows_aside_texts_the_managers_once(
+        rt, twilio, twilio_api, practice, monkeypatch):
+    def full(writer, contact, *args):
+        raise OverflowError("no ACK code left")
+
+    monkeypatch.setattr(intake, "_start", full)
+    twilio.sms(WALTER, "question about my inhaler")
+    twilio.sms(ROSA, "necesito una receta")
+    for seconds in range(quarantine.MAX_FAILURES):
+        assert engine.tick(rt, now=later(seconds / 60))["failed"] == 0
+    with rt.sessions() as session:
+        assert session.scalars(select(Contact.status)).all() == ["quarantined"] * 2
+    assert len(_quarantine_entries(rt)) == 2
+    assert len(_alerts(twilio_api)) == 1  # `hub quarantine list` shows both
