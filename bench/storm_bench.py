@@ -162,16 +162,18 @@ def storm(port: int, sends: list[Send], threads: int) -> tuple[list[tuple[Send, 
     return done, began
 
 
-def windows(done: list[tuple[Send, Result]], seconds: float) -> list[dict[str, object]]:
-    """Latency and errors per 10-second window of sending (late retries count in the last)."""
-    last = max(0, int((seconds - 1e-9) // WINDOW_S))
+def windows(done: list[tuple[Send, Result]], seconds: float,
+            width: float = WINDOW_S) -> list[dict[str, object]]:
+    """Latency and errors per window of sending (late retries count in the last)."""
+    last = max(0, int((seconds - 1e-9) // width))
     groups: dict[int, list[Result]] = {}
     for send, result in done:
-        groups.setdefault(min(int(send.at // WINDOW_S), last), []).append(result)
+        groups.setdefault(min(int(send.at // width), last), []).append(result)
     out = []
     for index in sorted(groups):
         results = groups[index]
-        out.append({"from_s": index * WINDOW_S, "requests": len(results),
+        out.append({"from_s": index * width, "to_s": min((index + 1) * width, seconds),
+                    "requests": len(results),
                     **distribution_ms([r.latency for r in results if r.status == 200]),
                     "errors": sum(r.status != 200 for r in results)})
     return out
@@ -186,7 +188,7 @@ def load_figures(done: list[tuple[Send, Result]], began: float,
             "retries": {**distribution_ms([r.latency for s, r in done if s.retry and
                                            r.status == 200]),
                         "errors": sum(r.status != 200 for s, r in done if s.retry)},
-            "client_lag": distribution_ms(lag)}
+            "client_lag": distribution_ms(lag), "per_second": windows(done, args.seconds, 1)}
 
 
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, object]:

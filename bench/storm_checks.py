@@ -236,7 +236,7 @@ def report(r: dict) -> None:  # type: ignore[type-arg]
     if "load" in r:
         print(f"{'window':14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
               f"{'max ms':>9}{'errors':>8}")
-        rows = [(f"{w['from_s']}-{w['from_s'] + 10} s", w) for w in r["load"]["windows"]]
+        rows = [(f"{w['from_s']:g}-{w['to_s']:g} s", w) for w in r["load"]["windows"]]
         overall = r["load"]["overall"]
         for label, w in [*rows, ("overall", {**overall, "requests": overall["requests"]}),
                          ("retries only", {**r["load"]["retries"], "requests":
