@@ -28,6 +28,9 @@ from messages.links import Links
 from routing.policy import SmsLimit
 
 COUNTED_KINDS = ("page", "bundle", "alert")  # every SMS the hub sends to a staff phone
+# What a page shows of its contact (never the message).
+_PAGE_FIELDS = load_only(Contact.id, Contact.status, Contact.ref, Contact.ack_code,
+                         Contact.urgency)
 
 
 def _sms_in_window(session: Session, staff_id: int, now: datetime, window: timedelta,
@@ -128,6 +131,12 @@ def _within_limit(session: Session, staff_id: int, live: list[Outbound],
                                  now + timedelta(seconds=1)), now, limit)
         return []
     firsts, again = _one_per_contact(live)
+    if len(firsts) > room:
+        # A bundle goes out: it carries every page still waiting for this person, not only
+        # those this pass claimed (a storm's backlog reaches her now, not 15 minutes a batch).
+        waiting = _cancel_taken(session, _also_waiting(session, staff_id, claimed_ids, contacts),
+                                contacts, now)
+        firsts, again = _one_per_contact([*live, *waiting])
     if len(firsts) <= room:
         send = firsts
     else:
@@ -135,6 +144,22 @@ def _within_limit(session: Session, staff_id: int, live: list[Outbound],
                 _bundle(session, firsts[room - 1:], contacts, now, links, lease)]
     _ride_along(session, again, firsts, now)
     return send
+
+
+def _also_waiting(session: Session, staff_id: int, claimed_ids: list[int],
+                  contacts: dict[int, Contact]) -> list[Outbound]:
+    """This person's other SMS pages waiting to go out (held, or not yet claimed), locked;
+    their contacts added to ``contacts``."""
+    rows = list(session.scalars(
+        select(Outbound).where(Outbound.staff_id == staff_id, Outbound.kind == "page",
+                               Outbound.channel == "sms", Outbound.status == "pending",
+                               Outbound.id.not_in(claimed_ids))
+        .order_by(Outbound.id).with_for_update(skip_locked=True)))
+    missing = {row.contact_id for row in rows} - set(contacts)
+    if missing:
+        contacts.update((c.id, c) for c in session.scalars(
+            select(Contact).where(Contact.id.in_(missing)).options(_PAGE_FIELDS)))
+    return rows
 
 
 def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links,
@@ -151,10 +176,9 @@ def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links
     if not pages:
         return claimed
     send = [row for row in claimed if row not in pages]
-    contacts = {c.id: c for c in session.scalars(  # not the message: only what a page shows
+    contacts = {c.id: c for c in session.scalars(
         select(Contact).where(Contact.id.in_({row.contact_id for row in pages}))
-        .options(load_only(Contact.id, Contact.status, Contact.ref, Contact.ack_code,
-                           Contact.urgency)))}
+        .options(_PAGE_FIELDS))}
     by_person: dict[int, list[Outbound]] = defaultdict(list)
     for row in pages:
         by_person[row.staff_id or 0].append(row)

@@ -69,6 +69,20 @@ def test_the_sixth_page_in_fifteen_minutes_waits_then_the_rest_arrive_in_one_bun
     assert _statuses(rt, practice.ben.id) == {"sent": 9, "bundled": 3}
 
 
+def test_after_a_storm_of_a_hundred_and_twenty_the_reopened_window_carries_every_page(
+        rt, twilio, twilio_api, practice):
+    """More pages wait than one engine pass takes (100): the bundle still names them all,
+    rather than leaving the rest for another fifteen minutes."""
+    for i in range(120):
+        twilio.sms(WALTER, f"storm message {i + 1}")
+    assert len(twilio_api.sent_to(BEN)) == LIMIT
+    tick_after(rt, 16)
+    later = twilio_api.sent_to(BEN)[LIMIT:]
+    (bundle,) = [r.form["Body"] for r in later if r.form["Body"].startswith("Care line: ")]
+    assert bundle.startswith("Care line: 111 pages for you")  # 120 - 5 sent - 4 singles
+    assert _statuses(rt, practice.ben.id) == {"sent": 9, "bundled": 111}
+
+
 def test_no_contact_waits_on_the_limit_the_backup_is_paged_on_time(rt, twilio, twilio_api,
                                                                    practice):
     _storm(twilio)
