@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from cryptography.fernet import Fernet
+from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -56,6 +57,9 @@ NAMES = (
     "HUB_OUTBOUND",
     "HUB_PHONE_REGION",
     "HUB_PRACTICE_NAME",
+    "HUB_SESSION_IDLE_MINUTES",
+    "HUB_LOGIN_LIMIT",
+    "HUB_LIMIT_STORAGE",
 )
 
 
@@ -89,6 +93,9 @@ class Settings:
     key_files: Mapping[str, Path] = field(default_factory=dict)
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
     practice_name: str = "Care line"  # how texts to patients name the line (HELP)
+    session_idle_minutes: float = 15.0  # staff sessions end after this much inactivity
+    login_limit: str = "10 per minute;50 per hour"  # failed sign-ins, per address and e-mail
+    limit_storage: str = "database"  # where login failures are counted: database or a URI
 
     @property
     def local_mode(self) -> bool:
@@ -256,6 +263,23 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not 1 <= len(practice_name) <= 60:
         raise SettingError("HUB_PRACTICE_NAME: give the practice's name, 1 to 60 characters")
 
+    idle = raw.get("HUB_SESSION_IDLE_MINUTES", "15")
+    try:
+        idle_minutes = float(idle)
+    except ValueError:
+        idle_minutes = -1.0
+    if not 0 < idle_minutes <= 24 * 60:
+        raise SettingError("HUB_SESSION_IDLE_MINUTES: give minutes, more than 0 and at most 1440")
+
+    login_limit = raw.get("HUB_LOGIN_LIMIT", "10 per minute;50 per hour")
+    if not _rate_limits(login_limit):
+        raise SettingError("HUB_LOGIN_LIMIT: not a rate limit such as '10 per minute;50 per hour'")
+    limit_storage = raw.get("HUB_LIMIT_STORAGE", "database")
+    if limit_storage != "database" and not limit_storage.startswith(
+            ("redis://", "rediss://", "redis+sentinel://", "memcached://")):
+        raise SettingError("HUB_LIMIT_STORAGE: 'database', or a redis:// or memcached:// URI "
+                           "(every worker must see the same counts)")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -278,4 +302,15 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         key_files=files,
         phone_region=phone_region,
         practice_name=practice_name,
+        session_idle_minutes=idle_minutes,
+        login_limit=login_limit,
+        limit_storage=limit_storage,
     )
+
+
+def _rate_limits(value: str) -> bool:
+    """True when ``value`` reads as one or more rate limits ("10 per minute;50 per hour")."""
+    try:
+        return bool(parse_many(value))
+    except ValueError:
+        return False

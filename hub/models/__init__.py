@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
+from hub.models.accounts import LoginLimit, StaffSession
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.calls import Call, CallAttempt
 from hub.models.care import CareTeam, CareTeamMember, Condition, PlanRule, ReportedReading
@@ -35,6 +36,7 @@ __all__ = [
     "Goal",
     "InboundReceipt",
     "KeyCheck",
+    "LoginLimit",
     "LogEntry",
     "LogHead",
     "Medication",
@@ -51,6 +53,7 @@ __all__ = [
     "PatientPhone",
     "Shift",
     "Staff",
+    "StaffSession",
     "TextOptOut",
     "Timer",
     "UTCDateTime",
