@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, Response, request
+from flask import Flask, Response, redirect, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, UserMixin
+from flask_login import LoginManager, UserMixin, current_user
 from flask_talisman import Talisman
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 
 from hub.models import Staff
@@ -63,6 +63,15 @@ def _load_user(user_id: str) -> SignedIn | None:
         return SignedIn(staff.id, staff.name, staff.email or "", staff.role)
 
 
+def _stale_form(error: CSRFError) -> Response:
+    """A form posted after its session ended (idle, deactivated, signed out) leads to the
+    sign-in page, which says why; any other bad token is a 400 naming the problem."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return Response(f"400 Bad Request: {error.description}\n", status=400,
+                    mimetype="text/plain")
+
+
 def init_app(app: Flask, exempt: tuple[str, ...]) -> Limiter:
     """Install sessions, login, CSRF, headers and the sign-in limiter; return the limiter.
 
@@ -83,6 +92,7 @@ def init_app(app: Flask, exempt: tuple[str, ...]) -> Limiter:
     csrf = CSRFProtect(app)
     for name in exempt:
         csrf.exempt(app.blueprints[name])
+    app.register_error_handler(CSRFError, _stale_form)
 
     https = settings.public_url.startswith("https")
     Talisman(app, force_https=False, session_cookie_secure=https,
