@@ -40,8 +40,11 @@ def events(rt, prefix: str = "access.") -> list[tuple[str, str | None, dict]]:
 
 
 def test_the_cookie_holds_only_a_random_token_and_the_session_is_a_row(rt, client, nurses):
+    client.get("/staff/login")
+    before = client.get_cookie("hub_session").value  # the sign-in form's session
     sign_in(client, "ben@clinic.test", PASSWORD)
     token = client.get_cookie("hub_session").value
+    assert token != before  # a new token once signed in (no session fixation)
 
     with rt.sessions() as session:
         row = session.scalars(select(StaffSession).where(
@@ -49,6 +52,17 @@ def test_the_cookie_holds_only_a_random_token_and_the_session_is_a_row(rt, clien
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert "." not in token and str(nurses.ben.id) not in token.split("-")  # no signed payload
     assert client.get("/staff").status_code == 200
+
+
+def test_signing_out_ends_the_session_for_a_copied_cookie_too(app, client, nurses):
+    sign_in(client, "ben@clinic.test", PASSWORD)
+    token = client.get_cookie("hub_session").value
+
+    assert post_form(client, "/staff", "/staff/logout").status_code == 302
+
+    thief = app.test_client()
+    thief.set_cookie("hub_session", token)
+    assert thief.get("/staff").status_code == 302
 
 
 def test_a_deactivated_nurses_open_session_stops_at_once(app, rt, client, nurses):

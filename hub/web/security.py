@@ -107,8 +107,11 @@ def init_app(app: Flask, exempt: tuple[str, ...]) -> Limiter:
         return response
 
     storage = settings.limit_storage
-    return Limiter(
+    limiter = Limiter(
         get_remote_address, app=app, strategy="fixed-window",
         storage_uri=f"{SCHEME}://" if storage == "database" else storage,
         storage_options={"engine": app.extensions["hub"].engine} if storage == "database"
         else {})
+    for name in exempt:  # the webhooks skip the limiter's per-request bookkeeping
+        limiter.exempt(app.blueprints[name])
+    return limiter
