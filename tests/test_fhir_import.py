@@ -238,16 +238,6 @@ def test_practitioner_role_of_case_manager_makes_the_staff_member_a_care_manager
     assert staff_by_fhir_id(session, "Practitioner-1011").role == "care_manager"
 
 
-def test_practitioner_role_of_practice_manager_makes_a_manager_never_an_admin(session, fhir_dir):
-    bundle = us_core(fhir_dir, "PractitionerRole_Practitioner_Endpoint_Bundle_Example.json")
-    bundle["entry"][0]["resource"]["code"] = [{"text": "Practice Manager"}]
-    import_bundle(session, bundle)
-    assert staff_by_fhir_id(session, "Practitioner-1011").role == "manager"  # signs in with TOTP
-    bundle["entry"][0]["resource"]["code"] = [{"text": "System administrator"}]
-    import_bundle(session, bundle)
-    assert staff_by_fhir_id(session, "Practitioner-1011").role == "manager"  # kept: not known
-
-
 @pytest.mark.parametrize("role", [
     {"coding": [{"system": "http://snomed.info/sct", "code": "768730001",
                  "display": "Case manager"}]},
