@@ -8,14 +8,12 @@ naming the setting; secrets never appear in that message.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -23,6 +21,17 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from config.checks import (
+    Network,
+    SettingError,
+    e164,
+    fernet_keys,
+    networks,
+    rate_limits,
+    refuse_unsafe,
+    syslog_address,
+    url,
+)
 from config.instance import find_instance_dir
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -64,14 +73,10 @@ NAMES = (
     "HUB_LOG_CHECKPOINT_SYSLOG",
     "HUB_METRICS_ALLOW",
     "HUB_METRICS_TOKEN",
+    "HUB_SESSION_IDLE_MINUTES",
+    "HUB_LOGIN_LIMIT",
+    "HUB_LIMIT_STORAGE",
 )
-
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class SettingError(ValueError):
-    """A setting is present but unusable; the message names it in one line."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,11 @@ class Settings:
     log_checkpoint_syslog: str | None = None  # a socket path or host:port, when also sent there
     # Who may scrape /metrics: these networks, or whoever shows the bearer token.
     metrics_allow: tuple[Network, ...] = field(
-        default_factory=lambda: _networks("HUB_METRICS_ALLOW", "127.0.0.0/8,::1"))
+        default_factory=lambda: networks("HUB_METRICS_ALLOW", "127.0.0.0/8,::1"))
     metrics_token: str | None = None
+    session_idle_minutes: float = 15.0  # staff sessions end after this much inactivity
+    login_limit: str = "10 per minute;50 per hour"  # failed sign-ins, per address and e-mail
+    limit_storage: str = "database"  # where login failures are counted: database or a URI
 
     @property
     def local_mode(self) -> bool:
@@ -164,54 +172,6 @@ def _secret_file(instance: Path, name: str, make: str, notes: list[str],
     return make
 
 
-def _url(name: str, value: str) -> str:
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SettingError(f"{name}: not an http(s) URL")
-    return value.rstrip("/")
-
-
-def _e164(name: str, value: str) -> str:
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        raise SettingError(f"{name}: not a phone number in E.164 form (+15551234567)") from None
-    if not phonenumbers.is_possible_number(number):
-        raise SettingError(f"{name}: not a possible phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _fernet_keys(value: str) -> tuple[str, ...]:
-    keys = tuple(k.strip() for k in value.split(",") if k.strip())
-    if not keys:
-        raise SettingError("HUB_ENCRYPTION_KEYS: no key given")
-    for position, key in enumerate(keys, start=1):
-        try:
-            Fernet(key)
-        except (ValueError, TypeError):
-            raise SettingError(
-                f"HUB_ENCRYPTION_KEYS: key {position} is not a Fernet key "
-                "(32 url-safe base64 bytes)"
-            ) from None
-    return keys
-
-
-def _networks(name: str, value: str) -> tuple[Network, ...]:
-    """Addresses and CIDRs, comma-separated (10.0.0.5, 10.0.0.0/24, ::1); ``none`` for none."""
-    if value.strip().lower() == "none":
-        return ()
-    networks = []
-    for part in (p.strip() for p in value.split(",")):
-        if not part:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(part, strict=False))
-        except ValueError:
-            raise SettingError(f"{name}: {part!r} is not an address or CIDR "
-                               "(127.0.0.1, 10.0.0.0/8, ::1, or none)") from None
-    return tuple(networks)
-
-
 def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     """Return validated settings; raise SettingError naming the first bad one."""
     raw = _raw_settings(overrides)
@@ -226,17 +186,17 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         raise SettingError("HUB_DATABASE_URL: not an SQLAlchemy database URL") from None
     if parsed_db.get_backend_name() not in ("sqlite", "postgresql"):
         raise SettingError("HUB_DATABASE_URL: only sqlite and postgresql are supported")
-    public_url = _url("HUB_PUBLIC_URL", raw.get("HUB_PUBLIC_URL", DEFAULT_PUBLIC_URL))
+    public_url = url("HUB_PUBLIC_URL", raw.get("HUB_PUBLIC_URL", DEFAULT_PUBLIC_URL))
     # Before any key is generated: a refused shape leaves no files behind.
-    _refuse_unsafe(raw, parsed_db.get_backend_name(), parsed_db.database, public_url,
+    refuse_unsafe(raw, parsed_db.get_backend_name(), parsed_db.database, public_url,
                    raw.get("TWILIO_AUTH_TOKEN"))
 
     if "HUB_ENCRYPTION_KEYS" in raw:
-        keys = _fernet_keys(raw["HUB_ENCRYPTION_KEYS"])
+        keys = fernet_keys(raw["HUB_ENCRYPTION_KEYS"])
     else:
         made = _secret_file(instance, "encryption.key", Fernet.generate_key().decode(), notes,
                             files, "HUB_ENCRYPTION_KEYS")
-        keys = _fernet_keys(made)
+        keys = fernet_keys(made)
 
     index_key = raw.get("HUB_INDEX_KEY") or _secret_file(
         instance, "index.key", secrets.token_urlsafe(32), notes, files, "HUB_INDEX_KEY"
@@ -247,7 +207,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         instance, "secret.key", secrets.token_urlsafe(32), notes, files, "HUB_SECRET_KEY"
     )
 
-    api_url = _url("HUB_TWILIO_API_URL", raw.get("HUB_TWILIO_API_URL", "https://api.twilio.com"))
+    api_url = url("HUB_TWILIO_API_URL", raw.get("HUB_TWILIO_API_URL", "https://api.twilio.com"))
 
     sid = raw.get("TWILIO_ACCOUNT_SID")
     if sid is not None and (not sid.startswith("AC") or len(sid) != 34):
@@ -261,11 +221,11 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if outbound == "twilio" and not sid:
         raise SettingError("HUB_OUTBOUND: 'twilio' needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
 
-    practice_number = _e164(
+    practice_number = e164(
         "TWILIO_PHONE_NUMBER", raw.get("TWILIO_PHONE_NUMBER", DEMO_PRACTICE_NUMBER)
     )
     fallback = raw.get("HUB_FALLBACK_NUMBER")
-    fallback_number = _e164("HUB_FALLBACK_NUMBER", fallback) if fallback else None
+    fallback_number = e164("HUB_FALLBACK_NUMBER", fallback) if fallback else None
 
     policy = Path(raw.get("HUB_ESCALATION_POLICY", str(DEFAULT_POLICY)))
     if not policy.is_file():
@@ -297,7 +257,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not 1 <= len(practice_name) <= 60:
         raise SettingError("HUB_PRACTICE_NAME: give the practice's name, 1 to 60 characters")
 
-    trusted_proxies = _networks("HUB_TRUSTED_PROXIES", raw.get("HUB_TRUSTED_PROXIES", ""))
+    trusted_proxies = networks("HUB_TRUSTED_PROXIES", raw.get("HUB_TRUSTED_PROXIES", ""))
     log_level = raw.get("HUB_LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingError("HUB_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
@@ -309,13 +269,29 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not minutes.isdigit() or not 1 <= int(minutes) <= 1440:
         raise SettingError("HUB_LOG_CHECKPOINT_MINUTES: a whole number of minutes, 1 to 1440")
     syslog = raw.get("HUB_LOG_CHECKPOINT_SYSLOG") or None
-    if syslog is not None and not _syslog_address(syslog):
+    if syslog is not None and not syslog_address(syslog):
         raise SettingError("HUB_LOG_CHECKPOINT_SYSLOG: a socket path (/dev/log) or host:port")
-    metrics_allow = _networks("HUB_METRICS_ALLOW",
+    metrics_allow = networks("HUB_METRICS_ALLOW",
                               raw.get("HUB_METRICS_ALLOW", "127.0.0.0/8,::1"))
     metrics_token = raw.get("HUB_METRICS_TOKEN")
     if metrics_token is not None and len(metrics_token) < 16:
         raise SettingError("HUB_METRICS_TOKEN: too short (at least 16 characters)")
+    idle = raw.get("HUB_SESSION_IDLE_MINUTES", "15")
+    try:
+        idle_minutes = float(idle)
+    except ValueError:
+        idle_minutes = -1.0
+    if not 0 < idle_minutes <= 24 * 60:
+        raise SettingError("HUB_SESSION_IDLE_MINUTES: give minutes, more than 0 and at most 1440")
+
+    login_limit = raw.get("HUB_LOGIN_LIMIT", "10 per minute;50 per hour")
+    if not rate_limits(login_limit):
+        raise SettingError("HUB_LOGIN_LIMIT: not a rate limit such as '10 per minute;50 per hour'")
+    limit_storage = raw.get("HUB_LIMIT_STORAGE", "database")
+    if limit_storage != "database" and not limit_storage.startswith(
+            ("redis://", "rediss://", "redis+sentinel://", "memcached://")):
+        raise SettingError("HUB_LIMIT_STORAGE: 'database', or a redis:// or memcached:// URI "
+                           "(every worker must see the same counts)")
 
     return Settings(
         database_url=database_url,
@@ -346,45 +322,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         log_checkpoint_syslog=syslog,
         metrics_allow=metrics_allow,
         metrics_token=metrics_token,
+        session_idle_minutes=idle_minutes,
+        login_limit=login_limit,
+        limit_storage=limit_storage,
     )
-
-
-def is_loopback_url(url: str) -> bool:
-    """True when the URL's host is this machine (127.0.0.0/8, ::1, localhost)."""
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _refuse_unsafe(raw: Mapping[str, str], backend: str, database: str | None,
-                   public_url: str, token: str | None) -> None:
-    """Refuse the local conveniences (generated keys, the published simulator token, plain
-    http) wherever they would reach beyond one person's machine."""
-    local_url = is_loopback_url(public_url)
-    if token is None and not local_url:
-        raise SettingError("TWILIO_AUTH_TOKEN: required when HUB_PUBLIC_URL is not this machine "
-                           "(local mode signs webhooks with a published token)")
-    if public_url.startswith("http://") and not local_url:
-        raise SettingError("HUB_PUBLIC_URL: must be https:// when it is not this machine "
-                           "(Twilio would send patients' messages in clear)")
-    local_file = backend == "sqlite" and database not in (None, "", ":memory:")
-    if local_file:
-        return
-    for name in ("HUB_ENCRYPTION_KEYS", "HUB_INDEX_KEY", "HUB_SECRET_KEY"):
-        if name not in raw:
-            raise SettingError(f"{name}: required with a {backend} database (keys generated "
-                               "into the instance folder are for a local SQLite file only)")
-    if token is None:
-        raise SettingError(f"TWILIO_AUTH_TOKEN: required with a {backend} database (the local "
-                           "simulator's token is published)")
-
-
-def _syslog_address(value: str) -> bool:
-    if value.startswith("/"):
-        return True
-    host, _, port = value.rpartition(":")
-    return bool(host) and port.isdigit() and 0 < int(port) < 65536

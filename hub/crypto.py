@@ -25,7 +25,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
-
 INDEX_LABEL = b"careline-hub keyed-hash index v1"
 LOG_MAC_LABEL = b"careline-hub contact log mac v1"
 

@@ -56,7 +56,7 @@ def split_once(conn: Connection, cipher: FieldCipher) -> dict[str, int] | None:
         changes = []
         rows = conn.execute(select(key, type_coerce(source, Text), index)
                             .where(source.is_not(None), index.is_not(None)))
-        for row_id, token, stored in rows:
+        for row_id, token, _stored in rows:
             try:
                 value = prefix + cipher.decrypt(token)
             except InvalidToken:

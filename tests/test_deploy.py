@@ -82,7 +82,8 @@ def test_the_settings_file_names_only_real_settings_and_starts_once_filled_in(tm
               "HUB_INSTANCE_DIR": str(tmp_path)}
     assert not [v for v in filled.values() if "<" in v]
     settings = load_settings(filled)
-    assert settings.engine == "separate" and [str(n) for n in settings.trusted_proxies] == ["127.0.0.1/32"]
+    assert settings.engine == "separate"
+    assert [str(n) for n in settings.trusted_proxies] == ["127.0.0.1/32"]
     assert settings.public_url.startswith("https://") and not settings.key_files
 
 

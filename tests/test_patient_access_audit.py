@@ -88,6 +88,8 @@ NO_PATIENT_DATA = {
     ("override", "add"), ("override", "list"), ("override", "remove"),
     ("swap", "add"), ("swap", "list"), ("swap", "remove"),
     ("quarantine", "list"), ("quarantine", "release"),  # row ids and exception types only
+    # staff accounts, each logged as staff.*; no patient in them
+    ("staff", "set-password"), ("staff", "role"), ("staff", "enroll-totp"), ("staff", "deactivate"),
 }
 
 

@@ -32,6 +32,10 @@ REPO = Path(__file__).resolve().parents[1]
     ("HUB_LOG_CHECKPOINT_MINUTES", "0"),
     ("HUB_LOG_CHECKPOINT_SYSLOG", "loghost"),
     ("HUB_LOG_CHECKPOINT_DIR", str(REPO / "app.py")),
+    ("HUB_SESSION_IDLE_MINUTES", "a quarter hour"),
+    ("HUB_SESSION_IDLE_MINUTES", "0"),
+    ("HUB_LOGIN_LIMIT", "lots"),
+    ("HUB_LIMIT_STORAGE", "memory://"),
 ])
 def test_a_malformed_setting_is_named_in_one_line(tmp_path, name, value):
     with pytest.raises(SettingError) as caught:

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
+from hub.models.accounts import LoginLimit, StaffSession
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.calls import Call, CallAttempt
 from hub.models.care import CareTeam, CareTeamMember, Condition, PlanRule, ReportedReading
@@ -40,6 +41,7 @@ __all__ = [
     "InboundReceipt",
     "KeyCheck",
     "KeySplit",
+    "LoginLimit",
     "LogEntry",
     "LogHead",
     "Medication",
@@ -57,6 +59,7 @@ __all__ = [
     "ScheduleOverride",
     "Shift",
     "Staff",
+    "StaffSession",
     "TextOptOut",
     "Timer",
     "UTCDateTime",
