@@ -35,6 +35,7 @@ LOCAL_AUTH_TOKEN = "local-simulator-token"
 DEMO_PRACTICE_NUMBER = "+15005550006"
 # Where python app.py serves, and what a shell without HUB_PUBLIC_URL (hub simulate) posts to.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+DEFAULT_SPOOL_MAX_MB = 64  # some 40,000 texts: hours of a busy line's outage
 
 NAMES = (
     "HUB_DATABASE_URL",
@@ -56,6 +57,8 @@ NAMES = (
     "HUB_OUTBOUND",
     "HUB_PHONE_REGION",
     "HUB_PRACTICE_NAME",
+    "HUB_SPOOL_DIR",
+    "HUB_SPOOL_MAX_MB",
 )
 
 
@@ -89,11 +92,18 @@ class Settings:
     key_files: Mapping[str, Path] = field(default_factory=dict)
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
     practice_name: str = "Care line"  # how texts to patients name the line (HELP)
+    # Where webhooks that cannot reach the database are kept on this host, and how much of it.
+    spool_dir: Path | None = None  # None: instance_dir / "spool"
+    spool_max_bytes: int = DEFAULT_SPOOL_MAX_MB * 1024 * 1024
 
     @property
     def local_mode(self) -> bool:
         """True when no Twilio account is configured: outbound goes to the local outbox."""
         return self.outbound == "outbox"
+
+    @property
+    def spool_folder(self) -> Path:
+        return self.spool_dir or self.instance_dir / "spool"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -256,6 +266,11 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not 1 <= len(practice_name) <= 60:
         raise SettingError("HUB_PRACTICE_NAME: give the practice's name, 1 to 60 characters")
 
+    spool_dir = Path(raw["HUB_SPOOL_DIR"]).expanduser() if raw.get("HUB_SPOOL_DIR") else None
+    spool_mb = raw.get("HUB_SPOOL_MAX_MB", str(DEFAULT_SPOOL_MAX_MB))
+    if not spool_mb.isdigit() or not 1 <= int(spool_mb) <= 100_000:
+        raise SettingError("HUB_SPOOL_MAX_MB: give a whole number of megabytes, 1 to 100000")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -278,4 +293,6 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         key_files=files,
         phone_region=phone_region,
         practice_name=practice_name,
+        spool_dir=spool_dir,
+        spool_max_bytes=int(spool_mb) * 1024 * 1024,
     )

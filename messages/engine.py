@@ -1,5 +1,5 @@
-"""The engine's tick: page for received contacts, fire due escalation timers, send outbound,
-alert the managers about coverage gaps.
+"""The engine's tick: take in this host's spool, page for received contacts, fire due
+escalation timers, send outbound, alert the managers about coverage gaps.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -20,6 +20,7 @@ from messages.dispatch import dispatch_due
 from messages.links import Links
 from messages.page_texts import PageTexts
 from messages.runtime import Runtime
+from messages.spool_intake import take_in as take_in_spooled
 from routing.coverage import alert_managers
 from routing.intake import process_received
 from routing.timers import run_due
@@ -32,6 +33,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     pages = PageTexts(Links(rt.settings.public_url))
     return {
+        # first: what this host kept on disk while the database was down, in order of arrival
+        "kept": take_in_spooled(rt),
         "processed": process_received(rt.sessions, rt.policy, pages, now),
         "fired": run_due(rt.sessions, rt.policy, pages, now),
         "sent": dispatch_due(rt.sessions, rt.transport, pages, now,

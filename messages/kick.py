@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from hub.models import utcnow
@@ -67,6 +68,19 @@ def work_soon(rt: Runtime) -> None:
     pool = _executor()
     if _waiting.acquire(blocking=False):
         pool.submit(_run, rt)
+
+
+def soon(work: Callable[[Runtime], object], rt: Runtime) -> None:
+    """Run ``work(rt)`` on this process's background threads (a failure is logged)."""
+    _executor().submit(_logged, work, rt)
+
+
+def _logged(work: Callable[[Runtime], object], rt: Runtime) -> None:
+    try:
+        work(rt)
+    except Exception:
+        log.error("background %s failed (%s); it runs again later", work.__name__,
+                  type(sys.exc_info()[1]).__name__)
 
 
 def drain(timeout: float = 10.0) -> None:
