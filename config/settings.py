@@ -35,7 +35,7 @@ LOCAL_AUTH_TOKEN = "local-simulator-token"
 DEMO_PRACTICE_NUMBER = "+15005550006"
 # Where python app.py serves, and what a shell without HUB_PUBLIC_URL (hub simulate) posts to.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
-DEFAULT_SPOOL_MAX_MB = 64  # some 40,000 texts: hours of a busy line's outage
+DEFAULT_SPOOL_MAX_MB = 64  # 27,000 of the longest texts: hours of a busy line's outage
 
 NAMES = (
     "HUB_DATABASE_URL",

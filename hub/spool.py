@@ -33,7 +33,7 @@ from hub.crypto import FieldCipher
 
 SUFFIX = ".req"
 KEY = re.compile(r"[A-Za-z0-9_.-]{1,80}")
-STALE_TEMP_SECONDS = 600  # a write that died midway (its webhook got no answer either)
+STALE_SECONDS = 600  # a write that died midway is surely over by then
 
 
 class SpoolFull(Exception):
@@ -79,44 +79,48 @@ class Spool:
 
     def keep(self, kind: str, key: str, form: Mapping[str, str], at: datetime) -> bool:
         """Keep one request durably; False when the same ``kind`` and ``key`` is already
-        kept (a retry). Raises :class:`SpoolFull` (and counts the loss) past the bound."""
+        kept (a retry). Raises :class:`SpoolFull` (and counts the loss) past the bound.
+        Costs the same however much the spool holds: no look at the other files."""
         if not KEY.fullmatch(key) or not kind.isalpha():
             raise ValueError("a spool key is letters, digits, '.', '_' or '-'")
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        entries = self._names()
-        tail = f"-{kind}-{key}{SUFFIX}"
-        if any(e.name.endswith(tail) for e in entries):
+        if not (self.folder / "keys").is_dir():  # the first request: the folders made durable
+            (self.folder / "keys").mkdir(mode=0o700, parents=True, exist_ok=True)
+            _fsync_dir(self.folder.parent)
+            _fsync_dir(self.folder)
+        marker = self.folder / "keys" / f"{kind}-{key}"
+        try:  # the claim on this Sid: a retry, in any worker, finds it taken
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
             return False
-        token = self.cipher.encrypt(json.dumps(
-            {"kind": kind, "form": dict(form), "at": at.isoformat()})).encode("ascii")
-        if sum(e.stat().st_size for e in entries) + len(token) > self.max_bytes:
-            self._count_loss()
-            raise SpoolFull(f"the spool holds {self.max_bytes // 2**20} MB already")
-        name = f"{time.time_ns():020d}{tail}"
-        temp = self.folder / f".tmp-{os.getpid()}-{name}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, token)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(temp, self.folder / name)
-        self._sync_folder()
+            token = self.cipher.encrypt(json.dumps(
+                {"kind": kind, "form": dict(form), "at": at.isoformat()})).encode("ascii")
+            with self._locked(".bytes") as fd:
+                used = _read_count(fd)
+                if used + len(token) > self.max_bytes:
+                    self._add_to(".lost", 1)
+                    raise SpoolFull(f"the spool holds {self.max_bytes // 2**20} MB already")
+                _write_count(fd, used + len(token))
+            name = f"{time.time_ns():020d}-{kind}-{key}{SUFFIX}"
+            temp = self.folder / f".tmp-{os.getpid()}-{name}"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, token)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.rename(temp, self.folder / name)
+            _fsync_dir(self.folder)
+        except BaseException:
+            marker.unlink(missing_ok=True)  # not kept: a retry may try again
+            raise
         return True
 
-    def _sync_folder(self) -> None:
-        fd = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    def _count_loss(self) -> None:
-        with self._locked(".lost") as fd:
-            lost = int(os.pread(fd, 32, 0) or b"0") + 1
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(lost).encode(), 0)
-            os.fsync(fd)
+    def _add_to(self, counter: str, delta: int) -> int:
+        with self._locked(counter) as fd:
+            value = max(0, _read_count(fd) + delta)
+            _write_count(fd, value)
+        return value
 
     def has_losses(self) -> bool:
         try:
@@ -129,18 +133,12 @@ class Spool:
         if not self.has_losses():
             return 0
         with self._locked(".lost") as fd:
-            return int(os.pread(fd, 32, 0) or b"0")
+            return _read_count(fd)
 
     def forget_lost(self, reported: int) -> None:
         """Take ``reported`` losses off the count (those since counted stay)."""
-        if not reported:
-            return
-        with self._locked(".lost") as fd:
-            left = max(0, int(os.pread(fd, 32, 0) or b"0") - reported)
-            os.ftruncate(fd, 0)
-            if left:
-                os.pwrite(fd, str(left).encode(), 0)
-            os.fsync(fd)
+        if reported:
+            self._add_to(".lost", -reported)
 
     @contextmanager
     def _locked(self, name: str) -> Iterator[int]:
@@ -164,7 +162,6 @@ class Spool:
             except BlockingIOError:
                 yield None
                 return
-            self._clear_stale_temps()
             yield sorted(e.name for e in self._names())
         finally:
             os.close(fd)  # releases the lock
@@ -177,20 +174,59 @@ class Spool:
 
     def done(self, name: str) -> None:
         """Remove a request once what it carried is committed."""
-        (self.folder / name).unlink(missing_ok=True)
-        self._sync_folder()
+        self._remove(name, None)
 
     def set_aside(self, name: str) -> Path:
         """Move a request that cannot be taken in to ``failed/`` (still encrypted)."""
         failed = self.folder / "failed"
         failed.mkdir(mode=0o700, exist_ok=True)
-        os.rename(self.folder / name, failed / name)
-        self._sync_folder()
+        self._remove(name, failed / name)
         return failed / name
 
-    def _clear_stale_temps(self) -> None:
-        cutoff = time.time() - STALE_TEMP_SECONDS
-        with os.scandir(self.folder) as entries:
-            for entry in entries:
-                if entry.name.startswith(".tmp-") and entry.stat().st_mtime < cutoff:
-                    os.unlink(entry.path)
+    def _remove(self, name: str, to: Path | None) -> None:
+        path = self.folder / name
+        size = path.stat().st_size
+        if to is None:
+            path.unlink()
+        else:
+            os.rename(path, to)
+        _fsync_dir(self.folder)
+        kind_and_key = name.split("-", 1)[1].removesuffix(SUFFIX)
+        (self.folder / "keys" / kind_and_key).unlink(missing_ok=True)
+        self._add_to(".bytes", -size)
+
+    def tidy(self) -> None:
+        """After a drain (its lock held): clear what writers that died midway left (their
+        webhook got no answer either), and make the byte count exact again."""
+        cutoff = time.time() - STALE_SECONDS
+        kept = self._names()
+        present = {e.name.split("-", 1)[1].removesuffix(SUFFIX) for e in kept}
+        for folder, stale in ((self.folder, lambda n: n.startswith(".tmp-")),
+                              (self.folder / "keys", lambda n: n not in present)):
+            if not folder.is_dir():
+                continue
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if stale(entry.name) and entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+        with self._locked(".bytes") as fd:
+            _write_count(fd, sum(e.stat().st_size for e in kept))
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a file's creation, rename or removal in ``folder`` survive a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_count(fd: int) -> int:
+    return int(os.pread(fd, 32, 0) or b"0")
+
+
+def _write_count(fd: int, value: int) -> None:
+    # Not fsync'd: a count a power cut takes back is made exact again by the next drain.
+    os.ftruncate(fd, 0)
+    if value:
+        os.pwrite(fd, str(value).encode(), 0)

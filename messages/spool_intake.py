@@ -109,6 +109,8 @@ def take_in(rt: Runtime) -> int:
             spool.done(name)
             taken += 1
         else:
+            if len(names) <= BATCH:
+                spool.tidy()
             _report(rt, taken, spool.lost())
     return taken
 

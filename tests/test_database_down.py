@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import logging
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from config.settings import SettingError, load_settings
+from hub import db
 from hub.db import make_engine, make_session_factory
 from hub.models import Call, Contact, LogEntry, Outbound, Page
 from messages.engine import tick
@@ -27,11 +31,11 @@ FALLBACK = "+12025550177"
 
 
 @contextmanager
-def database_down(rt) -> Iterator[None]:
+def database_down(rt, port: int = 1) -> Iterator[None]:
     """The database stops answering: every connection is refused (a closed port), as when
-    PostgreSQL is down or the network to it is cut; then it is back."""
+    PostgreSQL is down, or (``port`` of a silent listener) never answered; then it is back."""
     engine, sessions = rt.engine, rt.sessions
-    dead = make_engine("postgresql+psycopg://hub@127.0.0.1:1/hub")
+    dead = make_engine(f"postgresql+psycopg://hub@127.0.0.1:{port}/hub")
     rt.engine, rt.sessions = dead, make_session_factory(dead)
     try:
         yield
@@ -86,6 +90,20 @@ def test_texts_while_the_database_is_down_are_answered_kept_and_paged_in_order_w
     with rt.sessions() as session:
         (entry,) = session.scalars(select(LogEntry).where(LogEntry.event == "spool.taken_in"))
         assert '"taken_in": 2' in entry.detail
+
+
+def test_a_database_that_hangs_still_lets_a_text_be_answered_within_twilios_wait(
+        rt, twilio, practice, monkeypatch):
+    monkeypatch.setattr(db, "CONNECT_TIMEOUT", 2)
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as silent, \
+            database_down(rt, port=silent.getsockname()[1]):
+        started = time.monotonic()
+        answer = twilio.sms(WALTER, "my chest feels tight tonight")
+        waited = time.monotonic() - started
+    assert answer.status_code == 200 and "call 911" in answer.text
+    assert waited < 10 and len(spooled(rt)) == 1
+    tick(rt)
+    assert len(contacts(rt)) == 1
 
 
 def test_a_retry_in_the_database_and_a_drain_cut_short_make_no_second_contact(
@@ -175,6 +193,32 @@ def test_a_stop_while_the_database_is_down_gets_no_reply_and_is_recorded_after(
     tick(rt)
     with rt.sessions() as session:
         assert session.scalars(select(LogEntry).where(LogEntry.event == "sms.opted_out")).all()
+
+
+def test_a_nurses_ack_while_the_database_is_down_acknowledges_when_it_returns(
+        rt, twilio, twilio_api, practice):
+    twilio.sms(WALTER, "question about my inhaler")
+    twilio_api.wait_for(1)
+    with database_down(rt):
+        assert "911" in twilio.sms(BEN, "ACK").text  # the line cannot tell who she is yet
+    tick(rt)
+    (contact,) = contacts(rt)
+    assert contact.status == "acknowledged" and contact.acknowledged_by_id == practice.ben.id
+
+
+def test_a_kept_request_no_key_reads_is_set_aside_and_the_rest_taken_in(
+        rt, twilio, practice, caplog):
+    with database_down(rt):
+        twilio.sms(WALTER, "my ankles are swollen again")
+    folder = rt.settings.spool_folder
+    (kept,) = folder.glob("*.req")
+    # An older request, sealed under a key since taken out of HUB_ENCRYPTION_KEYS.
+    foreign = folder / "00000000000000000001-sms-SM0000.req"
+    foreign.write_bytes(Fernet(Fernet.generate_key()).encrypt(b'{"kind": "sms"}'))
+    assert tick(rt)["kept"] == 1
+    assert len(contacts(rt)) == 1 and spooled(rt) == []
+    assert (folder / "failed" / foreign.name).exists()
+    assert "set aside" in caplog.text
 
 
 def test_while_another_process_drains_the_spool_this_one_takes_nothing(rt, twilio, practice):
