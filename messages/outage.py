@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, g, request
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from hub import language
@@ -24,8 +24,12 @@ from hub.spool import SpoolFull
 from messages import keywords, runtime, texts, twiml
 
 log = logging.getLogger(__name__)
-# The database refused, dropped or never answered (a pool with no connection to give counts).
+# A webhook keeps its request on any database error (kept is better than lost)...
 DOWN = (DBAPIError, PoolTimeout)
+# ...and the spool's drain waits for the next tick only when the database refused, dropped or
+# never answered (a pool with no connection to give counts; so do a deadlock and a busy
+# SQLite file): any other error is the request's own, and it is set aside.
+UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
 # What each kind keeps of Twilio's form: what taking it in reads, nothing more.
 FIELDS = {
     "sms": ("MessageSid", "From", "Body"),

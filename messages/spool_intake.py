@@ -25,7 +25,7 @@ from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.spool import Kept
 from hub.triage import Triage
 from messages import call_flow, kick, runtime, voice, webhooks
-from messages.outage import DOWN
+from messages.outage import UNREACHABLE
 from messages.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def take_in(rt: Runtime) -> int:
                 continue
             try:
                 handle(rt, kept)
-            except DOWN as exc:
+            except UNREACHABLE as exc:
                 log.warning("the database is still unreachable (%s): %d spooled requests "
                             "wait", type(exc).__name__, len(names) - taken)
                 break
