@@ -16,8 +16,9 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from config.settings import SettingError, load_settings
-from hub import crypto, db, key_check
+from hub import crypto, db, key_check, key_split, log_lines
 from hub.triage.classify import TriageConfigError, load_triager
+from hub.web.proxies import TrustedProxies
 from hub.which_patient import fill_birth_indexes
 from messages.runtime import Runtime
 from messages.transport import make_transport
@@ -29,6 +30,7 @@ log = logging.getLogger("hub")
 def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     """Build the app: settings, schema upgrade, cipher, policy, triage, blueprints, scheduler."""
     settings = load_settings(test_config)
+    log_lines.configure(settings.log_level)
     try:
         policy = load_policy(settings.escalation_policy, settings.timezone)
     except PolicyError as exc:
@@ -47,6 +49,11 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     except key_check.WrongKeys as wrong:
         engine.dispose()
         raise SettingError(key_check.explain(wrong, settings.key_files)) from None
+    with engine.begin() as connection:  # data from before migration 0019: once, keys confirmed
+        moved = key_split.split_once(connection, cipher)
+    if moved is not None:
+        log.warning("keyed hashes moved to the derived index key (HKDF of HUB_INDEX_KEY): %s",
+                    ", ".join(f"{name} {count}" for name, count in moved.items()))
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.session_interface = _StaffPageSessions()
@@ -76,6 +83,8 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(voice.bp)
     web.init_app(app)
+    if settings.trusted_proxies:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -138,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     from hub.cli import demo
 
     rt = app.extensions["hub"]
-    with rt.session() as session:
-        seeded = demo.seed_if_empty(session, rt.settings)
+    seeded = False
+    if rt.settings.local_mode:  # the demo's passwords are published: never on a real line
+        with rt.session() as session:
+            seeded = demo.seed_if_empty(session, rt.settings)
     print(demo.welcome(rt.settings, seeded))
     # Flask refuses app.run() when this variable says a `flask` command is running; a shell
     # that ran one (or a test runner invoking CLI commands) can leave it set for us.

@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         "HUB_DATABASE_URL": url, "HUB_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "HUB_INDEX_KEY": "bench-index-key-0123456789", "HUB_SECRET_KEY": "bench-secret",
         "HUB_INSTANCE_DIR": str(workdir / "instance"), "HUB_SCHEDULER": "off",
+        "TWILIO_ACCOUNT_SID": "AC" + "3" * 32, "TWILIO_AUTH_TOKEN": "bench-token",
         "HUB_OUTBOUND": "outbox"})
     rt = app.extensions["hub"]
     try:

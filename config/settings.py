@@ -8,6 +8,7 @@ naming the setting; secrets never appear in that message.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -35,7 +36,6 @@ LOCAL_AUTH_TOKEN = "local-simulator-token"
 DEMO_PRACTICE_NUMBER = "+15005550006"
 # Where python app.py serves, and what a shell without HUB_PUBLIC_URL (hub simulate) posts to.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
-DEFAULT_SPOOL_MAX_MB = 64  # 27,000 of the longest texts: hours of a busy line's outage
 
 NAMES = (
     "HUB_DATABASE_URL",
@@ -59,7 +59,17 @@ NAMES = (
     "HUB_PRACTICE_NAME",
     "HUB_SPOOL_DIR",
     "HUB_SPOOL_MAX_MB",
+    "HUB_TRUSTED_PROXIES",
+    "HUB_LOG_LEVEL",
+    "HUB_LOG_CHECKPOINT_DIR",
+    "HUB_LOG_CHECKPOINT_MINUTES",
+    "HUB_LOG_CHECKPOINT_SYSLOG",
+    "HUB_METRICS_ALLOW",
+    "HUB_METRICS_TOKEN",
 )
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingError(ValueError):
@@ -92,18 +102,24 @@ class Settings:
     key_files: Mapping[str, Path] = field(default_factory=dict)
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
     practice_name: str = "Care line"  # how texts to patients name the line (HELP)
-    # Where webhooks that cannot reach the database are kept on this host, and how much of it.
-    spool_dir: Path | None = None  # None: instance_dir / "spool"
-    spool_max_bytes: int = DEFAULT_SPOOL_MAX_MB * 1024 * 1024
+    spool_dir: Path = Path("instance") / "spool"  # webhooks kept while the database is down
+    spool_max_bytes: int = 64 * 2**20
+    # Reverse proxies whose X-Forwarded-* headers are believed (addresses or networks).
+    trusted_proxies: tuple[Network, ...] = ()
+    log_level: str = "INFO"  # the hub's own lines on stderr (journald, gunicorn's error log)
+    # Where the log's head is checkpointed, out of the database's reach (hub.log_anchor).
+    log_checkpoint_dir: Path = Path("instance") / "log-checkpoints"
+    log_checkpoint_minutes: int = 5
+    log_checkpoint_syslog: str | None = None  # a socket path or host:port, when also sent there
+    # Who may scrape /metrics: these networks, or whoever shows the bearer token.
+    metrics_allow: tuple[Network, ...] = field(
+        default_factory=lambda: _networks("HUB_METRICS_ALLOW", "127.0.0.0/8,::1"))
+    metrics_token: str | None = None
 
     @property
     def local_mode(self) -> bool:
         """True when no Twilio account is configured: outbound goes to the local outbox."""
         return self.outbound == "outbox"
-
-    @property
-    def spool_folder(self) -> Path:
-        return self.spool_dir or self.instance_dir / "spool"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -184,6 +200,22 @@ def _fernet_keys(value: str) -> tuple[str, ...]:
     return keys
 
 
+def _networks(name: str, value: str) -> tuple[Network, ...]:
+    """Addresses and CIDRs, comma-separated (10.0.0.5, 10.0.0.0/24, ::1); ``none`` for none."""
+    if value.strip().lower() == "none":
+        return ()
+    networks = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingError(f"{name}: {part!r} is not an address or CIDR "
+                               "(127.0.0.1, 10.0.0.0/8, ::1, or none)") from None
+    return tuple(networks)
+
+
 def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     """Return validated settings; raise SettingError naming the first bad one."""
     raw = _raw_settings(overrides)
@@ -198,6 +230,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         raise SettingError("HUB_DATABASE_URL: not an SQLAlchemy database URL") from None
     if parsed_db.get_backend_name() not in ("sqlite", "postgresql"):
         raise SettingError("HUB_DATABASE_URL: only sqlite and postgresql are supported")
+    public_url = _url("HUB_PUBLIC_URL", raw.get("HUB_PUBLIC_URL", DEFAULT_PUBLIC_URL))
+    # Before any key is generated: a refused shape leaves no files behind.
+    _refuse_unsafe(raw, parsed_db.get_backend_name(), parsed_db.database, public_url,
+                   raw.get("TWILIO_AUTH_TOKEN"))
 
     if "HUB_ENCRYPTION_KEYS" in raw:
         keys = _fernet_keys(raw["HUB_ENCRYPTION_KEYS"])
@@ -215,7 +251,6 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         instance, "secret.key", secrets.token_urlsafe(32), notes, files, "HUB_SECRET_KEY"
     )
 
-    public_url = _url("HUB_PUBLIC_URL", raw.get("HUB_PUBLIC_URL", DEFAULT_PUBLIC_URL))
     api_url = _url("HUB_TWILIO_API_URL", raw.get("HUB_TWILIO_API_URL", "https://api.twilio.com"))
 
     sid = raw.get("TWILIO_ACCOUNT_SID")
@@ -266,10 +301,28 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not 1 <= len(practice_name) <= 60:
         raise SettingError("HUB_PRACTICE_NAME: give the practice's name, 1 to 60 characters")
 
-    spool_dir = Path(raw["HUB_SPOOL_DIR"]).expanduser() if raw.get("HUB_SPOOL_DIR") else None
-    spool_mb = raw.get("HUB_SPOOL_MAX_MB", str(DEFAULT_SPOOL_MAX_MB))
+    spool_mb = raw.get("HUB_SPOOL_MAX_MB", "64")  # 27,000 of the longest texts
     if not spool_mb.isdigit() or not 1 <= int(spool_mb) <= 100_000:
         raise SettingError("HUB_SPOOL_MAX_MB: give a whole number of megabytes, 1 to 100000")
+    trusted_proxies = _networks("HUB_TRUSTED_PROXIES", raw.get("HUB_TRUSTED_PROXIES", ""))
+    log_level = raw.get("HUB_LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingError("HUB_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+    checkpoint_dir = Path(raw.get("HUB_LOG_CHECKPOINT_DIR") or instance / "log-checkpoints")
+    checkpoint_dir = checkpoint_dir.expanduser().resolve()
+    if checkpoint_dir.exists() and not checkpoint_dir.is_dir():
+        raise SettingError("HUB_LOG_CHECKPOINT_DIR: not a folder")
+    minutes = raw.get("HUB_LOG_CHECKPOINT_MINUTES", "5")
+    if not minutes.isdigit() or not 1 <= int(minutes) <= 1440:
+        raise SettingError("HUB_LOG_CHECKPOINT_MINUTES: a whole number of minutes, 1 to 1440")
+    syslog = raw.get("HUB_LOG_CHECKPOINT_SYSLOG") or None
+    if syslog is not None and not _syslog_address(syslog):
+        raise SettingError("HUB_LOG_CHECKPOINT_SYSLOG: a socket path (/dev/log) or host:port")
+    metrics_allow = _networks("HUB_METRICS_ALLOW",
+                              raw.get("HUB_METRICS_ALLOW", "127.0.0.0/8,::1"))
+    metrics_token = raw.get("HUB_METRICS_TOKEN")
+    if metrics_token is not None and len(metrics_token) < 16:
+        raise SettingError("HUB_METRICS_TOKEN: too short (at least 16 characters)")
 
     return Settings(
         database_url=database_url,
@@ -293,6 +346,54 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         key_files=files,
         phone_region=phone_region,
         practice_name=practice_name,
-        spool_dir=spool_dir,
-        spool_max_bytes=int(spool_mb) * 1024 * 1024,
+        spool_dir=Path(raw.get("HUB_SPOOL_DIR") or instance / "spool").expanduser().resolve(),
+        spool_max_bytes=int(spool_mb) * 2**20,
+        trusted_proxies=trusted_proxies,
+        log_level=log_level,
+        log_checkpoint_dir=checkpoint_dir,
+        log_checkpoint_minutes=int(minutes),
+        log_checkpoint_syslog=syslog,
+        metrics_allow=metrics_allow,
+        metrics_token=metrics_token,
     )
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when the URL's host is this machine (127.0.0.0/8, ::1, localhost)."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_unsafe(raw: Mapping[str, str], backend: str, database: str | None,
+                   public_url: str, token: str | None) -> None:
+    """Refuse the local conveniences (generated keys, the published simulator token, plain
+    http) wherever they would reach beyond one person's machine."""
+    local_url = is_loopback_url(public_url)
+    if token is None and not local_url:
+        raise SettingError("TWILIO_AUTH_TOKEN: required when HUB_PUBLIC_URL is not this machine "
+                           "(local mode signs webhooks with a published token)")
+    if public_url.startswith("http://") and not local_url:
+        raise SettingError("HUB_PUBLIC_URL: must be https:// when it is not this machine "
+                           "(Twilio would send patients' messages in clear)")
+    local_file = backend == "sqlite" and database not in (None, "", ":memory:")
+    if local_file:
+        return
+    for name in ("HUB_ENCRYPTION_KEYS", "HUB_INDEX_KEY", "HUB_SECRET_KEY"):
+        if name not in raw:
+            raise SettingError(f"{name}: required with a {backend} database (keys generated "
+                               "into the instance folder are for a local SQLite file only)")
+    if token is None:
+        raise SettingError(f"TWILIO_AUTH_TOKEN: required with a {backend} database (the local "
+                           "simulator's token is published)")
+
+
+def _syslog_address(value: str) -> bool:
+    if value.startswith("/"):
+        return True
+    host, _, port = value.rpartition(":")
+    return bool(host) and port.isdigit() and 0 < int(port) < 65536

@@ -1,14 +1,17 @@
 """Append to, verify and read the tamper-evident contact log.
 
-Each entry's mac is HMAC(index key, previous mac + the entry's canonical plaintext). The mac
-covers plaintext, not ciphertext, so re-encrypting under a new key (rotate-keys) leaves the
-chain intact, while any change to an entry's meaning, order or presence breaks it.
+Each entry's mac is HMAC(the log's key, previous mac + the entry's canonical plaintext). The
+mac covers plaintext, not ciphertext, so re-encrypting under a new key (rotate-keys) leaves the
+chain intact, while any change to an entry's meaning, order or presence breaks it. Entries
+written before the keys were split keep their MACs under HUB_INDEX_KEY itself
+(:class:`~hub.models.KeySplit`). Removing the last entries together with the head is seen
+against a checkpoint kept outside the database (:mod:`hub.log_anchor`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,9 +19,11 @@ from typing import Any
 from sqlalchemy import Connection, Text, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from hub import event_lines
 from hub.crypto import FieldCipher, Sealed, active
 from hub.db import insert_rows
-from hub.models import LogEntry, LogHead, utcnow
+from hub.log_anchor import Checkpoint
+from hub.models import KeySplit, LogEntry, LogHead, utcnow
 
 
 def _canonical(seq: int, at: datetime, event: str, contact_id: int | None, actor: str | None,
@@ -32,16 +37,35 @@ def _canonical(seq: int, at: datetime, event: str, contact_id: int | None, actor
 
 def chain_mac(cipher: FieldCipher, previous_mac: str, seq: int, at: datetime, event: str,
               contact_id: int | None, actor: str | None, detail: str) -> str:
-    """An entry's MAC: HMAC(index key, the previous entry's MAC + its canonical plaintext)."""
+    """An entry's MAC: HMAC(log key, the previous entry's MAC + its canonical plaintext)."""
     return cipher.mac(previous_mac.encode() + b"\n"
                       + _canonical(seq, at, event, contact_id, actor, detail))
+
+
+def undivided_until(conn: Connection | Session) -> int | None:
+    """The last entry MACed under HUB_INDEX_KEY itself (0: none); None while the split of the
+    keys is pending, when every keyed hash and MAC is still under it."""
+    row = conn.execute(select(KeySplit.split_at, KeySplit.log_undivided_until)
+                       .where(KeySplit.id == 1)).first()
+    if row is None:
+        return 0
+    return None if row.split_at is None else int(row.log_undivided_until or 0)
+
+
+def chain_keys(conn: Connection | Session, cipher: FieldCipher
+               ) -> Callable[[int], FieldCipher]:
+    """seq -> the cipher whose key MACed that entry."""
+    until, old = undivided_until(conn), cipher.undivided()
+    if until is None:
+        return lambda seq: old
+    return lambda seq: old if seq <= until else cipher
 
 
 _HEAD = select(LogHead.seq, LogHead.mac).where(LogHead.id == 1).with_for_update()
 _ADVANCE = update(LogHead).where(LogHead.id == 1)
 
 
-def _locked_head(conn: Connection) -> list[Any]:
+def locked_head(conn: Connection) -> list[Any]:
     """[transaction, seq, mac] of the log head, locked for this transaction.
 
     The lock serializes appenders (the chain has one order). It is read once per transaction
@@ -79,7 +103,7 @@ class Entry:
 def append_all(conn: Connection, entries: Sequence[Entry]) -> int:
     """Add entries in order in the connection's transaction, chained after the head, with one
     insert and one head update for all of them; return the last seq."""
-    head = _locked_head(conn)
+    head = locked_head(conn)
     if not entries:
         return int(head[1])
     cipher, seq, mac = active(), head[1], head[2]
@@ -101,6 +125,7 @@ def append_all(conn: Connection, entries: Sequence[Entry]) -> int:
                      "actor": entry.actor, "detail": stored, "mac": mac})
     insert_rows(conn, LogEntry, rows)
     conn.execute(_ADVANCE, {"seq": seq, "mac": mac})
+    event_lines.remember(conn, rows)
     head[1], head[2] = seq, mac
     return int(seq)
 
@@ -129,9 +154,18 @@ class Break:
     reason: str
 
 
-def verify(session: Session, cipher: FieldCipher | None = None) -> tuple[int, Break | None]:
-    """Check every entry; return (entries checked, the first break or None)."""
+def verify(session: Session, cipher: FieldCipher | None = None,
+           anchor: Checkpoint | None = None) -> tuple[int, Break | None]:
+    """Check every entry, and the head; with ``anchor``, that the log still holds the entry
+    that checkpoint saw. Return (entries checked, the first break or None).
+
+    Run it in one snapshot (:func:`hub.db.read_snapshot`): entries and head read at different
+    moments would differ by any append between them. Read ``anchor`` before the snapshot
+    starts, so that it never sees further than the snapshot does.
+    """
     cipher = cipher or active()
+    key_for = chain_keys(session, cipher)
+    anchored_mac: str | None = None
     previous_mac, expected_seq, checked = "", 1, 0
     rows = session.execute(
         select(LogEntry.seq, LogEntry.at, LogEntry.event, LogEntry.contact_id, LogEntry.actor,
@@ -151,14 +185,33 @@ def verify(session: Session, cipher: FieldCipher | None = None) -> tuple[int, Br
                 return checked, Break(seq, f"entry {seq}: detail does not decrypt with "
                                            "HUB_ENCRYPTION_KEYS (altered, or written under a "
                                            "key no longer in it)")
-            computed = chain_mac(cipher, previous_mac, seq, at, event, contact_id, actor, detail)
+            computed = chain_mac(key_for(seq), previous_mac, seq, at, event, contact_id, actor,
+                                 detail)
             if computed != mac:
                 return checked, Break(seq, f"entry {seq} ({event}) was altered")
+            if anchor is not None and seq == anchor.seq:
+                anchored_mac = mac
             previous_mac, expected_seq, checked = mac, seq + 1, checked + 1
-    head = session.get(LogHead, 1)
+    head = session.execute(select(LogHead.seq, LogHead.mac).where(LogHead.id == 1)).first()
     if head is None or head.seq != checked or head.mac != previous_mac:
         return checked, Break(checked + 1, f"entries after {checked} were removed")
+    if anchor is not None:
+        return checked, _against(anchor, checked, anchored_mac)
     return checked, None
+
+
+def _against(anchor: Checkpoint, checked: int, anchored_mac: str | None) -> Break | None:
+    """The break the checkpoint shows, if any, in a log whose chain holds up to ``checked``."""
+    when = anchor.at.strftime("%Y-%m-%d %H:%M UTC")
+    if checked < anchor.seq:
+        missing = (f"entry {anchor.seq}" if checked + 1 == anchor.seq
+                   else f"entries {checked + 1}-{anchor.seq}")
+        return Break(checked + 1, f"{missing} missing after checkpoint of {when} (it saw the "
+                                  f"log at entry {anchor.seq}; the database ends at {checked})")
+    if anchored_mac != anchor.mac:
+        return Break(anchor.seq, f"entry {anchor.seq} is not the one the checkpoint of {when} "
+                                 "saw: the log was rewritten from there or before")
+    return None
 
 
 def entries(session: Session, since: datetime | None, until: datetime | None

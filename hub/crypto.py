@@ -4,22 +4,40 @@ Every patient-identifying column is declared with :class:`Encrypted`; it encrypt
 way into the database and decrypts on the way out with the process's :class:`FieldCipher`,
 installed once at start-up by :func:`install`. Phone numbers are also stored as a keyed
 HMAC (:meth:`FieldCipher.blind_index`) so they can be found without decrypting anything.
+
+``HUB_INDEX_KEY`` is not used as a key itself: HKDF (SHA-256) derives one key for the keyed
+hashes (phone numbers, birth dates) and another for the contact log's MAC chain, each under
+its own label, so neither use can stand in for the other. Data written before the keys were
+split is moved over once (:mod:`hub.key_split`); :meth:`FieldCipher.undivided` reads it.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import hmac
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
 
+INDEX_LABEL = b"careline-hub keyed-hash index v1"
+LOG_MAC_LABEL = b"careline-hub contact log mac v1"
+
+
+def derive(master: bytes, label: bytes) -> bytes:
+    """A 32-byte key for one use of ``master`` (HKDF-SHA256, ``label`` as its info)."""
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=label).derive(master)
+
+
 class FieldCipher:
-    """Encrypt with the first key, decrypt with any; keyed hashes with the index key.
+    """Encrypt with the first key, decrypt with any; keyed hashes and the log's MAC each under
+    their own key derived from the index key (once, when the cipher is made).
 
     >>> cipher = FieldCipher([Fernet.generate_key().decode()], b"index-key-0123456789")
     >>> cipher.decrypt(cipher.encrypt("Amy Shaw"))
@@ -28,7 +46,9 @@ class FieldCipher:
 
     def __init__(self, keys: list[str] | tuple[str, ...], index_key: bytes) -> None:
         self._fernet = MultiFernet([Fernet(k) for k in keys])
-        self._index_key = index_key
+        self._master = index_key
+        self._index_key = derive(index_key, INDEX_LABEL)
+        self._mac_key = derive(index_key, LOG_MAC_LABEL)
         # Staff columns only (see Encrypted's ``remember``): the same few hundred tokens are
         # read for every routing decision and page; patient data is never kept in clear here.
         self.decrypt_remembered = functools.lru_cache(maxsize=4096)(
@@ -57,8 +77,20 @@ class FieldCipher:
         return hmac.new(self._index_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def mac(self, message: bytes) -> str:
-        """HMAC-SHA256 of the contact log's chain, under the index key."""
-        return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+        """HMAC-SHA256 of the contact log's chain, under the log's own key."""
+        return hmac.new(self._mac_key, message, hashlib.sha256).hexdigest()
+
+    def check_value(self, label: str) -> str:
+        """HMAC(HUB_INDEX_KEY itself, ``label``): the key check's value, the same before and
+        after the keys were split, so it still tells a wrong key in either state."""
+        return hmac.new(self._master, label.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def undivided(self) -> FieldCipher:
+        """This cipher as it was before the keys were split: keyed hashes and the log's MAC
+        both under HUB_INDEX_KEY itself (to read and move data written then)."""
+        old = copy.copy(self)
+        old._index_key = old._mac_key = self._master
+        return old
 
 
 class Undecryptable(InvalidToken):

@@ -38,6 +38,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub import event_lines
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
 CONNECT_TIMEOUT = 5  # seconds (PostgreSQL); libpq waits 2 at the least
@@ -53,6 +55,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                hide_parameters=True)
         _sqlite_transactions(engine)
+        event_lines.install(engine)
         return engine
     # A database that stops answering must fail a webhook within Twilio's 15 s, so the text
     # is kept on the spool (messages.outage), not left to time out; the URL may say otherwise.
@@ -61,6 +64,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_size=5, max_overflow=10, hide_parameters=True,
                            connect_args=connect_args)
     _ping_after_idle(engine)
+    event_lines.install(engine)
     return engine
 
 
@@ -107,7 +111,10 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A snapshot only reads: a deferred BEGIN takes no write lock, and in WAL mode its
+        # first read fixes what every later read of the transaction sees.
+        read_only = connection.get_execution_options().get(SNAPSHOT, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 @contextmanager
@@ -162,6 +169,15 @@ def _insert_unless_duplicate(dialect: str, model: Any, unique_column: str,
     dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = dialect_insert(model).on_conflict_do_nothing(index_elements=[unique_column])
     return statement if returning is None else statement.returning(returning)
+
+
+def upsert(conn: Connection, model: type[Any], key: str, values: Mapping[str, Any],
+           changes: Mapping[str, Any]) -> None:
+    """INSERT ``values``, or on a conflict on ``key`` UPDATE the row with ``changes`` (column
+    expressions read the existing row): one statement on SQLite and PostgreSQL alike."""
+    dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(dialect_insert(model).values(**values)
+                 .on_conflict_do_update(index_elements=[key], set_=dict(changes)))
 
 
 def bind_processor(type_: Any, dialect: Any) -> Any:
@@ -240,6 +256,27 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+SNAPSHOT = "hub_snapshot"
+
+
+@contextmanager
+def read_snapshot(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in one read-only transaction whose every read sees the same committed state
+    (REPEATABLE READ on PostgreSQL; on SQLite, a deferred transaction in WAL mode), however
+    many writers commit meanwhile. Nothing is written; it ends in a rollback."""
+    with factory() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            options: dict[str, Any] = {"isolation_level": "REPEATABLE READ",
+                                       "postgresql_readonly": True}
+        else:
+            options = {SNAPSHOT: True}
+        session.connection(execution_options=options)
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def alembic_config(url: str) -> Config:

@@ -14,14 +14,14 @@ written down as the right one.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import Connection, Text, select, type_coerce
 
-from hub.contact_log import chain_mac
+from hub.contact_log import chain_keys, chain_mac, undivided_until
 from hub.crypto import FieldCipher, Sealed
 from hub.db import insert_unless_duplicate
 from hub.models import KeyCheck, LogEntry, Patient, PatientPhone, Staff
@@ -69,7 +69,7 @@ def confirm(conn: Connection, cipher: FieldCipher) -> None:
 
 
 def index_check(cipher: FieldCipher) -> str:
-    return cipher.mac(LABEL.encode())
+    return cipher.check_value(LABEL)
 
 
 def _decrypts(cipher: FieldCipher, token: str, expected: str | None = None) -> bool:
@@ -94,17 +94,22 @@ def _disagreeing(conn: Connection, cipher: FieldCipher) -> tuple[str, ...]:
     tokens += [entry[5] for entry in entries] + [token for token, _ in phones]
     if tokens and not any(_decrypts(cipher, token) for token in tokens):
         return (ENCRYPTION,)
-    verdicts = [*_chain_verdicts(cipher, entries), *_phone_verdicts(cipher, phones)]
+    # Keyed hashes are under the undivided key until the split has run (hub.key_split).
+    hashing = cipher.undivided() if undivided_until(conn) is None else cipher
+    verdicts = [*_chain_verdicts(chain_keys(conn, cipher), entries),
+                *_phone_verdicts(hashing, phones)]
     if verdicts and not any(verdicts):
         return (INDEX,)
     return ()
 
 
-def _chain_verdicts(cipher: FieldCipher, entries: Iterable[Sequence[Any]]) -> Iterator[bool]:
+def _chain_verdicts(key_for: Callable[[int], FieldCipher], entries: Iterable[Sequence[Any]]
+                    ) -> Iterator[bool]:
     """For each of the log's first entries that decrypts: does its MAC follow from the one
     before it under this index key?"""
     previous = ""
     for seq, at, event, contact_id, actor, token, mac in entries:
+        cipher = key_for(seq)
         try:
             detail = cipher.decrypt(token)
         except InvalidToken:

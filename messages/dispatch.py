@@ -38,8 +38,9 @@ _pool_pid: int | None = None
 
 
 def backoff(attempt: int) -> timedelta:
-    """Exponential backoff with jitter: about 2, 4, 8, 16, 32 s, capped at 5 minutes."""
-    base = min(2.0 ** attempt, 300.0)
+    """Exponential backoff with jitter: about 2, 4, 8, 16, 32 s, then every 30 to 60 s (a
+    page must go out soon after Twilio recovers)."""
+    base = min(2.0 ** attempt, 60.0)
     return timedelta(seconds=base * random.uniform(0.5, 1.0))
 
 
@@ -100,12 +101,18 @@ def _contact_method_broken(session: Session, row: Outbound, page: Outbound, erro
 def _failed(session: Session, row: Outbound, error: SendError, now: datetime,
             wording: PageTexts) -> None:
     row.last_error = str(error)
-    if error.retryable and row.attempts < MAX_ATTEMPTS:
+    if error.unsure and row.unsure_since is None:
+        row.unsure_since = now
+    if error.retryable:
+        # Twilio's side (5xx, 429, no answer): the page is retried for as long as it is
+        # wanted (an acknowledged contact's pages are cancelled), while escalation keeps its
+        # own clock; giving up would lose every page of an outage longer than a minute.
         row.status = "pending"
         row.next_attempt_at = now + backoff(row.attempts)
-        contact_log.append(session, "outbound.retry", contact_id=row.contact_id, at=now,
-                           detail={"outbound_id": row.id, "attempt": row.attempts,
-                                   "error": str(error), "retry_at": row.next_attempt_at})
+        if row.attempts <= MAX_ATTEMPTS:  # then quietly: one entry a minute says nothing new
+            contact_log.append(session, "outbound.retry", contact_id=row.contact_id, at=now,
+                               detail={"outbound_id": row.id, "attempt": row.attempts,
+                                       "error": str(error), "retry_at": row.next_attempt_at})
         return
     row.status = "failed"
     contact_log.append(session, "outbound.failed", contact_id=row.contact_id, at=now,
@@ -133,9 +140,14 @@ def _senders() -> ThreadPoolExecutor:
 
 
 def _send(transport: Transport, status_callback: str,
-          item: tuple[int, str, str, str, str | None]) -> tuple[str | None, SendError | None]:
-    _row_id, channel, to, body, url = item
+          item: tuple[int, str, str, str, str | None, bool]
+          ) -> tuple[str | None, SendError | None]:
+    _row_id, channel, to, body, url, unsure = item
     try:
+        if unsure:  # the last attempt may have reached Twilio: ask before sending again
+            already = transport.find_sent(channel, to, body)
+            if already is not None:
+                return already, None
         return transport.send(channel, to, body, status_callback, url), None
     except SendError as exc:
         return None, exc
@@ -155,8 +167,8 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording:
         claimed = page_limits.shape(session, _claim(session, now, limit, only_id), now,
                                     wording.links, LEASE, sms_limit)
         refused = _opted_out(session, claimed)
-        work = [(r.id, r.channel, r.to_number, r.body, _page_call_url(r, wording))
-                for r in claimed if r.id not in refused]
+        work = [(r.id, r.channel, r.to_number, r.body, _page_call_url(r, wording),
+                 r.unsure_since is not None) for r in claimed if r.id not in refused]
     if len(work) > 1:
         outcomes = list(_senders().map(functools.partial(_send, transport, status_callback),
                                        work))
@@ -196,7 +208,7 @@ def _record(sessions: sessionmaker[Session],
             for row in session.scalars(select(Outbound).where(id_in(session, Outbound.id, sent))
                                        .order_by(Outbound.id).with_for_update()):
                 row.status, row.provider_sid, row.sent_at = "sent", sent[row.id], now
-                row.last_error = None
+                row.last_error, row.unsure_since = None, None
                 entries.append(contact_log.Entry(
                     "outbound.sent", row.contact_id, at=now,
                     detail={"outbound_id": row.id, "kind": row.kind, "channel": row.channel,

@@ -1,5 +1,7 @@
 """The engine's tick: take in this host's spool, page for received contacts, fire due
-escalation timers, send outbound, alert the managers about coverage gaps.
+escalation timers, send outbound, alert the managers about coverage gaps, run the self-test,
+checkpoint the log's head outside the database, summarise refused webhooks, and leave a
+heartbeat for ``/readyz``.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -14,6 +16,7 @@ from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from hub import heartbeat, log_anchor, refusals
 from hub.models import utcnow
 from messages import texts
 from messages.dispatch import dispatch_due
@@ -23,6 +26,7 @@ from messages.runtime import Runtime
 from messages.spool_intake import take_in as take_in_spooled
 from routing.coverage import alert_managers
 from routing.intake import process_received
+from routing.self_test import self_test
 from routing.timers import run_due
 
 log = logging.getLogger(__name__)
@@ -32,7 +36,7 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
     """One pass of every background duty; returns what it did (for tests and logs)."""
     now = now or utcnow()
     pages = PageTexts(Links(rt.settings.public_url))
-    return {
+    done = {
         # first: what this host kept on disk while the database was down, in order of arrival
         "kept": take_in_spooled(rt),
         "processed": process_received(rt.sessions, rt.policy, pages, now),
@@ -42,7 +46,18 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         # at most once an hour, in one process: text the managers about coverage gaps
         "coverage_alerts": alert_managers(rt.sessions, now,
                                           partial(texts.coverage_alert, tz=rt.settings.tz)),
+        # every few minutes, when the head has moved (otherwise one stat of a file)
+        "checkpoints": log_anchor.write_if_due(
+            rt.sessions, rt.settings.log_checkpoint_dir, rt.settings.log_checkpoint_minutes,
+            now, rt.settings.log_checkpoint_syslog),
+        # every 15 minutes, in one process: is someone reachable on call for the next hours?
+        "self_test_alerts": self_test(rt.sessions, now,
+                                      partial(texts.self_test_alert, tz=rt.settings.tz)),
     }
+    with rt.session() as session:  # at most once a minute, in one process
+        done["refusals_logged"] = refusals.summarise(session, now)
+    heartbeat.beat(rt.engine)  # the wall clock's now: /readyz compares with it
+    return done
 
 
 def _safe_tick(rt: Runtime, max_rounds: int = 1) -> None:

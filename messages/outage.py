@@ -61,11 +61,11 @@ def keep(kind: str) -> None:
     except SpoolFull:
         log.error("a %s webhook was NOT kept: the spool at %s is full (HUB_SPOOL_MAX_MB); "
                   "the loss is counted and reported when the database returns", kind,
-                  rt.settings.spool_folder)
+                  rt.settings.spool_dir)
         return
     except (OSError, ValueError) as exc:
         log.error("a %s webhook was NOT kept: the spool at %s failed (%s)", kind,
-                  rt.settings.spool_folder, type(exc).__name__)
+                  rt.settings.spool_dir, type(exc).__name__)
         return
     log.warning("the database is unreachable: a %s webhook was kept on this host's spool%s",
                 kind, "" if kept else " (a retry of one kept already)")

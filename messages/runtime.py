@@ -44,7 +44,7 @@ class Runtime:
 
     def spool(self) -> Spool:
         """This host's spool of webhooks kept while the database is unreachable."""
-        return Spool(self.settings.spool_folder, self.cipher, self.settings.spool_max_bytes)
+        return Spool(self.settings.spool_dir, self.cipher, self.settings.spool_max_bytes)
 
 
 def current() -> Runtime:

@@ -283,11 +283,21 @@ def staff_nothing_open() -> str:
     return "No open page for you matches. " + STAFF_HELP
 
 
-def coverage_alert(gaps: Sequence[Gap], days: int, *, tz: ZoneInfo) -> str:
-    """The managers' SMS about coverage gaps: the first ones, as local times in ``tz`` (staff
-    names, never patients)."""
+def _gap_list(gaps: Sequence[Gap], tz: ZoneInfo) -> str:
+    """The first three gaps as local times in ``tz`` (staff names, never patients)."""
     shown = [f"{g.start.astimezone(tz):%a %m-%d %H:%M} to {g.end.astimezone(tz):%a %m-%d %H:%M}"
              f" {g.what}" for g in gaps[:3]]
     more = f"; and {len(gaps) - 3} more" if len(gaps) > 3 else ""
+    return f"{'; '.join(shown)}{more}"
+
+
+def coverage_alert(gaps: Sequence[Gap], days: int, *, tz: ZoneInfo) -> str:
+    """The managers' SMS about coverage gaps in the next ``days`` days."""
     return (f"Care line: on-call coverage gap(s) in the next {days} days: "
-            f"{'; '.join(shown)}{more}. Run 'hub coverage' and fix the schedule.")
+            f"{_gap_list(gaps, tz)}. Run 'hub coverage' and fix the schedule.")
+
+
+def self_test_alert(gaps: Sequence[Gap], hours: int, *, tz: ZoneInfo) -> str:
+    """The managers' SMS when the self-test finds nobody reachable on call soon."""
+    return (f"Care line self-test FAILED: the line cannot page as it should in the next "
+            f"{hours} hours: {_gap_list(gaps, tz)}. Fix it now (hub coverage).")

@@ -11,7 +11,7 @@ import uuid
 from typing import Protocol
 
 import requests
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -23,12 +23,16 @@ UNREACHABLE_CODES = {21211, 21214, 21408, 21610, 21612, 21614}
 
 
 class SendError(Exception):
-    """Sending failed; ``retryable`` says whether a later attempt may succeed."""
+    """Sending failed; ``retryable`` says whether a later attempt may succeed, ``unsure``
+    that Twilio may have taken the request all the same (it timed out, or the connection
+    broke once it was sent): ask Twilio before sending it again."""
 
-    def __init__(self, reason: str, *, retryable: bool, code: int | None = None) -> None:
+    def __init__(self, reason: str, *, retryable: bool, code: int | None = None,
+                 unsure: bool = False) -> None:
         super().__init__(reason)
         self.retryable = retryable
         self.code = code
+        self.unsure = unsure
 
 
 class Transport(Protocol):
@@ -37,6 +41,11 @@ class Transport(Protocol):
         """Send an SMS (body = text) or place a call (body = TwiML; or, with ``url``, the
         TwiML fetched from there once answering machine detection has spoken); return the
         provider Sid."""
+        ...
+
+    def find_sent(self, channel: str, to: str, body: str) -> str | None:
+        """The Sid of a message Twilio already holds with this body for this number, if any
+        (after an unsure attempt); raises :class:`SendError` when Twilio cannot be asked."""
         ...
 
 
@@ -102,12 +111,36 @@ class TwilioTransport:
             raise SendError(f"Twilio API {exc.status} (code {exc.code})",
                             retryable=retryable, code=exc.code) from None
         except requests.RequestException as exc:
+            # Not connected: Twilio has nothing. Timed out or cut off later: it may have (a
+            # refused connection is counted unsure too; asking first costs one request).
+            unsure = not isinstance(exc, requests.ConnectTimeout)
             raise SendError(f"Twilio API unreachable: {type(exc).__name__}",
-                            retryable=True) from None
+                            retryable=True, unsure=unsure) from None
+
+    def find_sent(self, channel: str, to: str, body: str) -> str | None:
+        if channel != "sms":
+            return None  # a call cannot be told from another; ringing twice beats never
+        try:
+            # Newest first: the attempt was moments ago, and pages' bodies are unique (an ACK
+            # code and a link of their own).
+            for message in self._client.messages.list(to=to, from_=self._from, limit=50):
+                if message.body == body:
+                    return str(message.sid)
+        except TwilioException as exc:  # a list page's error is not a TwilioRestException
+            status = getattr(exc.args[-1], "status_code", None) if exc.args else None
+            raise SendError(f"Twilio API {status or 'error'} asking about a send",
+                            retryable=True, unsure=True) from None
+        except requests.RequestException as exc:
+            raise SendError(f"Twilio API unreachable asking about a send: "
+                            f"{type(exc).__name__}", retryable=True, unsure=True) from None
+        return None
 
 
 class OutboxTransport:
     """Local mode: nothing leaves the machine; the outbound table is the outbox."""
+
+    def find_sent(self, channel: str, to: str, body: str) -> str | None:
+        return None
 
     def send(self, channel: str, to: str, body: str, status_callback: str,
              url: str | None = None) -> str:

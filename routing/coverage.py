@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log, outbox
-from hub.db import insert_unless_duplicate, rows_changed
-from hub.models import Duty, LogEntry, Outbound, ScheduleCalendar, Staff
+from hub.duties import claim_duty
+from hub.models import LogEntry, Outbound, ScheduleCalendar, Staff
 from routing.roster import OnCall
 from routing.schedule_store import spans_between
 
@@ -166,28 +166,39 @@ def find_gaps(session: Session, start: datetime, end: datetime) -> tuple[list[Ga
 
 # --- the managers' alert ---------------------------------------------------------------------
 
-def claim_duty(session: Session, name: str, now: datetime, every: timedelta) -> bool:
-    """True when this transaction takes the duty's turn (and moves its next turn on).
-
-    The first tick ever only schedules the first turn, ``every`` later: a process that just
-    started (or a test's few minutes) does not text anyone at once."""
-    duty = session.get(Duty, name, populate_existing=True)
-    if duty is None:
-        session.execute(insert_unless_duplicate(session.connection(), Duty, "name")
-                        .values(name=name, due_at=now + every, version=0))
-        return False
-    if duty.due_at > now:
-        return False
-    return rows_changed(session, (
-        update(Duty).where(Duty.name == name, Duty.version == duty.version)
-        .values(due_at=now + every, version=Duty.version + 1))) == 1
-
-
 def _key(gap: Gap, start: datetime, end: datetime) -> str:
     """The same gap on every check: a bound the window cut is not part of its identity."""
     since = gap.start.isoformat() if gap.start > start else "open"
     until = gap.end.isoformat() if gap.end < end else "open"
     return f"{gap.kind}/{gap.staff_id or 0}/{since}/{until}"
+
+
+def tell_managers(session: Session, gaps: Sequence[Gap], now: datetime, end: datetime,
+                  body: Callable[[Sequence[Gap]], str], event: str,
+                  again_after: timedelta, told_by: tuple[str, ...] = ()) -> int:
+    """Text the managers ``body(new)`` about the gaps not told of (``event``, or one of
+    ``told_by``, in the log) in the last ``again_after``, and log each as ``event``; return
+    how many were new."""
+    told = set()
+    for detail in session.scalars(select(LogEntry.detail).where(
+            LogEntry.event.in_((event, *told_by)), LogEntry.at > now - again_after)):
+        told.add(json.loads(detail).get("key"))
+    new = [g for g in gaps if _key(g, now, end) not in told]
+    if not new:
+        return 0
+    managers = [m for m in session.scalars(
+        select(Staff).where(Staff.role == "manager", Staff.active.is_(True))
+        .order_by(Staff.id)) if (m.phone or "").strip()]
+    text = body(new)
+    for manager in managers:
+        outbox.queue(session, kind="alert", channel="sms", to=manager.phone or "",
+                     body=text, now=now, staff_id=manager.id)
+    for gap in new:
+        contact_log.append(session, event, at=now, detail={
+            "key": _key(gap, now, end), "kind": gap.kind, "staff_id": gap.staff_id,
+            "from": gap.start.isoformat(), "until": gap.end.isoformat(),
+            "managers_texted": len(managers)})
+    return len(new)
 
 
 def alert_managers(sessions: sessionmaker[Session], now: datetime, wording: AlertWording,
@@ -201,23 +212,5 @@ def alert_managers(sessions: sessionmaker[Session], now: datetime, wording: Aler
             return 0
         end = now + timedelta(days=days)
         gaps, _ = find_gaps(session, now, end)
-        told = set()
-        for detail in session.scalars(select(LogEntry.detail).where(
-                LogEntry.event == "coverage.alerted", LogEntry.at > now - ALERT_AGAIN_AFTER)):
-            told.add(json.loads(detail).get("key"))
-        new = [g for g in gaps if _key(g, now, end) not in told]
-        if not new:
-            return 0
-        managers = [m for m in session.scalars(
-            select(Staff).where(Staff.role == "manager", Staff.active.is_(True))
-            .order_by(Staff.id)) if (m.phone or "").strip()]
-        body = wording(new, days)
-        for manager in managers:
-            outbox.queue(session, kind="alert", channel="sms", to=manager.phone or "",
-                         body=body, now=now, staff_id=manager.id)
-        for gap in new:
-            contact_log.append(session, "coverage.alerted", at=now, detail={
-                "key": _key(gap, now, end), "kind": gap.kind, "staff_id": gap.staff_id,
-                "from": gap.start.isoformat(), "until": gap.end.isoformat(),
-                "managers_texted": len(managers)})
-        return len(new)
+        return tell_managers(session, gaps, now, end, lambda new: wording(new, days),
+                             "coverage.alerted", ALERT_AGAIN_AFTER)

@@ -43,6 +43,7 @@ class Request:
     account: str
     form: dict[str, str]
     at: float
+    sid: str = ""
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Failure:
     status: int
     code: int | None = None
     delay: float = 0.0  # seconds to sleep first (a timeout when longer than the client's)
+    taken: bool = False  # the request is carried out all the same (Twilio hung, then sent)
 
 
 @dataclass
@@ -61,6 +63,7 @@ class FakeTwilio:
     url: str = ""
     latency: float = 0.0  # seconds each accepted request takes, as Twilio's API does
     max_in_flight: int = 0  # the most requests being answered at one moment
+    lists: int = 0  # GET requests answered (the hub asking what was sent)
 
     def __post_init__(self) -> None:
         self._examples = _examples()
@@ -83,6 +86,9 @@ class FakeTwilio:
             def do_POST(self) -> None:  # noqa: N802
                 fake._handle(self)
 
+            def do_GET(self) -> None:  # noqa: N802
+                fake._list(self)
+
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -96,10 +102,45 @@ class FakeTwilio:
         self._server.server_close()
 
     def fail_next(self, status: int, code: int | None = None, delay: float = 0.0,
-                  times: int = 1) -> None:
-        """Answer the next ``times`` requests with an error instead of success."""
+                  times: int = 1, taken: bool = False) -> None:
+        """Answer the next ``times`` requests with an error instead of success (``taken``:
+        carry each out all the same, as a Twilio that hangs after accepting it)."""
         with self._lock:
-            self.failures.extend(Failure(status, code, delay) for _ in range(times))
+            self.failures.extend(Failure(status, code, delay, taken) for _ in range(times))
+
+    def recover(self) -> None:
+        """The outage is over: no more injected failures."""
+        with self._lock:
+            self.failures.clear()
+
+    def _list(self, handler: BaseHTTPRequestHandler) -> None:
+        """GET .../Messages.json?To=&From=: the account's messages, newest first, in
+        Twilio's page format."""
+        path, _, query = handler.path.partition("?")
+        wanted = {k: v[-1] for k, v in parse_qs(query).items()}
+        with self._lock:
+            failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            time.sleep(failure.delay)
+            self._reply(handler, failure.status, {"code": failure.code or failure.status,
+                                                  "message": "injected failure",
+                                                  "status": failure.status})
+            return
+        if not path.endswith("/Messages.json"):
+            self._reply(handler, 404, {"code": 20404, "message": "not found", "status": 404})
+            return
+        with self._lock:
+            found = [r for r in reversed(self.requests) if r.resource == "Messages"
+                     and all(r.form.get(k) == wanted[k] for k in ("To", "From") if k in wanted)]
+        size = int(wanted.get("PageSize", 50))
+        messages = [{**self._examples.get("Messages", {}), "sid": r.sid, "body": r.form["Body"],
+                     "to": r.form["To"], "from": r.form["From"], "status": "queued"}
+                    for r in found[:size]]
+        self._reply(handler, 200, {"messages": messages, "page": 0, "page_size": size,
+                                   "start": 0, "end": max(len(messages) - 1, 0),
+                                   "uri": path, "first_page_uri": path,
+                                   "next_page_uri": None, "previous_page_uri": None})
+        self.lists += 1
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[Request]:
         """Block until at least ``count`` requests arrived; return them all."""
@@ -130,7 +171,7 @@ class FakeTwilio:
         resource = parts[3].removesuffix(".json")
         with self._lock:
             failure = self.failures.pop(0) if self.failures else None
-        if failure is not None:
+        if failure is not None and not failure.taken:
             time.sleep(failure.delay)
             self._reply(handler, failure.status, {"code": failure.code or failure.status,
                                                   "message": "injected failure",
@@ -152,13 +193,20 @@ class FakeTwilio:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         time.sleep(self.latency)
+        prefix = "SM" if resource == "Messages" else "CA"
+        sid = prefix + uuid.uuid4().hex
         with self._arrived:
             self._in_flight -= 1
-            self.requests.append(Request(resource, parts[2], form, time.monotonic()))
+            self.requests.append(Request(resource, parts[2], form, time.monotonic(), sid))
             self._arrived.notify_all()
+        if failure is not None:  # taken, then the answer hangs past the client's patience
+            time.sleep(failure.delay)
+            self._reply(handler, failure.status, {"code": failure.code or failure.status,
+                                                  "message": "injected failure",
+                                                  "status": failure.status})
+            return
         body = dict(self._examples.get(resource, {}))
-        prefix = "SM" if resource == "Messages" else "CA"
-        body.update({"sid": prefix + uuid.uuid4().hex, "account_sid": parts[2],
+        body.update({"sid": sid, "account_sid": parts[2],
                      "to": form["To"], "from": form["From"], "status": "queued"})
         if resource == "Messages":
             body["body"] = form["Body"]

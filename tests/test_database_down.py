@@ -45,7 +45,7 @@ def database_down(rt, port: int = 1) -> Iterator[None]:
 
 
 def spooled(rt) -> list[bytes]:
-    folder = rt.settings.spool_folder
+    folder = rt.settings.spool_dir
     return [p.read_bytes() for p in sorted(folder.glob("*.req"))] if folder.exists() else []
 
 
@@ -111,7 +111,7 @@ def test_a_retry_in_the_database_and_a_drain_cut_short_make_no_second_contact(
     sid = sms_sid()
     with database_down(rt):
         twilio.sms(WALTER, "my ankles are swollen again", sid=sid)
-    (kept,) = rt.settings.spool_folder.glob("*.req")
+    (kept,) = rt.settings.spool_dir.glob("*.req")
     shutil.copy(kept, tmp_path / kept.name)
     # Twilio's retry of the same message reaches the database first (another host took it);
     # once a webhook gets through, this host's spool is taken in too.
@@ -168,7 +168,7 @@ def test_a_full_spool_still_answers_with_the_guidance_and_reports_the_loss(
     caplog.set_level(logging.WARNING)
     with database_down(rt):
         answers = [twilio.sms(WALTER, "text number 0 about my chest")]
-        (kept,) = rt.settings.spool_folder.glob("*.req")
+        (kept,) = rt.settings.spool_dir.glob("*.req")
         rt.settings = replace(rt.settings, spool_max_bytes=kept.stat().st_size + 100)
         answers += [twilio.sms(WALTER, f"text number {n} about my chest") for n in (1, 2)]
     assert all(a.status_code == 200 and "call 911" in a.text for a in answers)
@@ -210,7 +210,7 @@ def test_a_kept_request_no_key_reads_is_set_aside_and_the_rest_taken_in(
         rt, twilio, practice, caplog):
     with database_down(rt):
         twilio.sms(WALTER, "my ankles are swollen again")
-    folder = rt.settings.spool_folder
+    folder = rt.settings.spool_dir
     (kept,) = folder.glob("*.req")
     # An older request, sealed under a key since taken out of HUB_ENCRYPTION_KEYS.
     foreign = folder / "00000000000000000001-sms-SM0000.req"
@@ -224,7 +224,7 @@ def test_a_kept_request_no_key_reads_is_set_aside_and_the_rest_taken_in(
 def test_while_another_process_drains_the_spool_this_one_takes_nothing(rt, twilio, practice):
     with database_down(rt):
         twilio.sms(WALTER, "my chest feels tight tonight")
-    lock = rt.settings.spool_folder / ".drain.lock"
+    lock = rt.settings.spool_dir / ".drain.lock"
     holder = subprocess.Popen(
         [sys.executable, "-c", "import fcntl, os, sys\n"
          f"fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT)\n"
@@ -242,4 +242,4 @@ def test_the_spool_size_setting_is_checked(tmp_path):
     with pytest.raises(SettingError, match="HUB_SPOOL_MAX_MB"):
         load_settings({"HUB_SPOOL_MAX_MB": "lots", "HUB_INSTANCE_DIR": str(tmp_path)})
     settings = load_settings({"HUB_INSTANCE_DIR": str(tmp_path)})
-    assert settings.spool_folder == tmp_path / "spool"
+    assert settings.spool_dir == tmp_path / "spool"

@@ -81,6 +81,7 @@ AUDITED_ELSEWHERE = {
 }
 NO_PATIENT_DATA = {
     ("import-schedule",), ("verify-log",), ("rotate-keys",), ("scheduler",), ("seed-demo",),
+    ("db", "upgrade"),
     ("outbox",),  # pages to staff: a reference, a link and an ACK code, never patient data
     ("simulate", "sms"), ("simulate", "call"),  # a phone's view: the reply the sender gets
     ("rotation", "add"), ("rotation", "list"), ("rotation", "remove"),

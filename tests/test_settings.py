@@ -28,6 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
     ("HUB_TIMEZONE", "Mars/Olympus_Mons"),
     ("HUB_ESCALATION_POLICY", "/nonexistent/policy.toml"),
     ("HUB_SCHEDULER", "sometimes"),
+    ("HUB_LOG_CHECKPOINT_MINUTES", "often"),
+    ("HUB_LOG_CHECKPOINT_MINUTES", "0"),
+    ("HUB_LOG_CHECKPOINT_SYSLOG", "loghost"),
+    ("HUB_LOG_CHECKPOINT_DIR", str(REPO / "app.py")),
 ])
 def test_a_malformed_setting_is_named_in_one_line(tmp_path, name, value):
     with pytest.raises(SettingError) as caught:

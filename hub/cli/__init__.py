@@ -18,8 +18,10 @@ from flask import Flask
 from flask.cli import ScriptInfo
 
 from config.settings import SettingError
+from hub import log_lines
 from hub.cli.care_plan import care_plan_group
 from hub.cli.care_time import ccm_minutes_command
+from hub.cli.db import db_group
 from hub.cli.fhir import export_care_plan_command, import_fhir_command
 from hub.cli.log import export_log_command, rotate_keys_command, verify_log_command
 from hub.cli.oncall import coverage_command, oncall_command
@@ -45,7 +47,7 @@ for _command in (import_fhir_command, import_schedule_command, export_log_comman
                  scheduler_command, seed_demo_command, oncall_command, coverage_command,
                  plan_rule_group, care_plan_group, ccm_minutes_command,
                  export_care_plan_command, rotation_group, override_group, swap_group,
-                 patients_command, staff_group):
+                 patients_command, staff_group, db_group):
     cli.add_command(_command)
 
 
@@ -56,10 +58,12 @@ def run(create_app: AppFactory, args: list[str] | None = None) -> None:
     def command_app() -> Flask:
         try:
             # CLI commands run the tick themselves when they need it (hub scheduler).
-            return create_app({"HUB_SCHEDULER": "off"})
+            app = create_app({"HUB_SCHEDULER": "off"})
         except SettingError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        log_lines.configure(app.extensions["hub"].settings.log_level, events=False)
+        return app
 
     # Each command's with_appcontext asks this for the app when (and only when) it runs.
     info = ScriptInfo(create_app=command_app, set_debug_flag=False, load_dotenv_defaults=False)

@@ -7,13 +7,14 @@ import getpass
 import json
 import sys
 from datetime import datetime, time
+from pathlib import Path
 
 import click
 from cryptography.fernet import InvalidToken
 from flask.cli import with_appcontext
 from sqlalchemy import Text, select, type_coerce, update
 
-from hub import contact_log
+from hub import contact_log, db, log_anchor
 from hub.cli.times import within_range
 from hub.crypto import Encrypted, Undecryptable
 from hub.fhir_export.bundle import write_collection
@@ -53,7 +54,9 @@ def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
         raise click.BadParameter(f"must be after --since ({since})", param_hint="'--until'")
     rt = runtime.current()
     count = 0
-    with rt.session() as session:
+    # One read-only snapshot: on SQLite a long export takes no write lock, so webhooks and
+    # pages go on while it streams; the audit entry is its own short write after.
+    with db.read_snapshot(rt.sessions) as session:
         rows = contact_log.entries(session, start, end)
         if fmt == "fhir":
             ns = Namespace(rt.settings.public_url)
@@ -72,22 +75,38 @@ def export_log_command(since: str | None, until: str | None, fmt: str) -> None:
                 writer.writerow([row["seq"], row["at"], row["event"], row["contact_id"],
                                  row["actor"], json.dumps(row["detail"], ensure_ascii=False)])
                 count += 1
+    with rt.session() as session:
         contact_log.append(session, "log.exported", actor=f"cli:{getpass.getuser()}",
                            detail={"since": since, "until": until, "format": fmt,
                                    "entries": count})
 
 
 @click.command("verify-log")
+@click.option("--checkpoints", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="folder of the log's checkpoints [default: HUB_LOG_CHECKPOINT_DIR]")
+@click.option("--no-checkpoint", is_flag=True,
+              help="check the chain only, not its tail against the last checkpoint")
 @with_appcontext
-def verify_log_command() -> None:
-    """Check the log's HMAC chain; exit 1 naming the first entry that was altered."""
-    with runtime.current().session() as session:
-        checked, broken = contact_log.verify(session)
+def verify_log_command(folder: Path | None, no_checkpoint: bool) -> None:
+    """Check the log's HMAC chain and its tail against the last checkpoint; exit 1 naming the
+    first entry that was altered or is missing."""
+    rt = runtime.current()
+    folder = folder or rt.settings.log_checkpoint_dir
+    # Read before the snapshot starts: a checkpoint written later could see further than it.
+    anchor = None if no_checkpoint else log_anchor.last(folder)
+    with db.read_snapshot(rt.sessions) as session:
+        checked, broken = contact_log.verify(session, anchor=anchor)
     if broken is not None:
         click.echo(f"log chain BROKEN at entry {broken.seq}: {broken.reason} "
                    f"({checked} entries before it verified)", err=True)
         raise click.exceptions.Exit(1)
     click.echo(f"log chain intact: {checked} entries verified")
+    if anchor is not None:
+        click.echo(f"the tail holds the checkpoint of {anchor.at:%Y-%m-%d %H:%M} UTC "
+                   f"(entry {anchor.seq})")
+    elif not no_checkpoint:
+        click.echo(f"note: no checkpoint in {folder} yet, so entries removed from the end "
+                   "together with the head would not be seen", err=True)
 
 
 def encrypted_columns() -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from hub import log_lines
 from hub.cli.demo import seed_if_empty
 from hub.models import Outbound
 from messages import engine, runtime
@@ -57,6 +58,7 @@ def scheduler_command(once: bool, interval: float) -> None:
     # A tick that found work runs again at once (up to 50 rounds); skipped overlapping ticks
     # are expected then, not worth a warning each.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    log_lines.configure(rt.settings.log_level)  # the engine's journal: a line per event
     running = engine.start(rt, interval_seconds=interval, max_rounds=50)
     click.echo("scheduler running; Ctrl-C to stop")
     try:
@@ -69,8 +71,12 @@ def scheduler_command(once: bool, interval: float) -> None:
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Seed the demo practice into an empty database."""
+    """Seed the demo practice into an empty database (local mode only)."""
     rt = runtime.current()
+    if not rt.settings.local_mode:
+        raise click.ClickException(
+            "seed-demo: only in local mode (no Twilio account): the demo's passwords are "
+            "published and its numbers are fiction")
     with rt.session() as session:
         seeded = seed_if_empty(session, rt.settings)
     click.echo("demo practice seeded" if seeded else "database not empty: nothing seeded")

@@ -7,13 +7,14 @@ from hub.models.care_time import CareTimeEntry
 from hub.models.chart import Allergy, CaregiverDisclosure, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.duty import Duty
-from hub.models.keys import KeyCheck
+from hub.models.keys import KeyCheck, KeySplit
 from hub.models.log import LogEntry, LogHead
 from hub.models.opt_out import TextOptOut
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
 from hub.models.schedule import ScheduleCalendar, Shift
+from hub.models.watch import EngineHeartbeat, EventTally
 
 __all__ = [
     "Allergy",
@@ -32,9 +33,12 @@ __all__ = [
     "Consent",
     "Contact",
     "Duty",
+    "EngineHeartbeat",
+    "EventTally",
     "Goal",
     "InboundReceipt",
     "KeyCheck",
+    "KeySplit",
     "LogEntry",
     "LogHead",
     "Medication",

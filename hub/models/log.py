@@ -12,7 +12,7 @@ from hub.models.base import Base, UTCDateTime
 
 
 class LogEntry(Base):
-    """One event; ``mac`` = HMAC(index key, previous mac + this entry's canonical plaintext)."""
+    """One event; ``mac`` = HMAC(log key, previous mac + this entry's canonical plaintext)."""
 
     __tablename__ = "log_entries"
 

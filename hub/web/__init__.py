@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hub.web import health, local_time, staff
+from hub.web import health, local_time, metrics, staff
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages' blueprints and the ``local`` filter their templates show times
-    with (the practice's time zone)."""
+    """Register the pages' blueprints, ``/metrics`` with the webhooks' timing, and the
+    ``local`` filter their templates show times with (the practice's time zone)."""
     for module in (health, staff):
         app.register_blueprint(module.bp)
+    metrics.init_app(app)
     app.add_template_filter(local_time.local, "local")

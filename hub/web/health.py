@@ -1,14 +1,21 @@
-"""Operations endpoints: ``/healthz`` (the database answers) and ``/metrics`` (Prometheus)."""
+"""Operations endpoints: ``/healthz`` (the process serves and the database answers) and
+``/readyz`` (an engine ticks and nothing is overdue)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from hub.models import Contact, LogEntry, Outbound, Timer
+from hub import readiness
+from hub.models import utcnow
 from messages import runtime
 
 bp = Blueprint("health", __name__)
+
+
+def _plain(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/plain",
+                    headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/healthz")
@@ -18,21 +25,18 @@ def healthz() -> Response:
         with runtime.current().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception:
-        return Response("database unavailable\n", status=503, mimetype="text/plain")
-    return Response("ok\n", mimetype="text/plain")
+        return _plain("database unavailable\n", 503)
+    return _plain("ok\n")
 
 
-@bp.get("/metrics")
-def metrics() -> Response:
-    """Prometheus text: contacts, outbound and timers by state, log length."""
-    lines: list[str] = []
-    with runtime.current().session() as db:
-        for name, column in (("hub_contacts", Contact.status), ("hub_outbound", Outbound.status)):
-            lines.append(f"# TYPE {name} gauge")
-            for state, count in db.execute(select(column, func.count()).group_by(column)):
-                lines.append(f'{name}{{status="{state}"}} {count}')
-        pending = db.scalar(select(func.count(Timer.id)).where(Timer.fired_at.is_(None)))
-        entries = db.scalar(select(func.count(LogEntry.seq)))
-    lines += ["# TYPE hub_timers_pending gauge", f"hub_timers_pending {pending}",
-              "# TYPE hub_log_entries gauge", f"hub_log_entries {entries}"]
-    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+@bp.get("/readyz")
+def readyz() -> Response:
+    """200 only when an engine ticked within seconds and nothing is overdue; 503 with why."""
+    try:
+        with runtime.current().session() as session:
+            found = readiness.problems(session, utcnow())
+    except Exception:
+        return _plain("database unavailable\n", 503)
+    if found:
+        return _plain("".join(f"{line}\n" for line in found), 503)
+    return _plain("ready\n")
