@@ -32,7 +32,8 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     settings = load_settings(test_config)
     log_lines.configure(settings.log_level)
     try:
-        policy = load_policy(settings.escalation_policy, settings.timezone)
+        policy = load_policy(settings.escalation_policy, settings.timezone) \
+            .with_fallback_number(settings.fallback_number)
     except PolicyError as exc:
         raise SettingError(f"HUB_ESCALATION_POLICY: {exc}") from None
     try:

@@ -144,15 +144,18 @@ def server_env(settings: dict[str, str]) -> dict[str, str]:
     return {**env, **settings, "PYTHONUNBUFFERED": "1"}
 
 
-def seed_practice(settings: dict[str, str]) -> None:
-    """Migrate and seed the practice with the hub's own code (scheduler off in this process)."""
+def seed_practice(settings: dict[str, str], then=None, **options: bool) -> None:  # type: ignore[no-untyped-def]
+    """Migrate and seed the practice with the hub's own code (scheduler off in this process);
+    ``options`` go to :func:`tests.practice.seed`, ``then(session, practice)`` adds to it."""
     from app import create_app
     from tests.practice import seed
 
     app = create_app({**settings, "HUB_SCHEDULER": "off"})
     rt = app.extensions["hub"]
     with rt.sessions() as session:
-        seed(session)
+        practice = seed(session, **options)
+        if then is not None:
+            then(session, practice)
     rt.engine.dispose()
 
 

@@ -24,9 +24,9 @@ from hub.matching import SenderMatch
 from hub.models import Contact, Page, Staff
 from hub.triage import Triage
 
-# Contacts nobody has taken yet: received, waiting for opening hours, being paged, or a
-# caller still in the live call flow.
-WAITING = ("received", "queued", "paging", "on_call")
+# Contacts nobody has taken yet: received, waiting for opening hours, being paged, a caller
+# still in the live call flow, or one the engine set aside (staff may still take it).
+WAITING = ("received", "queued", "paging", "on_call", "quarantined")
 OPEN = (*WAITING, "acknowledged")
 REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 

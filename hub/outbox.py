@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.models import Outbound
+from hub.models import Outbound, Staff
 
 
 def row(*, kind: str, channel: str, to: str, body: str, now: datetime,
@@ -38,3 +38,16 @@ def carried(session: Session, row: Outbound) -> list[Outbound]:
         return list(session.scalars(select(Outbound).where(Outbound.bundle_id == row.id)
                                     .order_by(Outbound.id)))
     return [row] if row.kind == "page" else []
+
+
+def alert_managers(session: Session, body: str, now: datetime,
+                   leave_out: int | None = None) -> int:
+    """Text ``body`` to every active manager with a phone (but ``leave_out``, a staff id);
+    return how many were texted."""
+    managers = [m for m in session.scalars(
+        select(Staff).where(Staff.role == "manager", Staff.active.is_(True)).order_by(Staff.id))
+        if (m.phone or "").strip() and m.id != leave_out]
+    for manager in managers:
+        queue(session, kind="alert", channel="sms", to=manager.phone or "", body=body, now=now,
+              staff_id=manager.id)
+    return len(managers)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import contact_log, opt_outs, outbox
+from hub import contact_log, opt_outs, outbox, quarantine
 from hub.db import id_in
 from hub.models import Outbound, Staff
 from hub.phones import phone_index
@@ -88,13 +88,9 @@ def _contact_method_broken(session: Session, row: Outbound, page: Outbound, erro
     contact_log.append(session, "contact_method.broken", contact_id=page.contact_id, at=now,
                        detail={"staff_id": staff.id, "channel": row.channel,
                                "code": error.code, "called_instead": calling})
-    for manager in session.scalars(select(Staff).where(Staff.role == "manager",
-                                                       Staff.active.is_(True))):
-        if manager.phone and manager.id != staff.id:
-            outbox.queue(session, kind="alert", channel="sms", to=manager.phone, now=now,
-                         body=texts.staff_number_broken(staff.name, row.channel,
-                                                            error.code, calling),
-                         staff_id=manager.id)
+    outbox.alert_managers(session, texts.staff_number_broken(staff.name, row.channel,
+                                                             error.code, calling),
+                          now, leave_out=staff.id)
     return calling
 
 
@@ -141,7 +137,7 @@ def _senders() -> ThreadPoolExecutor:
 
 def _send(transport: Transport, status_callback: str,
           item: tuple[int, str, str, str, str | None, bool]
-          ) -> tuple[str | None, SendError | None]:
+          ) -> tuple[str | None, Exception | None]:
     _row_id, channel, to, body, url, unsure = item
     try:
         if unsure:  # the last attempt may have reached Twilio: ask before sending again
@@ -149,7 +145,7 @@ def _send(transport: Transport, status_callback: str,
             if already is not None:
                 return already, None
         return transport.send(channel, to, body, status_callback, url), None
-    except SendError as exc:
+    except Exception as exc:  # not only SendError: one row's crash is that row's failure
         return None, exc
 
 
@@ -163,12 +159,30 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording:
     recorded in its own transaction.
     """
     status_callback = wording.links.status_callback()
-    with sessions.begin() as session:
-        claimed = page_limits.shape(session, _claim(session, now, limit, only_id), now,
-                                    wording.links, LEASE, sms_limit)
-        refused = _opted_out(session, claimed)
-        work = [(r.id, r.channel, r.to_number, r.body, _page_call_url(r, wording),
-                 r.unsure_since is not None) for r in claimed if r.id not in refused]
+    work: list[tuple[int, str, str, str, str | None, bool]] = []
+    refused: set[int] = set()
+    ids: list[int] = []
+    try:
+        with sessions.begin() as session:
+            rows = _claim(session, now, limit, only_id)
+            ids = [row.id for row in rows]
+            work, refused = _prepare(session, rows, now, wording, sms_limit)
+    except quarantine.TRANSIENT:
+        raise
+    except Exception:
+        if not ids:
+            raise
+
+        def prepare_alone(session: Session, row_id: int) -> int:
+            alone, stopped = _prepare(session, _claim(session, now, 1, row_id), now, wording,
+                                      sms_limit)
+            session.flush()  # anything wrong is raised here, before the row joins the work
+            work.extend(alone)
+            refused.update(stopped)
+            return len(alone) + len(stopped)
+
+        work, refused = [], set()  # a row that raises alone is counted, the others go out
+        quarantine.one_by_one(sessions, "outbound", ids, prepare_alone, now, wording.set_aside)
     if len(work) > 1:
         outcomes = list(_senders().map(functools.partial(_send, transport, status_callback),
                                        work))
@@ -178,6 +192,16 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording:
                                                                      strict=True)]
             + [(row_id, None, OPTED_OUT) for row_id in sorted(refused)], now, wording)
     return len(work) + len(refused)
+
+
+def _prepare(session: Session, claimed: list[Outbound], now: datetime, wording: PageTexts,
+             sms_limit: SmsLimit
+             ) -> tuple[list[tuple[int, str, str, str, str | None, bool]], set[int]]:
+    """What goes out of the claimed rows (within the SMS limits), and the opted-out ones."""
+    shaped = page_limits.shape(session, claimed, now, wording.links, LEASE, sms_limit)
+    refused = _opted_out(session, shaped)
+    return [(r.id, r.channel, r.to_number, r.body, _page_call_url(r, wording),
+             r.unsure_since is not None) for r in shaped if r.id not in refused], refused
 
 
 def _page_call_url(row: Outbound, wording: PageTexts) -> str | None:
@@ -197,29 +221,53 @@ def _opted_out(session: Session, claimed: list[Outbound]) -> set[int]:
 
 
 def _record(sessions: sessionmaker[Session],
-            outcomes: list[tuple[int, str | None, SendError | None]], now: datetime,
+            outcomes: list[tuple[int, str | None, Exception | None]], now: datetime,
             wording: PageTexts) -> None:
     """Record what Twilio answered: every sent row in one transaction (so none is ever sent
-    twice), then each failure in its own, as a failure may escalate or call instead."""
-    sent = {row_id: sid for row_id, sid, error in outcomes if error is None}
+    twice), then each failure in its own, as a failure may escalate or call instead. A row
+    whose recording raises is counted (:mod:`hub.quarantine`); the others are recorded."""
+    sent = {row_id: sid or "" for row_id, sid, error in outcomes if error is None}
     if sent:
-        with sessions.begin() as session:
-            entries = []
-            for row in session.scalars(select(Outbound).where(id_in(session, Outbound.id, sent))
-                                       .order_by(Outbound.id).with_for_update()):
-                row.status, row.provider_sid, row.sent_at = "sent", sent[row.id], now
-                row.last_error, row.unsure_since = None, None
-                entries.append(contact_log.Entry(
-                    "outbound.sent", row.contact_id, at=now,
-                    detail={"outbound_id": row.id, "kind": row.kind, "channel": row.channel,
-                            "staff_id": row.staff_id, "sid": sent[row.id]}))
-            session.flush()
-            contact_log.append_all(session.connection(), entries)
+        try:
+            with sessions.begin() as session:
+                _mark_sent(session, sent, now)
+        except quarantine.TRANSIENT:
+            raise
+        except Exception:
+            quarantine.one_by_one(sessions, "outbound", sorted(sent),
+                                  lambda session, one: _mark_sent(session, {one: sent[one]}, now),
+                                  now, wording.set_aside)
     for row_id, _sid, error in outcomes:
         if error is None:
             continue
-        with sessions.begin() as session:
-            failed = session.get(Outbound, row_id, with_for_update=True)
-            if failed is not None:
-                log.warning("outbound %s not sent: %s", row_id, error)
-                _failed(session, failed, error, now, wording)
+        try:
+            with sessions.begin() as session:
+                failed = session.get(Outbound, row_id, with_for_update=True)
+                if failed is not None and isinstance(error, SendError):
+                    log.warning("outbound %s not sent: %s", row_id, error)
+                    _failed(session, failed, error, now, wording)
+                elif failed is not None:  # the transport crashed: tried again after a while
+                    failed.status, failed.last_error = "pending", type(error).__name__
+                    failed.next_attempt_at = now + backoff(failed.attempts)
+        except quarantine.TRANSIENT:
+            raise
+        except Exception as exc:
+            error = exc
+        if not isinstance(error, SendError):
+            quarantine.failed(sessions, "outbound", row_id, error, now, wording.set_aside)
+
+
+def _mark_sent(session: Session, sent: dict[int, str], now: datetime) -> int:
+    entries = []
+    rows = list(session.scalars(select(Outbound).where(id_in(session, Outbound.id, sent))
+                                .order_by(Outbound.id).with_for_update()))
+    for row in rows:
+        row.status, row.provider_sid, row.sent_at = "sent", sent[row.id], now
+        row.last_error, row.unsure_since = None, None
+        entries.append(contact_log.Entry(
+            "outbound.sent", row.contact_id, at=now,
+            detail={"outbound_id": row.id, "kind": row.kind, "channel": row.channel,
+                    "staff_id": row.staff_id, "sid": sent[row.id]}))
+    session.flush()
+    contact_log.append_all(session.connection(), entries)
+    return len(rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
@@ -33,37 +34,58 @@ log = logging.getLogger(__name__)
 
 
 def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
-    """One pass of every background duty; returns what it did (for tests and logs)."""
+    """One pass of every background duty; returns what each did (for tests and logs).
+
+    Each duty is its own failure boundary: one that raises is logged and counted under
+    ``failed`` and the others still run (a bad row inside a duty is set aside by the duty
+    itself, see :mod:`hub.quarantine`)."""
     now = now or utcnow()
     pages = PageTexts(Links(rt.settings.public_url))
-    done = {
+    duties: dict[str, Callable[[], int]] = {
         # first: what this host kept on disk while the database was down, in order of arrival
-        "kept": take_in_spooled(rt),
-        "processed": process_received(rt.sessions, rt.policy, pages, now),
-        "fired": run_due(rt.sessions, rt.policy, pages, now),
-        "sent": dispatch_due(rt.sessions, rt.transport, pages, now,
-                             sms_limit=rt.policy.sms_limit),
+        "kept": lambda: take_in_spooled(rt),
+        "processed": lambda: process_received(rt.sessions, rt.policy, pages, now),
+        "fired": lambda: run_due(rt.sessions, rt.policy, pages, now),
+        "sent": lambda: dispatch_due(rt.sessions, rt.transport, pages, now,
+                                     sms_limit=rt.policy.sms_limit),
         # at most once an hour, in one process: text the managers about coverage gaps
-        "coverage_alerts": alert_managers(rt.sessions, now,
-                                          partial(texts.coverage_alert, tz=rt.settings.tz)),
+        "coverage_alerts": lambda: alert_managers(
+            rt.sessions, now, partial(texts.coverage_alert, tz=rt.settings.tz)),
         # every few minutes, when the head has moved (otherwise one stat of a file)
-        "checkpoints": log_anchor.write_if_due(
+        "checkpoints": lambda: log_anchor.write_if_due(
             rt.sessions, rt.settings.log_checkpoint_dir, rt.settings.log_checkpoint_minutes,
             now, rt.settings.log_checkpoint_syslog),
         # every 15 minutes, in one process: is someone reachable on call for the next hours?
-        "self_test_alerts": self_test(rt.sessions, now,
-                                      partial(texts.self_test_alert, tz=rt.settings.tz)),
+        "self_test_alerts": lambda: self_test(
+            rt.sessions, now, partial(texts.self_test_alert, tz=rt.settings.tz)),
+        # at most once a minute, in one process: how many unsigned webhooks were refused
+        "refusals_logged": lambda: _summarise_refusals(rt, now),
     }
-    with rt.session() as session:  # at most once a minute, in one process
-        done["refusals_logged"] = refusals.summarise(session, now)
-    heartbeat.beat(rt.engine)  # the wall clock's now: /readyz compares with it
+    done = {"failed": 0}
+    for name, duty in duties.items():
+        try:
+            done[name] = duty()
+        except Exception as exc:
+            done[name], done["failed"] = 0, done["failed"] + 1
+            log.error("engine duty %s failed (%s); the other duties go on, the next tick "
+                      "retries", name, type(exc).__name__)
+    if not done["failed"]:
+        # The wall clock's now (/readyz compares with it). A duty failing tick after tick
+        # stops the heartbeat: /readyz then says so within seconds, however green the rest.
+        heartbeat.beat(rt.engine)
     return done
+
+
+def _summarise_refusals(rt: Runtime, now: datetime) -> int:
+    with rt.session() as session:
+        return refusals.summarise(session, now)
 
 
 def _safe_tick(rt: Runtime, max_rounds: int = 1) -> None:
     try:
         for _ in range(max_rounds):  # a backlog drains without waiting for the next tick
-            if not any(tick(rt).values()):
+            done = tick(rt)
+            if not any(count for name, count in done.items() if name != "failed"):
                 break
     except Exception:
         log.error("scheduler tick failed (%s); the next tick retries",

@@ -45,16 +45,23 @@ def _executor() -> ThreadPoolExecutor:
 def _run(rt: Runtime) -> None:
     _waiting.release()
     pages = PageTexts(Links(rt.settings.public_url))
+    for _ in range(MAX_ROUNDS):
+        paged = _duty("intake", lambda: process_received(rt.sessions, rt.policy, pages,
+                                                         utcnow()))
+        sent = _duty("sending", lambda: dispatch_due(rt.sessions, rt.transport, pages,
+                                                     utcnow(), sms_limit=rt.policy.sms_limit))
+        if not paged and not sent:
+            break
+
+
+def _duty(name: str, run: Callable[[], int]) -> int:
+    """One duty, its own failure boundary: sending goes on when intake fails, and back."""
     try:
-        for _ in range(MAX_ROUNDS):
-            paged = process_received(rt.sessions, rt.policy, pages, utcnow())
-            sent = dispatch_due(rt.sessions, rt.transport, pages, utcnow(),
-                                sms_limit=rt.policy.sms_limit)
-            if not paged and not sent:
-                break
+        return run()
     except Exception:  # the tick retries; never let a thread die silently
-        log.error("work after commit failed (%s); the scheduler tick will retry",
+        log.error("%s after commit failed (%s); the scheduler tick will retry", name,
                   type(sys.exc_info()[1]).__name__)
+        return 0
 
 
 def work_soon(rt: Runtime) -> None:

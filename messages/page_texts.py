@@ -25,3 +25,11 @@ class PageTexts:
         plan_rules = tuple(json.loads(contact.triage or "{}").get("plan_rules", ()))
         return texts.page_sms(contact.ref, contact.ack_code or "",
                               self.links.contact(contact.ref), urgent, plan_rules)
+
+    def fallback_call(self, contact: Contact) -> str:
+        """The last-resort call to the fallback number: which contact waits (no patient data)."""
+        return twiml.fallback_call(contact.ref, contact.urgency == "urgent")
+
+    def set_aside(self, what: str, ref: str | None, error: str) -> str:
+        """The managers' SMS about a row the engine set aside after repeated failures."""
+        return texts.set_aside_alert(what, ref, error)

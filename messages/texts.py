@@ -301,3 +301,11 @@ def self_test_alert(gaps: Sequence[Gap], hours: int, *, tz: ZoneInfo) -> str:
     """The managers' SMS when the self-test finds nobody reachable on call soon."""
     return (f"Care line self-test FAILED: the line cannot page as it should in the next "
             f"{hours} hours: {_gap_list(gaps, tz)}. Fix it now (hub coverage).")
+
+
+def set_aside_alert(what: str, ref: str | None, error: str) -> str:
+    """The managers' SMS about a row the engine set aside (quarantined) after failing again
+    and again: what it was, the contact's opaque reference, the error's type; nothing more."""
+    about = f" (contact {ref})" if ref else ""
+    return (f"Care line: the engine set aside a {what}{about} that failed repeatedly "
+            f"({error}). Everything else goes on. Check it: 'hub quarantine list'.")

@@ -76,6 +76,15 @@ def page_call(ref: str, gather_url: str, urgent: bool) -> str:
             f"</Gather><Say>No key pressed. Goodbye.</Say></Response>")
 
 
+def fallback_call(ref: str, urgent: bool) -> str:
+    """The call to the fallback number (an answering service) when every escalation step
+    went unanswered: the contact's reference, said twice; no patient data."""
+    words = (f"{'Urgent care' if urgent else 'Care'} line. Contact {escape(' '.join(ref))} "
+             "has not been acknowledged by anyone on call. Please reach the on-call team or "
+             "the practice manager now.")
+    return f"{_TWIML_HEAD}<Response><Say>{words}</Say><Say>{words}</Say></Response>"
+
+
 def callback(ref: str, number: str, practice_number: str, done_url: str) -> str:
     """The staff member's phone rings; once answered, they are connected to ``number`` from
     the practice number (their own stays private). Twilio posts the connected seconds to

@@ -186,18 +186,12 @@ def tell_managers(session: Session, gaps: Sequence[Gap], now: datetime, end: dat
     new = [g for g in gaps if _key(g, now, end) not in told]
     if not new:
         return 0
-    managers = [m for m in session.scalars(
-        select(Staff).where(Staff.role == "manager", Staff.active.is_(True))
-        .order_by(Staff.id)) if (m.phone or "").strip()]
-    text = body(new)
-    for manager in managers:
-        outbox.queue(session, kind="alert", channel="sms", to=manager.phone or "",
-                     body=text, now=now, staff_id=manager.id)
+    managers = outbox.alert_managers(session, body(new), now)
     for gap in new:
         contact_log.append(session, event, at=now, detail={
             "key": _key(gap, now, end), "kind": gap.kind, "staff_id": gap.staff_id,
             "from": gap.start.isoformat(), "until": gap.end.isoformat(),
-            "managers_texted": len(managers)})
+            "managers_texted": managers})
     return len(new)
 
 

@@ -36,8 +36,11 @@ def call_instead(session: Session, page_id: int, now: datetime,
 
 
 def fire(session: Session, contact: Contact, policy: Policy, number: int, now: datetime,
-         wording: PageWording, writer: StepWriter | None = None) -> int | None:
+         wording: PageWording, writer: StepWriter | None = None) -> int:
     """Page step ``number`` (skipping steps with nobody reachable); return the step paged.
+
+    Past the last step, a last-resort round (the managers, the fallback number) that
+    repeats on its own timer: a contact nobody acknowledged always has one.
 
     Urgent contacts follow the policy's urgent steps (a call beside the SMS by default).
     With a ``writer`` the rows wait for its :meth:`StepWriter.write`; without, they are
@@ -51,7 +54,7 @@ def fire(session: Session, contact: Contact, policy: Policy, number: int, now: d
     return paged
 
 
-def _decide(writer: StepWriter, contact: Contact, policy: Policy, number: int) -> int | None:
+def _decide(writer: StepWriter, contact: Contact, policy: Policy, number: int) -> int:
     while (step := policy.step(number)) is not None:
         staff = writer.targets(contact, step.targets)
         reachable = [s for s in staff if s.phone]
@@ -70,8 +73,27 @@ def _decide(writer: StepWriter, contact: Contact, policy: Policy, number: int) -
                     "channels": list(step.channels), "wait_seconds": step.wait.total_seconds()},
                    alike=True)
         return number
-    writer.log("escalation.exhausted", contact.id, {"last_step": number - 1})
-    return None
+    return _last_resort(writer, contact, policy, number)
+
+
+def _last_resort(writer: StepWriter, contact: Contact, policy: Policy, number: int) -> int:
+    """The steps ran out and nobody acknowledged: page the managers, call the fallback number
+    and come back after ``last_resort.every``, round after round, until a person ACKs."""
+    if contact.escalation_step < number:  # the first round
+        writer.log("escalation.exhausted", contact.id, {"last_step": number - 1})
+    managers = [s for s in writer.targets(contact, ("role:manager",)) if s.phone]
+    for person in managers:
+        writer.page(contact, person, number, ("sms", "call"))
+    fallback = policy.last_resort.number
+    if fallback:
+        writer.fallback_call(contact, fallback)
+    writer.advance(contact, number)
+    writer.timer(contact.id, number, writer.now + policy.last_resort.every)
+    writer.log("escalation.last_resort", contact.id,
+               {"step": number, "staff_ids": [s.id for s in managers],
+                "fallback_called": bool(fallback),
+                "again_in_seconds": policy.last_resort.every.total_seconds()})
+    return number
 
 
 def cancel_timers(session: Session, contact_id: int, now: datetime, outcome: str) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import patient_chart
+from hub import patient_chart, quarantine
 from hub.contacts import new_ack_codes
 from hub.db import id_in
 from hub.models import Contact
@@ -58,28 +58,43 @@ def process_received(sessions: sessionmaker[Session], policy: Policy, wording: P
     Run right after a webhook commits and by every scheduler tick, in any process: each batch
     locks its contacts (SKIP LOCKED: another process takes the next ones), and a contact
     leaves ``received`` in the transaction that pages it, so exactly one process pages for it.
+    A batch that raises is taken again one contact to a transaction: a contact that fails
+    alone is counted, and set aside at the limit (:mod:`hub.quarantine`); the rest are paged.
     """
     with sessions.begin() as session:  # live calls nobody heard from: paged like a text
         live_call.release_stale(session, now)
-    processed = 0
-    while processed < limit:
-        with sessions.begin() as session:
-            ids = list(session.scalars(
-                select(Contact.id).where(Contact.status == "received")
-                .order_by(Contact.received_at, Contact.id).limit(min(batch, limit - processed))
-                .with_for_update(skip_locked=True, key_share=True)))
-            if not ids:
-                return processed
-            contacts = list(session.scalars(
-                select(Contact).where(id_in(session, Contact.id, ids))
-                .order_by(Contact.received_at, Contact.id)
-                .execution_options(populate_existing=True)))
-            consented = patient_chart.patients_with_ccm_consent(
-                session, {c.patient_id for c in contacts if c.patient_id is not None})
-            writer = StepWriter(session, now, wording)
-            for contact, code in zip(contacts, new_ack_codes(session, len(contacts)),
-                                     strict=True):
-                _start(writer, contact, code, contact.patient_id in consented, policy)
-            writer.write()
-            processed += len(contacts)
-    return processed
+    return quarantine.in_batches(
+        sessions, "contact", _claim,
+        lambda session, ids: _route(session, ids, policy, wording, now), lambda row: row,
+        lambda session, one: _route(session, _claim(session, 1, only=one), policy, wording, now),
+        now, wording.set_aside, limit, batch)
+
+
+def _claim(session: Session, limit: int, skip: set[int] | frozenset[int] = frozenset(),
+           only: int | None = None) -> list[int]:
+    """Lock up to ``limit`` received contacts, oldest first (others' locked ones skipped)."""
+    query = select(Contact.id).where(Contact.status == "received")
+    if only is not None:
+        query = query.where(Contact.id == only)
+    if skip:
+        query = query.where(Contact.id.not_in(skip))
+    return list(session.scalars(query.order_by(Contact.received_at, Contact.id).limit(limit)
+                                .with_for_update(skip_locked=True, key_share=True)))
+
+
+def _route(session: Session, ids: list[int], policy: Policy, wording: PageWording,
+           now: datetime) -> int:
+    """Start each of these locked contacts (logged, given an ACK code, paged or queued)."""
+    if not ids:
+        return 0
+    contacts = list(session.scalars(
+        select(Contact).where(id_in(session, Contact.id, ids))
+        .order_by(Contact.received_at, Contact.id)
+        .execution_options(populate_existing=True)))
+    consented = patient_chart.patients_with_ccm_consent(
+        session, {c.patient_id for c in contacts if c.patient_id is not None})
+    writer = StepWriter(session, now, wording)
+    for contact, code in zip(contacts, new_ack_codes(session, len(contacts)), strict=True):
+        _start(writer, contact, code, contact.patient_id in consented, policy)
+    writer.write()
+    return len(contacts)

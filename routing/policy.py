@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +39,15 @@ class SmsLimit:
 
 
 @dataclass(frozen=True)
+class LastResort:
+    """When the steps run out and nobody acknowledged: the managers are paged and ``number``
+    (HUB_FALLBACK_NUMBER) is called, again every ``every`` until a person acknowledges."""
+
+    every: timedelta = timedelta(minutes=10)
+    number: str | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     """Steps in order; after the last one the list runs ``repeat`` more times.
 
@@ -54,6 +63,12 @@ class Policy:
     # Routine texts outside these hours wait for the opening (the morning queue).
     hours: OpeningHours | None = None
     sms_limit: SmsLimit = SmsLimit()
+    last_resort: LastResort = LastResort()
+
+    def with_fallback_number(self, number: str | None) -> Policy:
+        """This policy (and its urgent one) calling ``number`` in the last-resort rounds."""
+        urgent = self.urgent.with_fallback_number(number) if self.urgent is not None else None
+        return replace(self, urgent=urgent, last_resort=replace(self.last_resort, number=number))
 
     def held_until(self, urgency: str, channel: str, at: datetime) -> datetime | None:
         """When a contact arriving at ``at`` is paged if it waits for opening hours, or None
@@ -72,7 +87,8 @@ class Policy:
             return self.urgent
         steps = tuple(Step(s.targets, tuple(dict.fromkeys((*s.channels, "call"))), s.wait,
                            s.ring_seconds) for s in self.steps)
-        return Policy(steps, self.repeat, callback=self.callback, hours=self.hours)
+        return Policy(steps, self.repeat, callback=self.callback, hours=self.hours,
+                      last_resort=self.last_resort)
 
     def schedule_names(self) -> set[str]:
         """The NAMEs of the policy's ``schedule:NAME`` targets (a rotation or a layer), the
@@ -143,10 +159,11 @@ def parse_policy(text: str, source: str = "policy",
         raise PolicyError(f"{source}: [urgent] must be a table with its own [[urgent.steps]]")
     hours = _hours(raw, source, default_zone)
     limit = _sms_limit(raw.pop("limits", {}), source)
-    policy = _policy(raw, source)
+    policy = _policy(raw, source, LastResort())
     return Policy(policy.steps, policy.repeat,
-                  _policy(urgent, f"{source}: urgent") if urgent is not None else None,
-                  policy.callback, hours, limit)
+                  _policy(urgent, f"{source}: urgent", policy.last_resort)
+                  if urgent is not None else None,
+                  policy.callback, hours, limit, policy.last_resort)
 
 
 def _sms_limit(raw: object, source: str) -> SmsLimit:
@@ -181,7 +198,7 @@ def _hours(raw: dict[str, object], source: str, default_zone: str) -> OpeningHou
         raise PolicyError(str(exc)) from None
 
 
-def _policy(raw: dict[str, object], source: str) -> Policy:
+def _policy(raw: dict[str, object], source: str, last_resort: LastResort) -> Policy:
     steps = raw.get("steps")
     if not isinstance(steps, list) or not steps:
         raise PolicyError(f"{source}: needs at least one [[steps]] table")
@@ -192,7 +209,19 @@ def _policy(raw: dict[str, object], source: str) -> Policy:
         steps=tuple(_step(s, f"{source}: step {i}") for i, s in enumerate(steps, start=1)),
         repeat=repeat,
         callback=_callback(raw, source),
+        last_resort=_last_resort(raw, source, last_resort),
     )
+
+
+def _last_resort(raw: dict[str, object], source: str, default: LastResort) -> LastResort:
+    """``last_resort_minutes``: how often the last-resort round repeats (default 10; the
+    urgent policy's default is the main one's)."""
+    minutes = raw.get("last_resort_minutes")
+    if minutes is None:
+        return default
+    if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 1 <= minutes <= 240:
+        raise PolicyError(f"{source}: 'last_resort_minutes' must be a number from 1 to 240")
+    return replace(default, every=timedelta(minutes=minutes))
 
 
 def _callback(raw: dict[str, object], source: str) -> timedelta | None:

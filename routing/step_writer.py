@@ -29,6 +29,14 @@ class PageWording(Protocol):
 
     def page(self, contact: Contact, page_id: int, channel: str) -> str: ...
 
+    def fallback_call(self, contact: Contact) -> str:
+        """The TwiML of the last-resort call to the fallback number about ``contact``."""
+        ...
+
+    def set_aside(self, what: str, ref: str | None, error: str) -> str:
+        """The managers' SMS about a row the engine set aside (quarantined)."""
+        ...
+
 
 @dataclass
 class _PlannedPage:
@@ -52,6 +60,7 @@ class StepWriter:
     _pages: list[_PlannedPage] = field(default_factory=list)
     _timers: list[dict[str, object]] = field(default_factory=list)
     _log: list[contact_log.Entry] = field(default_factory=list)
+    _calls: list[dict[str, object]] = field(default_factory=list)  # to the fallback number
     _staff_for: dict[tuple[str, int | None], list[Staff]] = field(default_factory=dict)
     _roster: Roster | None = None
     _advanced: dict[int, int] = field(default_factory=dict)  # contact id -> step paged
@@ -79,6 +88,12 @@ class StepWriter:
         set_committed_value(contact, "escalation_step", step)
         set_committed_value(contact, "status", "paging")
         self._advanced[contact.id] = step
+
+    def fallback_call(self, contact: Contact, number: str) -> None:
+        """Call the fallback number (an answering service) about ``contact``."""
+        self._calls.append(outbox.row(kind="fallback", channel="call", to=number,
+                                      body=self.wording.fallback_call(contact), now=self.now,
+                                      contact_id=contact.id))
 
     def timer(self, contact_id: int, step: int, due: datetime) -> None:
         self._timers.append({"contact_id": contact_id, "kind": "escalate", "step": step,
@@ -110,9 +125,11 @@ class StepWriter:
                          self.wording, phones[planned.person.id])
                 for planned, page_id in zip(self._pages, page_ids, strict=True)
                 for channel in planned.channels])
+        insert_rows(conn, Outbound, self._calls)
         insert_rows(conn, Timer, self._timers)
         contact_log.append_all(conn, self._log)
         self._pages, self._timers, self._log, self._advanced = [], [], [], {}
+        self._calls = []
 
 
 def named_people(session: Session, contact: Contact, targets: tuple[str, ...], roster: Roster,

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
+from hub import quarantine
 from hub.contacts import WAITING
 from hub.db import id_in
 from hub.models import Contact, Patient, Timer
@@ -32,8 +33,8 @@ def _callback_overdue(writer: StepWriter, contact: Contact, step: int, policy: P
                 "acknowledged_at": contact.acknowledged_at})
     contact.status = "paging"
     contact.version += 1
-    return "fired" if fire(writer.session, contact, policy, step, writer.now, writer.wording,
-                           writer) is not None else "exhausted"
+    fire(writer.session, contact, policy, step, writer.now, writer.wording, writer)
+    return "fired"
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,9 @@ class Claimed:
     step: int
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
+def claim_due(session: Session, now: datetime, limit: int,
+              skip: set[int] | frozenset[int] = frozenset(),
+              only: int | None = None) -> list[Claimed]:
     """Lock the contacts of up to ``limit`` due timers, then claim those timers by
     compare-and-set.
 
@@ -57,11 +60,13 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
     side by side take different contacts instead of queueing on the same ones. On SQLite the
     immediate write lock serializes instead.
     """
-    candidates = session.execute(
-        select(Timer.id, Timer.contact_id)
-        .where(Timer.fired_at.is_(None), Timer.due_at <= now)
-        .order_by(Timer.due_at, Timer.id).limit(4 * limit)
-    ).all()
+    query = select(Timer.id, Timer.contact_id).where(Timer.fired_at.is_(None),
+                                                     Timer.due_at <= now)
+    if only is not None:
+        query = query.where(Timer.id == only)
+    if skip:  # failed alone in this run: left to the next tick
+        query = query.where(Timer.id.not_in(skip))
+    candidates = session.execute(query.order_by(Timer.due_at, Timer.id).limit(4 * limit)).all()
     if not candidates:
         return []
     locked = set(session.scalars(
@@ -114,9 +119,9 @@ def _fire_claimed(session: Session, claimed: list[Claimed], policy: Policy, now:
             outcome = _callback_overdue(writer, contact, timer.step, policy)
         elif contact is None or contact.status not in WAITING:
             outcome = "stale"
-        else:
-            paged = fire(session, contact, policy, timer.step, now, wording, writer)
-            outcome = "fired" if paged is not None else "exhausted"
+        else:  # a step, or past the last one a last-resort round: fired either way
+            fire(session, contact, policy, timer.step, now, wording, writer)
+            outcome = "fired"
         if outcome != "fired":  # claimed as fired
             outcomes.setdefault(outcome, []).append(timer.timer_id)
     for outcome, timer_ids in outcomes.items():
@@ -129,13 +134,22 @@ def _fire_claimed(session: Session, claimed: list[Claimed], policy: Policy, now:
 def run_due(sessions: sessionmaker[Session], policy: Policy, wording: PageWording,
             now: datetime,
             limit: int = 500, batch: int = 100) -> int:
-    """Fire every due timer (up to ``limit``), ``batch`` to a transaction; return how many."""
-    fired = 0
-    while fired < limit:
-        with sessions.begin() as session:
-            claimed = claim_due(session, now, min(batch, limit - fired))
-            if not claimed:
-                return fired
-            _fire_claimed(session, claimed, policy, now, wording)
-            fired += len(claimed)
-    return fired
+    """Fire every due timer (up to ``limit``), ``batch`` to a transaction; return how many.
+
+    A batch that raises is fired again one timer to a transaction: a timer that fails alone
+    is counted, and set aside at the limit (:mod:`hub.quarantine`); the others fire.
+    """
+    return quarantine.in_batches(
+        sessions, "timer", lambda session, count, skip: claim_due(session, now, count, skip),
+        lambda session, claimed: _fire_claimed(session, claimed, policy, now, wording),
+        lambda timer: timer.timer_id,
+        lambda session, one: _fire_one(session, one, policy, now, wording),
+        now, wording.set_aside, limit, batch)
+
+
+def _fire_one(session: Session, timer_id: int, policy: Policy, now: datetime,
+              wording: PageWording) -> int:
+    claimed = claim_due(session, now, 1, only=timer_id)
+    if claimed:
+        _fire_claimed(session, claimed, policy, now, wording)
+    return len(claimed)

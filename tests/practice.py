@@ -62,3 +62,14 @@ def seed(session: Session, now: datetime | None = None, nora_on_shift: bool = Fa
                           ends_at=now + day, source_key=f"test/{person.email}/{layer}"))
     session.commit()
     return Practice(nora, ben, maya, walter, rosa, lena)
+
+
+def add_patients(session: Session, practice: Practice, numbers: list[str]) -> list[Patient]:
+    """One more patient per number, Nora and Ben in turn their care manager (a bench's
+    senders, each matched to a patient as a practice's own would be)."""
+    managers = (practice.nora, practice.ben)
+    patients = [_patient(f"Patient {i + 1}", number, "en", managers[i % 2])
+                for i, number in enumerate(numbers)]
+    session.add_all(patients)
+    session.commit()
+    return patients

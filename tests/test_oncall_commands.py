@@ -83,6 +83,8 @@ def test_on_a_night_nora_is_on_shift_walter_reaches_his_own_care_manager_first(
         "    Maya Chen: backup on call until 2026-12-02 22:00",
         "  step 3, 2026-12-01 22:04 if nobody has acknowledged: role:manager by sms and call",
         "    Maya Chen: every active manager (role:manager)",
+        "  then, every 10 min until someone acknowledges: the managers by SMS and call"
+        " (no HUB_FALLBACK_NUMBER to call)",
         "  (urgent contacts follow the policy's urgent steps)",
     ]
     # Walter's name and team were shown: one access entry, his id only, his name nowhere.

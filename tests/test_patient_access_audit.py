@@ -87,6 +87,7 @@ NO_PATIENT_DATA = {
     ("rotation", "add"), ("rotation", "list"), ("rotation", "remove"),
     ("override", "add"), ("override", "list"), ("override", "remove"),
     ("swap", "add"), ("swap", "list"), ("swap", "remove"),
+    ("quarantine", "list"), ("quarantine", "release"),  # row ids and exception types only
 }
 
 

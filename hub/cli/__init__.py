@@ -29,6 +29,7 @@ from hub.cli.ops import outbox_command, scheduler_command, seed_demo_command
 from hub.cli.override import override_group, swap_group
 from hub.cli.patients import patients_command
 from hub.cli.plan_rule import plan_rule_group
+from hub.cli.quarantine import quarantine_group
 from hub.cli.rotation import rotation_group
 from hub.cli.schedule import import_schedule_command
 from hub.cli.simulate import simulate
@@ -47,7 +48,7 @@ for _command in (import_fhir_command, import_schedule_command, export_log_comman
                  scheduler_command, seed_demo_command, oncall_command, coverage_command,
                  plan_rule_group, care_plan_group, ccm_minutes_command,
                  export_care_plan_command, rotation_group, override_group, swap_group,
-                 patients_command, staff_group, db_group):
+                 patients_command, staff_group, db_group, quarantine_group):
     cli.add_command(_command)
 
 

@@ -142,7 +142,12 @@ def _steps(session: Session, patient: Patient, policy: Policy, start: datetime,
         when += step.wait
     if policy.repeat:
         lines.append(f"  then the {len(policy.steps)} steps again, {policy.repeat} more "
-                     "time(s), until someone acknowledges")
+                     "time(s)")
+    every = round(policy.last_resort.every.total_seconds() / 60)
+    fallback = " and the fallback number" if policy.last_resort.number else \
+        " (no HUB_FALLBACK_NUMBER to call)"
+    lines.append(f"  then, every {every} min until someone acknowledges: the managers by SMS "
+                 f"and call{fallback}")
     return lines
 
 

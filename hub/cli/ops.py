@@ -20,6 +20,7 @@ CALLS = {
     "page": "(paging call: press 1 to acknowledge)",
     "callback": "(callback call: rings the staff member, then connects them to the sender "
                 "from the practice number)",
+    "fallback": "(last-resort call to the fallback number: nobody on call acknowledged)",
 }
 
 

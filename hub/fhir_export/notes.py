@@ -17,6 +17,10 @@ TEMPLATES = {
     "escalation.step_skipped": "Escalation step {step} skipped: {reason}",
     "escalation.exhausted": "Escalation ran out of steps: nobody acknowledged",
     "escalation.hastened": "Escalation hastened: {reason}",
+    "escalation.last_resort": "Last-resort round: paged {staff_names} (fallback number "
+                              "called: {fallback_called})",
+    "engine.quarantined": "Set aside by the engine after {failures} failures ({error})",
+    "engine.released": "Put back in line after the engine set it aside",
     "contact.acknowledged": "Acknowledged via {via}",
     "callback.overdue": "Callback overdue (not resolved in time): escalation resumed",
     "contact.resolved": "Resolved via {via}{disposition_text}",

@@ -7,6 +7,7 @@ from hub.models.care_time import CareTimeEntry
 from hub.models.chart import Allergy, CaregiverDisclosure, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
 from hub.models.duty import Duty
+from hub.models.failure import RowFailure
 from hub.models.keys import KeyCheck, KeySplit
 from hub.models.log import LogEntry, LogHead
 from hub.models.opt_out import TextOptOut
@@ -45,14 +46,15 @@ __all__ = [
     "Outbound",
     "Page",
     "Patient",
+    "PatientPhone",
     "PlanRule",
     "Prognosis",
     "ReportedReading",
     "Rotation",
     "RotationMember",
+    "RowFailure",
     "ScheduleCalendar",
     "ScheduleOverride",
-    "PatientPhone",
     "Shift",
     "Staff",
     "TextOptOut",

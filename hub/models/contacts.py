@@ -15,7 +15,9 @@ from hub.models.people import Caregiver, Patient, Staff
 class Contact(Base):
     """An inbound contact; persisted (encrypted) before any decision is taken about it.
 
-    Lifecycle: received -> paging -> acknowledged -> resolved.
+    Lifecycle: received -> paging -> acknowledged -> resolved; a contact the engine failed
+    to route again and again is ``quarantined`` (set aside, the managers told; staff may
+    still acknowledge it, ``hub quarantine release`` puts it back in line).
     """
 
     __tablename__ = "contacts"
@@ -86,7 +88,8 @@ class Outbound(Base):
                       Index("ix_outbound_staff_sent", "staff_id", "channel", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # page | bundle | reply | alert
+    # page | bundle | reply | alert | callback | fallback (the last-resort call)
+    kind: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(8))  # sms | call
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"))
@@ -95,7 +98,8 @@ class Outbound(Base):
     body: Mapped[str] = mapped_column(Encrypted)
     # pending -> sending -> sent -> delivered, or -> failed (gave up) / undelivered (carrier);
     # a page carried by a bundle (several pages to one person in one SMS) -> bundled;
-    # a page whose contact was acknowledged before it went out -> cancelled.
+    # a page whose contact was acknowledged before it went out -> cancelled; a row the
+    # engine failed on again and again -> quarantined.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("outbound.id"))
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -23,7 +23,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from hub import readiness, refusals
 from hub.heartbeat import last_beat
-from hub.models import Contact, LogHead, Outbound, Timer
+from hub.models import Contact, LogHead, Outbound, RowFailure, Timer
 
 # Seconds from a contact's arrival to its acknowledgement.
 ACK_BUCKETS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0)
@@ -117,6 +117,15 @@ class DatabaseMetrics(Collector):
             yield CounterMetricFamily("hub_webhooks_refused",
                                       "Webhooks refused (bad or missing Twilio signature).",
                                       value=refusals.total(db))
+            family = GaugeMetricFamily("hub_quarantined_rows",
+                                       "Rows the engine set aside after failing on them.",
+                                       labels=["kind"])
+            set_aside = dict(db.execute(select(RowFailure.kind, func.count())
+                                        .where(RowFailure.quarantined_at.is_not(None))
+                                        .group_by(RowFailure.kind)).all())
+            for kind in ("contact", "timer", "outbound"):
+                family.add_metric([kind], set_aside.get(kind, 0))
+            yield family
             head = db.get(LogHead, 1)
             yield _gauge("hub_log_entries", "Entries in the contact log.", head.seq if head else 0)
             beat = last_beat(db)
