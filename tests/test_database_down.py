@@ -25,7 +25,7 @@ from hub.db import make_engine, make_session_factory
 from hub.models import Call, Contact, LogEntry, Outbound, Page
 from messages.engine import tick
 from messages.spool_intake import take_in
-from tests.practice import BEN, LENA, WALTER
+from tests.practice import BEN, LENA, ROSA, WALTER
 
 FALLBACK = "+12025550177"
 
@@ -90,6 +90,17 @@ def test_texts_while_the_database_is_down_are_answered_kept_and_paged_in_order_w
     with rt.sessions() as session:
         (entry,) = session.scalars(select(LogEntry).where(LogEntry.event == "spool.taken_in"))
         assert '"taken_in": 2' in entry.detail
+
+
+def test_a_web_worker_without_a_tick_takes_in_its_spool_once_a_webhook_gets_through(
+        rt, twilio, twilio_api, practice):
+    assert not rt.settings.scheduler  # as with HUB_ENGINE=separate: no tick in this process
+    with database_down(rt):
+        twilio.sms(WALTER, "my chest feels tight tonight")
+    assert twilio.sms(ROSA, "necesito una receta").status_code == 200  # the database is back
+    assert spooled(rt) == []
+    assert [c.body for c in contacts(rt)] == ["necesito una receta",
+                                             "my chest feels tight tonight"]
 
 
 def test_a_database_that_hangs_still_lets_a_text_be_answered_within_twilios_wait(
