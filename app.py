@@ -90,6 +90,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         from messages.engine import start as start_engine
 
         app.extensions["hub.scheduler"] = start_engine(app.extensions["hub"])
+    else:  # no tick here to take in this host's spool: a webhook that gets through does
+        from messages.spool_intake import after_webhook
+
+        app.after_request(after_webhook)
     return app
 
 

@@ -66,6 +66,8 @@ NAMES = (
     "HUB_OUTBOUND",
     "HUB_PHONE_REGION",
     "HUB_PRACTICE_NAME",
+    "HUB_SPOOL_DIR",
+    "HUB_SPOOL_MAX_MB",
     "HUB_TRUSTED_PROXIES",
     "HUB_LOG_LEVEL",
     "HUB_LOG_CHECKPOINT_DIR",
@@ -105,6 +107,8 @@ class Settings:
     key_files: Mapping[str, Path] = field(default_factory=dict)
     phone_region: str = "US"  # how national-format numbers (FHIR import) are read
     practice_name: str = "Care line"  # how texts to patients name the line (HELP)
+    spool_dir: Path = Path("instance") / "spool"  # webhooks kept while the database is down
+    spool_max_bytes: int = 64 * 2**20
     # Reverse proxies whose X-Forwarded-* headers are believed (addresses or networks).
     trusted_proxies: tuple[Network, ...] = ()
     log_level: str = "INFO"  # the hub's own lines on stderr (journald, gunicorn's error log)
@@ -257,6 +261,9 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if not 1 <= len(practice_name) <= 60:
         raise SettingError("HUB_PRACTICE_NAME: give the practice's name, 1 to 60 characters")
 
+    spool_mb = raw.get("HUB_SPOOL_MAX_MB", "64")  # 27,000 of the longest texts
+    if not spool_mb.isdigit() or not 1 <= int(spool_mb) <= 100_000:
+        raise SettingError("HUB_SPOOL_MAX_MB: give a whole number of megabytes, 1 to 100000")
     trusted_proxies = networks("HUB_TRUSTED_PROXIES", raw.get("HUB_TRUSTED_PROXIES", ""))
     log_level = raw.get("HUB_LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -315,6 +322,8 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         key_files=files,
         phone_region=phone_region,
         practice_name=practice_name,
+        spool_dir=Path(raw.get("HUB_SPOOL_DIR") or instance / "spool").expanduser().resolve(),
+        spool_max_bytes=int(spool_mb) * 2**20,
         trusted_proxies=trusted_proxies,
         log_level=log_level,
         log_checkpoint_dir=checkpoint_dir,

@@ -42,6 +42,7 @@ from hub import event_lines
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
+CONNECT_TIMEOUT = 5  # seconds (PostgreSQL); libpq waits 2 at the least
 
 
 def make_engine(url: str) -> Engine:
@@ -56,7 +57,12 @@ def make_engine(url: str) -> Engine:
         _sqlite_transactions(engine)
         event_lines.install(engine)
         return engine
-    engine = create_engine(url, pool_size=5, max_overflow=10, hide_parameters=True)
+    # A database that stops answering must fail a webhook within Twilio's 15 s, so the text
+    # is kept on the spool (messages.outage), not left to time out; the URL may say otherwise.
+    connect_args = ({} if "connect_timeout" in make_url(url).query
+                    else {"connect_timeout": CONNECT_TIMEOUT})
+    engine = create_engine(url, pool_size=5, max_overflow=10, hide_parameters=True,
+                           connect_args=connect_args)
     _ping_after_idle(engine)
     event_lines.install(engine)
     return engine

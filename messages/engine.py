@@ -1,6 +1,7 @@
-"""The engine's tick: page for received contacts, fire due escalation timers, send outbound,
-alert the managers about coverage gaps, run the self-test, checkpoint the log's head outside
-the database, summarise refused webhooks, and leave a heartbeat for ``/readyz``.
+"""The engine's tick: take in this host's spool, page for received contacts, fire due
+escalation timers, send outbound, alert the managers about coverage gaps, run the self-test,
+checkpoint the log's head outside the database, summarise refused webhooks, and leave a
+heartbeat for ``/readyz``.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -23,6 +24,7 @@ from messages.dispatch import dispatch_due
 from messages.links import Links
 from messages.page_texts import PageTexts
 from messages.runtime import Runtime
+from messages.spool_intake import take_in as take_in_spooled
 from routing.coverage import alert_managers
 from routing.intake import process_received
 from routing.self_test import self_test
@@ -40,6 +42,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     pages = PageTexts(Links(rt.settings.public_url))
     duties: dict[str, Callable[[], int]] = {
+        # first: what this host kept on disk while the database was down, in order of arrival
+        "kept": lambda: take_in_spooled(rt),
         "processed": lambda: process_received(rt.sessions, rt.policy, pages, now),
         "fired": lambda: run_due(rt.sessions, rt.policy, pages, now),
         "sent": lambda: dispatch_due(rt.sessions, rt.transport, pages, now,

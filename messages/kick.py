@@ -77,6 +77,19 @@ def work_soon(rt: Runtime) -> None:
         pool.submit(_run, rt)
 
 
+def soon(work: Callable[[Runtime], object], rt: Runtime) -> None:
+    """Run ``work(rt)`` on this process's background threads (a failure is logged)."""
+    _executor().submit(_logged, work, rt)
+
+
+def _logged(work: Callable[[Runtime], object], rt: Runtime) -> None:
+    try:
+        work(rt)
+    except Exception:
+        log.error("background %s failed (%s); it runs again later", work.__name__,
+                  type(sys.exc_info()[1]).__name__)
+
+
 def drain(timeout: float = 10.0) -> None:
     """Wait for background sends of this process to finish (tests, shutdown)."""
     global _pool

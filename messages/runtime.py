@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from hub import crypto, db
+from hub.spool import Spool
 from hub.triage import Triager
 from messages.transport import Transport
 from routing.policy import Policy
@@ -40,6 +41,10 @@ class Runtime:
         """A session that commits when the block ends, or rolls back on error."""
         with db.session_scope(self.sessions) as session:
             yield session
+
+    def spool(self) -> Spool:
+        """This host's spool of webhooks kept while the database is unreachable."""
+        return Spool(self.settings.spool_dir, self.cipher, self.settings.spool_max_bytes)
 
 
 def current() -> Runtime:

@@ -33,6 +33,12 @@ CRISIS = {  # thoughts of suicide or self-harm: 988 first
           "Crisis), o llame al 911 si está en peligro. Estamos avisando ahora mismo a la "
           "enfermera de guardia y le llamará.",
 }
+KEPT = {  # the database was unreachable: the text is on the spool (hub/spool.py)
+    "en": "We cannot open your care record right now; your message is saved and will reach "
+          "your care team as soon as we can.",
+    "es": "No podemos abrir su expediente en este momento; su mensaje está guardado y "
+          "llegará a su equipo de atención lo antes posible.",
+}
 ROUTINE = {
     "en": "Thank you, your care team received your message. The on-call nurse reviews it "
           "tonight; refills, appointments and other routine requests are answered on the next "
@@ -117,6 +123,13 @@ def patient_reply(language: str | None, guidance: str | None = None,
     else:
         text = (ROUTINE_OPEN if hours_known else ROUTINE)[lang]
     return f"{text} {EMERGENCY[lang]}"
+
+
+def kept_while_down(language: str | None) -> str:
+    """The answer to a text the hub could only keep on disk (its database was unreachable):
+    the emergency numbers first, then that the message is kept and will reach the team."""
+    lang = lang_of(language)
+    return f"{EMERGENCY[lang]} {KEPT[lang]}"
 
 
 def _sentence(text: str) -> str:

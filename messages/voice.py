@@ -9,14 +9,12 @@ hang-up; never a 500.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hub import contact_log, contacts
@@ -24,7 +22,7 @@ from hub.matching import identify
 from hub.models import Call, CallAttempt, Page, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
-from messages import call_flow, call_twiml, forms, runtime
+from messages import call_flow, call_twiml, forms, outage, runtime
 from messages.kick import work_soon
 from messages.links import Links
 from messages.page_texts import PageTexts
@@ -32,7 +30,6 @@ from messages.signature import twilio_signed
 from routing.escalation import hasten
 
 bp = Blueprint("voice", __name__, url_prefix="/twilio")
-log = logging.getLogger(__name__)
 DIGITS = re.compile(r"[0-9*#]{0,20}")
 
 
@@ -59,20 +56,23 @@ def _call(session: Session, call_sid: str) -> Call:
     return call
 
 
+def _unreachable() -> Response:
+    """The database failed as the call came in (the call is on the spool): the emergency
+    numbers, the fallback number when set, else a voicemail Twilio keeps."""
+    rt = runtime.current()
+    return _xml(call_twiml.unreachable(rt.settings.fallback_number,
+                                       Links(rt.settings.public_url).call("kept")))
+
+
 @bp.post("/voice")
 @twilio_signed
+@outage.kept_when_down("voice", _unreachable)
 def voice() -> Response:
     """A call comes in: stored first (a contact in ``on_call``), the emergency numbers, then
     the menus. Should the database be unreachable, the call still goes somewhere."""
     call_sid = forms.sid("CallSid", ("CA",))
     sender = forms.sender(required=False)
-    try:
-        return _xml(_answer(call_sid, sender, utcnow()))
-    except DBAPIError as exc:
-        log.error("a call came in and the database failed (%s): fallback", type(exc).__name__)
-        rt = runtime.current()
-        return _xml(call_twiml.unreachable(rt.settings.fallback_number,
-                                           Links(rt.settings.public_url).call("kept")))
+    return _xml(_answer(call_sid, sender, utcnow()))
 
 
 def _answer(call_sid: str, sender: str | None, now: datetime) -> str:
@@ -183,8 +183,13 @@ def dial_done(attempt_id: int) -> Response:
 @bp.post("/call/kept")
 @twilio_signed
 def kept() -> Response:
-    """The end of a voicemail recorded while the database was unreachable: Twilio keeps the
-    recording; the caller is thanked (nothing here needs the database)."""
+    """The end of a voicemail recorded while the database was unreachable: the recording's
+    URL is kept on the spool, after the call's own request (taken in after it, in order,
+    whether or not the database is back by now); the caller is thanked."""
+    forms.sid("CallSid", ("CA",))
+    forms.recording_url()
+    forms.seconds("RecordingDuration")
+    outage.keep("voicemail")
     return _xml(call_twiml.goodbye(None))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
@@ -14,7 +16,17 @@ from hub.matching import SenderMatch, identify
 from hub.models import Contact, InboundReceipt, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
-from messages import callback_call, forms, keywords, runtime, staff_replies, texts, twiml, voice
+from messages import (
+    callback_call,
+    forms,
+    keywords,
+    outage,
+    runtime,
+    staff_replies,
+    texts,
+    twiml,
+    voice,
+)
 from messages.kick import work_soon
 from messages.links import Links
 from messages.page_texts import PageTexts
@@ -31,6 +43,28 @@ def _xml(twiml: str) -> Response:
 
 def _pages() -> PageTexts:
     return PageTexts(Links(runtime.current().settings.public_url))
+
+
+def _answer(rt: runtime.Runtime, message_sid: str, sender: str | None,
+            body: str, now: datetime) -> str | None:
+    """All an inbound text does, from a webhook or from the spool; the reply (None: none)."""
+    if which_patient.CHOICE.fullmatch(body) and (chosen := _patient_chosen(
+            rt, message_sid, sender, body, now)):
+        return chosen
+    keyword = keywords.match(body)
+    if keyword is not None and (answer := keywords.answer(
+            keyword, message_sid, _e164(sender), rt, now)) is not None:
+        return answer or None
+    taken = _take_in(rt, "sms", message_sid, sender, body, now)
+    if taken.triage is None and taken.found.staff_id is not None:
+        return _staff_reply(rt, taken.found.staff_id, message_sid, body, now)
+    return _patient_reply(rt, taken, body, now)
+
+
+def take_in_kept_text(rt: runtime.Runtime, form: Mapping[str, str], at: datetime) -> None:
+    """A text kept on the spool while the database was down: handled as on arrival (at its
+    arrival time), its reply not sent (the sender was answered from the spool)."""
+    _answer(rt, form["MessageSid"], form.get("From"), form.get("Body", ""), at)
 
 
 def _e164(sender: str | None) -> str | None:
@@ -57,17 +91,16 @@ class _Taken:
     plan_instructions: tuple[str, ...] = ()
 
 
-def _take_in(channel: str, sid: str, sender: str | None, body: str | None) -> _Taken:
+def _take_in(rt: runtime.Runtime, channel: str, sid: str, sender: str | None,
+             body: str | None, now: datetime) -> _Taken:
     """Triage and store the contact (committed, encrypted) unless it is a staff reply.
 
     Routing and paging follow on a background thread (and the scheduler tick, in any process,
     should this one die first): Twilio gets its answer without waiting for them.
     """
-    rt = runtime.current()
     e164 = _e164(sender)
     inbound = contacts.Inbound(channel, sid, sender, e164, phone_index(e164) if e164 else None,
                                body)
-    now = utcnow()
 
     def store() -> _Taken:
         with quick_write(rt.engine) as conn:
@@ -88,8 +121,8 @@ def _take_in(channel: str, sid: str, sender: str | None, body: str | None) -> _T
     return taken
 
 
-def _staff_reply(staff_id: int, sid: str, body: str) -> str:
-    rt = runtime.current()
+def _staff_reply(rt: runtime.Runtime, staff_id: int, sid: str, body: str,
+                 now: datetime) -> str:
     with rt.session() as session:
         seen = session.get(InboundReceipt, sid)
         if seen is not None:
@@ -102,13 +135,14 @@ def _staff_reply(staff_id: int, sid: str, body: str) -> str:
             reply = staff_replies.not_understood(session, staff)
         else:
             line = callback_call.Line(rt.settings.practice_number, rt.settings.public_url)
-            reply = staff_replies.handle(session, staff, command, utcnow(), rt.policy, line)
+            reply = staff_replies.handle(session, staff, command, now, rt.policy, line)
         session.add(InboundReceipt(sid=sid, kind="staff", reply=reply))
     work_soon(rt)  # a CALL queued a call to the staff member's phone
     return reply
 
 
-def _patient_reply(taken: _Taken, body: str) -> str | None:
+def _patient_reply(rt: runtime.Runtime, taken: _Taken, body: str,
+                   now: datetime) -> str | None:
     """The answer to a patient's or caregiver's text, in the language it is written in when
     that is clear (else their own); none to a number that opted out of texts."""
     found, triage = taken.found, taken.triage
@@ -116,14 +150,14 @@ def _patient_reply(taken: _Taken, body: str) -> str | None:
     if found.opted_out:
         return None
     lang = language.written_in(body) or found.language
-    policy = runtime.current().policy
-    opening = policy.held_until(triage.urgency, "sms", utcnow())
+    policy = rt.policy
+    opening = policy.held_until(triage.urgency, "sms", now)
     reply = texts.patient_reply(
         lang, triage.guidance, triage.needs_details, policy.hours is not None,
         opening.astimezone(policy.hours.zone) if opening and policy.hours else None,
         taken.plan_instructions)
     if found.kind == "ambiguous" and 1 < len(found.candidates) <= 9:
-        with runtime.current().session() as session:
+        with rt.session() as session:
             names = which_patient.first_names(session, list(found.candidates))
         reply = f"{reply} {texts.which_patient(names, lang)}"
     return reply
@@ -131,35 +165,28 @@ def _patient_reply(taken: _Taken, body: str) -> str | None:
 
 @bp.post("/sms")
 @twilio_signed
+@outage.kept_when_down("sms", outage.text_answer)
 def sms() -> Response:
     """An inbound SMS/MMS: a staff member's reply to a page, a keyword (STOP, HELP...), or a
     patient contact."""
     message_sid = forms.sid("MessageSid", ("SM", "MM"))
     sender = forms.sender()
     body = forms.body()
-    if which_patient.CHOICE.fullmatch(body) and (chosen := _patient_chosen(message_sid, sender,
-                                                                           body)):
-        return _xml(twiml.message(chosen))
-    keyword = keywords.match(body)
-    if keyword is not None and (answer := keywords.answer(
-            keyword, message_sid, _e164(sender), runtime.current(), utcnow())) is not None:
-        return _xml(twiml.message(answer or None))
-    taken = _take_in("sms", message_sid, sender, body)
-    if taken.triage is None and taken.found.staff_id is not None:
-        return _xml(twiml.message(_staff_reply(taken.found.staff_id, message_sid, body)))
-    return _xml(twiml.message(_patient_reply(taken, body)))
+    return _xml(twiml.message(_answer(runtime.current(), message_sid, sender, body,
+                                      utcnow())))
 
 
-def _patient_chosen(sid: str, sender: str | None, body: str) -> str | None:
+def _patient_chosen(rt: runtime.Runtime, sid: str, sender: str | None, body: str,
+                    now: datetime) -> str | None:
     """A bare "1" or "2" answering the question of which patient: the reply, or None when it
     answers no question (then it is an ordinary contact)."""
     e164 = _e164(sender)
-    with runtime.current().session() as session:
+    with rt.session() as session:
         seen = session.get(InboundReceipt, sid)
         if seen is not None:
             return seen.reply
         chosen = which_patient.answer(session, phone_index(e164) if e164 else None, body,
-                                      utcnow())
+                                      now)
         if chosen is None:
             return None
         _contact, patient_id = chosen
@@ -215,20 +242,25 @@ def transcription() -> Response:
 
 @bp.post("/status")
 @twilio_signed
+@outage.kept_when_down("status", lambda: Response(status=204))
 def status() -> Response:
     """Delivery status of a page or call we sent."""
     found = forms.optional_sid("MessageSid", "CallSid")
     if found is None:
         return Response("MessageSid or CallSid is missing", status=400)
     state = forms.status("MessageStatus", "SmsStatus", "CallStatus")
-    code = forms.error_code()
     rt = runtime.current()
-    with rt.session() as session:
-        if not record_status(session, found[1], state, code, utcnow()) \
-                and found[0] == "CallSid":
-            voice.call_ended(session, found[1], state)
+    take_in_status(rt, found[0], found[1], state, forms.error_code(), utcnow())
     work_soon(rt)
     return Response(status=204)
+
+
+def take_in_status(rt: runtime.Runtime, field: str, sid: str, state: str, code: int | None,
+                   now: datetime) -> None:
+    """Apply one status callback (from the webhook, or kept on the spool)."""
+    with rt.session() as session:
+        if not record_status(session, sid, state, code, now) and field == "CallSid":
+            voice.call_ended(session, sid, state)
 
 
 @bp.post("/callback-done/<int:outbound_id>")
