@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
+from hub.models.audit_review import AuditReview
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.calls import Call, CallAttempt
 from hub.models.care import CareTeam, CareTeamMember, Condition, PlanRule, ReportedReading
@@ -17,6 +18,7 @@ from hub.models.schedule import ScheduleCalendar, Shift
 
 __all__ = [
     "Allergy",
+    "AuditReview",
     "Base",
     "Call",
     "CallAttempt",

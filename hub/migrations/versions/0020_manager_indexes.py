@@ -1,0 +1,51 @@
+"""audit_reviews and the manager's indexes
+
+The manager's contact log reads contacts newest first, filtered by urgency, patient or
+state, and by who was paged; the access audit reads the access.* events newest first. A
+manager's sign-off of the audit is a row.
+
+Revision ID: 0020
+Revises: 0015
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+INDEXES = (
+    ("ix_contacts_received", "contacts", ["received_at"]),
+    ("ix_contacts_urgency_received", "contacts", ["urgency", "received_at"]),
+    ("ix_contacts_patient_received", "contacts", ["patient_id", "received_at"]),
+    ("ix_pages_staff_created", "pages", ["staff_id", "created_at"]),
+    ("ix_log_entries_event_at", "log_entries", ["event", "at"]),
+)
+
+
+def upgrade() -> None:
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns)
+    op.create_table(
+        "audit_reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reviewed_through", sa.DateTime(), nullable=False),
+        sa.Column("reviewed_by_id", sa.Integer(),
+                  sa.ForeignKey("staff.id", name="fk_audit_reviews_reviewed_by_id_staff"),
+                  nullable=False),
+        sa.Column("signed_at", sa.DateTime(), nullable=False),
+        sa.Column("note", sa.String(500), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_audit_reviews"),
+    )
+    op.create_index("ix_audit_reviews_reviewed_through", "audit_reviews", ["reviewed_through"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_audit_reviews_reviewed_through", "audit_reviews")
+    op.drop_table("audit_reviews")
+    for name, table, _columns in INDEXES:
+        op.drop_index(name, table)

@@ -1,0 +1,30 @@
+"""Sign-offs of the access audit: a manager has reviewed who looked at what, up to a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.models.base import Base, UTCDateTime, utcnow
+from hub.models.people import Staff
+
+
+class AuditReview(Base):
+    """A manager reviewed the access audit's entries up to ``reviewed_through``.
+
+    45 CFR 164.308(a)(1)(ii)(D) asks for regular review of records of information system
+    activity such as audit logs and access reports; a row is the evidence that it was done.
+    """
+
+    __tablename__ = "audit_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reviewed_through: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The manager's own words about what they found ("nothing unusual"); no patient data.
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    reviewed_by: Mapped[Staff] = relationship()
