@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.fernet import InvalidToken
-from flask import Flask, Request, Response, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from config.settings import SettingError, load_settings
@@ -50,14 +49,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         engine.dispose()
         raise SettingError(key_check.explain(wrong, settings.key_files)) from None
 
-    app = Flask(__name__, instance_path=str(settings.instance_dir))
-    app.session_interface = _StaffPageSessions()
+    app = Flask(__name__, instance_path=str(settings.instance_dir), static_folder=None)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=512 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.public_url.startswith("https"),
     )
     app.extensions["hub"] = Runtime(
         settings=settings, engine=engine, sessions=db.make_session_factory(engine),
@@ -77,7 +74,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(voice.bp)
-    web.init_app(app)
+    web.init_app(app, exempt=(webhooks.bp.name, voice.bp.name))
     if settings.trusted_proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     app.register_error_handler(HTTPException, _http_error)
@@ -90,18 +87,11 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     return app
 
 
-class _StaffPageSessions(SecureCookieSessionInterface):
-    """Signed-cookie sessions for the staff pages; none for Twilio's webhooks, which carry no
-    cookie: they skip building a signer and reading a cookie on every request."""
-
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith("/twilio/"):
-            return None  # Flask then uses a NullSession, which nothing in a webhook touches
-        return super().open_session(app, request)
-
-
 def _http_error(error: HTTPException) -> Response:
-    """4xx/5xx as one plain line naming what was wrong (never echoing the input)."""
+    """4xx/5xx as one plain line naming what was wrong (never echoing the input), unless the
+    code raising it made its own page (the sign-in form's "too many failed sign-ins")."""
+    if error.response is not None:
+        return error.response  # type: ignore[return-value]
     return Response(f"{error.code} {error.name}: {error.description}\n", status=error.code,
                     mimetype="text/plain")
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from cryptography.fernet import Fernet
+from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -59,6 +60,9 @@ NAMES = (
     "HUB_PRACTICE_NAME",
     "HUB_TRUSTED_PROXIES",
     "HUB_LOG_LEVEL",
+    "HUB_SESSION_IDLE_MINUTES",
+    "HUB_LOGIN_LIMIT",
+    "HUB_LIMIT_STORAGE",
 )
 
 
@@ -95,6 +99,9 @@ class Settings:
     # Reverse proxies whose X-Forwarded-* headers are believed (addresses or networks).
     trusted_proxies: tuple[str, ...] = ()
     log_level: str = "INFO"  # the hub's own lines on stderr (journald, gunicorn's error log)
+    session_idle_minutes: float = 15.0  # staff sessions end after this much inactivity
+    login_limit: str = "10 per minute;50 per hour"  # failed sign-ins, per address and e-mail
+    limit_storage: str = "database"  # where login failures are counted: database or a URI
 
     @property
     def local_mode(self) -> bool:
@@ -270,6 +277,23 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingError("HUB_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
 
+    idle = raw.get("HUB_SESSION_IDLE_MINUTES", "15")
+    try:
+        idle_minutes = float(idle)
+    except ValueError:
+        idle_minutes = -1.0
+    if not 0 < idle_minutes <= 24 * 60:
+        raise SettingError("HUB_SESSION_IDLE_MINUTES: give minutes, more than 0 and at most 1440")
+
+    login_limit = raw.get("HUB_LOGIN_LIMIT", "10 per minute;50 per hour")
+    if not _rate_limits(login_limit):
+        raise SettingError("HUB_LOGIN_LIMIT: not a rate limit such as '10 per minute;50 per hour'")
+    limit_storage = raw.get("HUB_LIMIT_STORAGE", "database")
+    if limit_storage != "database" and not limit_storage.startswith(
+            ("redis://", "rediss://", "redis+sentinel://", "memcached://")):
+        raise SettingError("HUB_LIMIT_STORAGE: 'database', or a redis:// or memcached:// URI "
+                           "(every worker must see the same counts)")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -294,6 +318,9 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         practice_name=practice_name,
         trusted_proxies=trusted_proxies,
         log_level=log_level,
+        session_idle_minutes=idle_minutes,
+        login_limit=login_limit,
+        limit_storage=limit_storage,
     )
 
 
@@ -342,3 +369,11 @@ def _refuse_unsafe(raw: Mapping[str, str], backend: str, database: str | None,
     if token is None:
         raise SettingError(f"TWILIO_AUTH_TOKEN: required with a {backend} database (the local "
                            "simulator's token is published)")
+
+
+def _rate_limits(value: str) -> bool:
+    """True when ``value`` reads as one or more rate limits ("10 per minute;50 per hour")."""
+    try:
+        return bool(parse_many(value))
+    except ValueError:
+        return False

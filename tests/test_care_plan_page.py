@@ -14,6 +14,7 @@ from hub.cli import cli
 from hub.fhir.importer import import_bundle
 from hub.models import Contact, LogEntry, Patient, Staff
 from tests.care_plan_story import WALTER_PHONE, walter_care_plan
+from tests.staff_login import sign_in as post_sign_in
 
 
 def hub(app, *args: str):
@@ -36,8 +37,7 @@ def walter(rt, twilio):
 
 
 def sign_in(client):
-    return client.post("/staff/login", data={"email": "ben@clinic.test",
-                                             "password": "night-shift"})
+    return post_sign_in(client, "ben@clinic.test", "night-shift")
 
 
 def test_the_nurse_follows_the_link_to_the_whole_care_plan_beside_his_contacts(
@@ -70,9 +70,10 @@ def test_the_nurse_follows_the_link_to_the_whole_care_plan_beside_his_contacts(
         "Appointment times",                                               # ...and Tom
         "active, dated 2026-08-20",                                        # CCM consent
         "ankles are swollen",                                              # recent contact
-        "@media print",
     ):
         assert shown in html, shown
+    with client.get("/static/hub.css") as style:  # the print layout lives in the style sheet
+        assert "/static/hub.css" in html and "@media print" in style.text
     assert html.index("Recent contacts") > html.index("Care plans")  # beside, in the aside
 
 
@@ -100,7 +101,8 @@ def test_every_view_of_the_care_plan_is_in_the_log_without_names(rt, client, wal
 
 def test_a_patient_with_nothing_imported_shows_what_is_missing(app, rt, client, walter):
     with rt.sessions() as session:
-        patient = Patient(name="Rosa Martinez", language="es")
+        ben = session.scalars(select(Staff).where(Staff.email == "ben@clinic.test")).one()
+        patient = Patient(name="Rosa Martinez", language="es", care_manager_id=ben.id)  # his
         session.add(patient)
         session.commit()
         ref = patient.ref
@@ -121,12 +123,12 @@ class _PageText(HTMLParser):
         self._in_title = False
 
     def handle_starttag(self, tag, attrs):
-        self.depth += tag == "main"
+        self.depth += tag == "article"
         self.header = self.header or tag == "th"
         self._in_title = self._in_title or tag == "h1"
 
     def handle_endtag(self, tag):
-        self.depth -= tag == "main"
+        self.depth -= tag == "article"
         self.header = self.header and tag != "th"
         self._in_title = self._in_title and tag != "h1"
 

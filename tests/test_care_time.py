@@ -18,6 +18,7 @@ from hub.models import CareTimeEntry, Contact, LogEntry, Staff
 from messages import kick
 from tests.conftest import ACCOUNT_SID, PRACTICE_NUMBER
 from tests.practice import BEN, STRANGER, WALTER
+from tests.staff_login import csrf_of, sign_in
 
 
 def hub(app, *args: str):
@@ -158,7 +159,7 @@ def on_the_page(rt, client, twilio, twilio_api, practice) -> tuple[str, str]:
     twilio.sms(WALTER, "my sugar reading is 45 and I feel shaky")
     page = next(r for r in twilio_api.wait_for(1) if r.resource == "Messages")
     link = re.search(r"https://hub\.example\.test(/staff/c/\w+)", page.form["Body"]).group(1)
-    client.post("/staff/login", data={"email": "ben@clinic.test", "password": "night"})
+    sign_in(client, "ben@clinic.test", "night")
     return link, client.get(link).get_data(as_text=True)
 
 
@@ -166,18 +167,18 @@ def test_the_nurse_gives_minutes_on_the_contact_page_and_adds_more_after_resolvi
         rt, client, on_the_page):
     link, html = on_the_page
     assert "None noted (the hub never assumes it)" in html
-    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    csrf = csrf_of(html)
 
-    bad = client.post(link + "/resolve", data={"csrf": csrf, "minutes": "ten"})
+    bad = client.post(link + "/resolve", data={"csrf_token": csrf, "minutes": "ten"})
     assert bad.status_code == 400 and b"minutes" in bad.data
     with rt.sessions() as session:
         assert session.scalars(select(Contact)).one().status != "resolved"
 
-    client.post(link + "/resolve", data={"csrf": csrf, "minutes": "12", "source": "callback",
+    client.post(link + "/resolve", data={"csrf_token": csrf, "minutes": "12", "source": "callback",
                                          "disposition": "juice, recheck in 15 min"})
-    client.post(link + "/time", data={"csrf": csrf, "minutes": "8",
+    client.post(link + "/time", data={"csrf_token": csrf, "minutes": "8",
                                       "source": "message review"})
-    assert client.post(link + "/time", data={"csrf": csrf}).status_code == 400
+    assert client.post(link + "/time", data={"csrf_token": csrf}).status_code == 400
     html = client.get(link).get_data(as_text=True)
     assert "12 min, callback call (clinical)" in html
     assert "8 min, message review (clinical)" in html
@@ -251,8 +252,8 @@ def test_the_contact_page_button_calls_back_and_a_withheld_number_cannot_be(
         rt, client, twilio, twilio_api, on_the_page):
     link, html = on_the_page
     assert "Call back through the practice line" in html
-    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-    assert client.post(link + "/call", data={"csrf": csrf}).status_code == 302
+    csrf = csrf_of(html)
+    assert client.post(link + "/call", data={"csrf_token": csrf}).status_code == 302
     kick.drain()
     assert twilio_api.sent_to(BEN)[-1].resource == "Calls"
 
@@ -262,5 +263,5 @@ def test_the_contact_page_button_calls_back_and_a_withheld_number_cannot_be(
         withheld = session.scalars(select(Contact).where(Contact.channel == "voice")).one()
     unmatched = client.get(f"/staff/c/{withheld.ref}").get_data(as_text=True)
     assert "Call back through" not in unmatched and "Add care time" not in unmatched
-    refused = client.post(f"/staff/c/{withheld.ref}/call", data={"csrf": csrf})
+    refused = client.post(f"/staff/c/{withheld.ref}/call", data={"csrf_token": csrf})
     assert refused.status_code == 409 and b"no number that can be called back" in refused.data

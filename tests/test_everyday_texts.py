@@ -18,6 +18,7 @@ from hub.cli import cli
 from hub.models import Caregiver, Contact, LogEntry, PlanRule, Staff
 from hub.phones import phone_index
 from tests.practice import BEN, LENA, MAYA, NORA, ROSA, STRANGER, WALTER
+from tests.staff_login import sign_in
 
 
 def said(reply) -> str | None:
@@ -122,7 +123,7 @@ def test_a_patient_who_opted_out_still_reaches_the_nurse_and_the_team_sees_it(
         session.get(Staff, practice.ben.id).password_hash = generate_password_hash("night-shift")
         session.commit()
     staff = app.test_client()
-    staff.post("/staff/login", data={"email": "ben@clinic.test", "password": "night-shift"})
+    sign_in(staff, "ben@clinic.test", "night-shift")
     page = staff.get(f"/staff/c/{contact.ref}").text
     assert "opted out of texts" in page
 

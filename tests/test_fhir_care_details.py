@@ -19,6 +19,7 @@ from hub.models import Allergy, Consent, Medication, Patient, Staff
 from tests.conftest import PUBLIC_URL
 from tests.practice import BEN, ROSA, WALTER
 from tests.shared_data import SHARED
+from tests.staff_login import sign_in
 from tests.test_fhir_import import collection, us_core
 
 FHIR = SHARED / "fhir"
@@ -184,7 +185,7 @@ def charted(app, rt, practice, tmp_path):
 def open_page(client, twilio_api, sender: str, count: int) -> str:
     page = [r for r in twilio_api.wait_for(count) if r.resource == "Messages"][-1]
     link = re.search(PUBLIC_URL + r"(/staff/c/\w+)", page.form["Body"]).group(1)
-    client.post("/staff/login", data={"email": "ben@clinic.test", "password": "night"})
+    sign_in(client, "ben@clinic.test", "night")
     return client.get(link).get_data(as_text=True)
 
 

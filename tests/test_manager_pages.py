@@ -5,29 +5,29 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from hub.models import AuditReview, CareTimeEntry, Contact, LogEntry, Page, Staff
+from hub.staff_accounts import enroll_totp, set_password
 from tests.practice import WALTER
+from tests.staff_login import csrf_of, post_form, sign_in
 
 MONDAY = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York (HUB_TIMEZONE)
 NOVEMBER = {"since": "2026-11-01", "until": "2026-11-30"}
 
 
-def sign_in(client, email: str) -> None:
-    answer = client.post("/staff/login", data={"email": email, "password": "pw-123456"})
-    assert answer.status_code == 302
-
-
 @pytest.fixture
 def maya(rt, practice, client):
-    """Maya, the practice manager, signed in (Ben has a password too)."""
+    """Maya, the practice manager, signed in with her second factor (Ben has a password)."""
     with rt.session() as session:
         for person in (practice.maya, practice.ben):
-            session.get(Staff, person.id).password_hash = generate_password_hash("pw-123456")
-    sign_in(client, "maya@clinic.test")
+            set_password(session.get(Staff, person.id), "pw-123456-long")
+        secret = pyotp.parse_uri(enroll_totp(session.get(Staff, practice.maya.id), "Care line")
+                                 ).secret
+    assert sign_in(client, "maya@clinic.test", "pw-123456-long",
+                   totp=secret).status_code == 302
     return practice
 
 
@@ -156,13 +156,14 @@ def test_ccm_minutes_suggest_codes_flag_what_medicare_refuses_and_download_as_cs
 def test_the_manager_signs_off_the_access_audit_review(rt, client, maya):
     page = client.get("/manager/audit").get_data(as_text=True)
     assert "Never reviewed." in page
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    assert client.post("/manager/audit/sign-off", data={"csrf": "stale"}).status_code == 400
+    csrf = csrf_of(page)
     assert client.post("/manager/audit/sign-off", data={
-        "csrf": csrf, "through": "2999-01-01T00:00"}).status_code == 400
+        "csrf_token": "stale"}).status_code == 400
+    assert client.post("/manager/audit/sign-off", data={
+        "csrf_token": csrf, "through": "2999-01-01T00:00"}).status_code == 400
 
     answer = client.post("/manager/audit/sign-off", data={
-        "csrf": csrf, "through": "2026-11-30T23:59", "note": "nothing unusual"})
+        "csrf_token": csrf, "through": "2026-11-30T23:59", "note": "nothing unusual"})
 
     assert answer.status_code == 302
     with rt.session() as session:
@@ -179,8 +180,8 @@ def test_the_manager_signs_off_the_access_audit_review(rt, client, maya):
                                   "/manager/ccm.csv", "/manager/audit",
                                   "/manager/charts/response-times.svg"])
 def test_a_nurse_gets_403_from_every_manager_page(client, maya, path):
-    client.post("/staff/logout")
-    sign_in(client, "ben@clinic.test")
+    post_form(client, "/staff", "/staff/logout")
+    assert sign_in(client, "ben@clinic.test", "pw-123456-long").status_code == 302
     assert client.get(path).status_code == 403
 
 

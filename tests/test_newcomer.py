@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import HUB_COMMAND, copy_of_checkout, user_env
+from tests.staff_login import csrf_of
 
 
 def _free_port() -> int:
@@ -82,11 +83,17 @@ def test_newcomer_texts_as_the_demo_patient_and_acknowledges_as_the_nurse(local_
     assert "contact.acknowledged" in exported and "I feel short of breath tonight" in exported
 
 
+def demo_sign_in(browser, url):
+    """Nora's printed demo login, through the form (its CSRF token) as a browser does."""
+    token = csrf_of(browser.get(url + "/staff/login").text)
+    return browser.post(url + "/staff/login", data={
+        "email": "nora.reyes@demo.clinic", "password": "demo-nora", "csrf_token": token})
+
+
 def test_the_demo_login_opens_the_staff_inbox(local_hub):
     url, _hub, _home = local_hub
     browser = requests.Session()
-    answer = browser.post(url + "/staff/login",
-                          data={"email": "nora.reyes@demo.clinic", "password": "demo-nora"})
+    answer = demo_sign_in(browser, url)
     assert answer.status_code == 200 and "Open contacts" in answer.text
 
 
@@ -100,8 +107,7 @@ def test_the_nurse_follows_the_page_to_the_demo_patients_full_care_plan(local_hu
         time.sleep(0.1)
     link = re.search(r"(/staff/c/\w+)", outbox).group(1)
     browser = requests.Session()
-    browser.post(url + "/staff/login",
-                 data={"email": "nora.reyes@demo.clinic", "password": "demo-nora"})
+    demo_sign_in(browser, url)
     contact = browser.get(url + link).text
     plan_link = re.search(r'href="(/staff/p/[^"]+/care-plan)"', contact).group(1)
     plan = browser.get(url + plan_link).text

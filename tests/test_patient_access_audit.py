@@ -87,6 +87,8 @@ NO_PATIENT_DATA = {
     ("rotation", "add"), ("rotation", "list"), ("rotation", "remove"),
     ("override", "add"), ("override", "list"), ("override", "remove"),
     ("swap", "add"), ("swap", "list"), ("swap", "remove"),
+    # staff accounts, each logged as staff.*; no patient in them
+    ("staff", "set-password"), ("staff", "role"), ("staff", "enroll-totp"), ("staff", "deactivate"),
 }
 
 

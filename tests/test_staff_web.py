@@ -12,6 +12,8 @@ from werkzeug.security import generate_password_hash
 from hub.models import Contact, Staff
 from tests.conftest import PUBLIC_URL
 from tests.practice import WALTER, seed
+from tests.staff_login import csrf_of
+from tests.staff_login import sign_in as post_sign_in
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def paged(rt, twilio, twilio_api):
 
 
 def sign_in(client, password="night-shift"):
-    return client.post("/staff/login", data={"email": "ben@clinic.test", "password": password})
+    return post_sign_in(client, "ben@clinic.test", password)
 
 
 def test_the_page_link_asks_for_login_first(client, paged):
@@ -46,10 +48,11 @@ def test_the_nurse_opens_the_link_reads_the_message_and_acknowledges(rt, client,
     html = page.get_data(as_text=True)
     assert "Walter Kowalski" in html and "sugar reading is 45" in html
     assert "Rules that fired: reading:glucose_low" in html  # why it was urgent
-    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-    assert client.post(paged + "/ack", data={"csrf": "stale"}).status_code == 400
-    assert client.post(paged + "/ack", data={"csrf": csrf}).status_code == 302
-    client.post(paged + "/resolve", data={"csrf": csrf, "disposition": "advised juice, recheck"})
+    csrf = csrf_of(html)
+    assert client.post(paged + "/ack", data={"csrf_token": "stale"}).status_code == 400
+    assert client.post(paged + "/ack", data={"csrf_token": csrf}).status_code == 302
+    client.post(paged + "/resolve", data={"csrf_token": csrf,
+                                           "disposition": "advised juice, recheck"})
     with rt.sessions() as session:
         contact = session.scalars(select(Contact)).one()
         assert contact.status == "resolved"

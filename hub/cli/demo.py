@@ -8,7 +8,6 @@ import json
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from config.settings import CONFIG_DIR, DEFAULT_PUBLIC_URL, Settings
 from hub.models import (
@@ -28,6 +27,7 @@ from hub.models import (
     Staff,
     utcnow,
 )
+from hub.passwords import hash_password
 from hub.phones import phone_index
 from routing.ical_import import import_schedule
 
@@ -58,7 +58,7 @@ def seed_if_empty(session: Session, settings: Settings) -> bool:
     by_email: dict[str, Staff] = {}
     for name, email, phone, role, password in STAFF:
         staff = Staff(name=name, email=email, phone=phone, phone_index=phone_index(phone),
-                      role=role, password_hash=generate_password_hash(password))
+                      role=role, password_hash=hash_password(password, demo=True))
         session.add(staff)
         by_email[email] = staff
     session.flush()
@@ -166,6 +166,8 @@ def welcome(settings: Settings, seeded: bool) -> str:
         f"  staff pages: {url}/staff   health: {url}/healthz   metrics: {url}/metrics",
         f"  Twilio webhooks: {url}/twilio/sms  {url}/twilio/voice  {url}/twilio/status",
         "  demo logins: " + ", ".join(f"{e} / {p}" for _, e, _, _, p in STAFF),
+        "  (Maya, a manager, also needs a code: `hub staff enroll-totp maya.chen@demo.clinic`,"
+        " then scan its QR code on her account page or the printed URI)",
         "Try it (in another terminal):",
         f'  {simulate} --from {PATIENTS[0][3]} "I feel short of breath tonight"'
         "   # urgent: 911 answer, SMS and call",

@@ -139,6 +139,8 @@ def staff_role(codes: list[Any] | None) -> str | None:
     if is_care_manager(codes):
         return "care_manager"
     words = _words(codes)
+    if any(k in w for w in words for k in ("practice manager", "office manager")):
+        return "manager"  # never "admin": that is given by `hub staff role` only
     if any("nurse" in w for w in words):
         return "nurse"
     if any(k in w for w in words for k in ("physician", "doctor")) or "md" in words:

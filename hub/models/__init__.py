@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
+from hub.models.accounts import LoginLimit, StaffSession
 from hub.models.audit_review import AuditReview
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.calls import Call, CallAttempt
@@ -37,6 +38,7 @@ __all__ = [
     "Goal",
     "InboundReceipt",
     "KeyCheck",
+    "LoginLimit",
     "LogEntry",
     "LogHead",
     "Medication",
@@ -53,6 +55,7 @@ __all__ = [
     "PatientPhone",
     "Shift",
     "Staff",
+    "StaffSession",
     "TextOptOut",
     "Timer",
     "UTCDateTime",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from hub.crypto import Encrypted, active
@@ -13,7 +13,7 @@ from hub.models.base import Base, UTCDateTime, utcnow
 
 
 class Staff(Base):
-    """A member of the practice who can be paged: nurse, care manager, physician, manager."""
+    """A member of the practice who can be paged: nurse, care manager, physician, manager, admin."""
 
     __tablename__ = "staff"
 
@@ -30,6 +30,10 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(32), default="nurse")
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The TOTP secret of `hub staff enroll-totp` (the second factor), and the last time step
+    # a code was accepted for, so one code signs in once.
+    totp_secret: Mapped[str | None] = mapped_column(Encrypted)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
 
 def new_patient_ref() -> str:

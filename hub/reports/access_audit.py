@@ -2,7 +2,8 @@
 break-glass views marked, and the managers' sign-offs that they reviewed it.
 
 Every view of patient data is a log entry whose event starts with ``access.``; its detail
-(encrypted) names the patient and, for the web pages, the address the request came from.
+(encrypted) names the patient and, for the web pages, the address the request came from
+(``from``).
 Only the entries of the page shown are decrypted.
 
 Break-glass: an entry is marked when its event is one of :data:`BREAK_GLASS_EVENTS` or its
@@ -46,7 +47,7 @@ class Access:
 
     @property
     def where(self) -> str | None:
-        return self.detail.get("ip")
+        return self.detail.get("from")
 
     @property
     def break_glass(self) -> bool:

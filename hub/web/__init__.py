@@ -1,17 +1,35 @@
 """The people-facing web pages (staff, manager; later portal), one blueprint per module,
-with their Jinja templates in ``templates/``. Twilio's webhooks are not here: they are
-``messages/``."""
+with their Jinja templates in ``templates/`` and their CSS and script in ``static/`` (served
+by the hub itself: the Content-Security-Policy allows nothing else). Twilio's webhooks are
+not here: they are ``messages/``."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
 
-from hub.web import health, local_time, manager, manager_audit, manager_ccm, staff
+from hub.web import (
+    auth,
+    health,
+    local_time,
+    manager,
+    manager_audit,
+    manager_ccm,
+    security,
+    staff,
+    staff_actions,
+)
+
+assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
 
 
-def init_app(app: Flask) -> None:
-    """Register the pages' blueprints and the ``local`` filter their templates show times
-    with (the practice's time zone)."""
-    for module in (health, staff, manager, manager_ccm, manager_audit):
+def init_app(app: Flask, exempt: tuple[str, ...] = ()) -> None:
+    """Register the pages' blueprints, their safeguards (``security``; ``exempt`` names the
+    blueprints Twilio posts to, which carry no CSRF token) and the ``local`` filter their
+    templates show times with (the practice's time zone)."""
+    for module in (health, auth, staff, staff_actions, manager, manager_ccm,
+                   manager_audit):
         app.register_blueprint(module.bp)
+    app.register_blueprint(assets)
+    limiter = security.init_app(app, exempt)
+    auth.limit_login(app, limiter)
     app.add_template_filter(local_time.local, "local")

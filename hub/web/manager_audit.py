@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from hub.models import Patient, Staff, utcnow
 from hub.reports import access_audit, timeline
-from hub.web.manager_access import csrf_token, manager_required, record_view
+from hub.web.manager_access import manager_id, manager_required, record_view
 from messages import runtime
 
 bp = Blueprint("manager_audit", __name__, template_folder="templates")
@@ -36,7 +36,7 @@ def audit() -> str:
         return render_template(
             "manager/audit.html", rows=rows, next_before=next_before, patients=patients,
             names=timeline.staff_names(db, staff_ids), review=review, reviewer=reviewer,
-            unreviewed=access_audit.unreviewed(db, review), csrf=csrf_token(),
+            unreviewed=access_audit.unreviewed(db, review),
             actor_id=timeline.actor_id, now=utcnow())
 
 
@@ -53,7 +53,7 @@ def sign_off() -> Any:
     if through.tzinfo is None:
         through = through.replace(tzinfo=runtime.current().settings.tz)
     with runtime.current().session() as db:
-        manager = db.get(Staff, g.manager_id)
+        manager = db.get(Staff, manager_id())
         assert manager is not None
         try:
             access_audit.sign_off(db, manager, through, now,

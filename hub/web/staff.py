@@ -1,106 +1,73 @@
-"""The staff pages: login, the on-call inbox, a contact beside the chart, the care plan, and
-the actions on a contact (acknowledge, resolve, call back, care time)."""
+"""The staff pages: the inbox, a contact beside the patient's chart, the care plan, and
+breaking the glass to open a patient who is not one's own. Every view of a patient's data
+is written to the access audit; a view through break-glass is marked there and on the page.
+"""
 
 from __future__ import annotations
 
-import functools
 import json
-import secrets
-from collections.abc import Callable
+import time
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
-from werkzeug.security import check_password_hash
 
-from hub import care_plan_sheet, care_time, contact_log, opt_outs, patient_chart
-from hub.contacts import OPEN
-from hub.models import (
-    CarePlan,
-    Condition,
-    Contact,
-    Patient,
-    PlanRule,
-    Staff,
-    utcnow,
-)
-from messages import callback_call, kick, runtime
-from routing import lifecycle
+from hub import care_plan_sheet, care_time, contact_log, opt_outs, patient_chart, staff_access
+from hub.models import CarePlan, Condition, Contact, Patient, PlanRule
+from messages import runtime
 
 bp = Blueprint("staff", __name__, template_folder="templates")
 
-
-def _csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return str(session["csrf"])
+MIN_REASON = 10  # characters: a reason a reviewer can read, not "x"
 
 
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if "staff_id" not in session:
-            return redirect(url_for("staff.login", next=request.path))
-        if request.method == "POST" and request.form.get("csrf") != session.get("csrf"):
-            abort(400, description="the form's CSRF token is missing or stale")
-        return view(*args, **kwargs)
-
-    return wrapped
+def glass_granted(patient_ref: str) -> bool:
+    """True when this session broke the glass for this patient (until it ends)."""
+    return patient_ref in session.get("glass", {})
 
 
-@bp.route("/staff/login", methods=["GET", "POST"])
-def login() -> Any:
-    error = None
-    if request.method == "POST":
-        email = request.form.get("email", "").strip().lower()
-        with runtime.current().session() as db:
-            staff = db.scalar(select(Staff).where(Staff.email == email, Staff.active.is_(True)))
-            ok = staff is not None and staff.password_hash and check_password_hash(
-                staff.password_hash, request.form.get("password", ""))
-            if ok and staff is not None:
-                session.clear()
-                session["staff_id"] = staff.id
-                contact_log.append(db, "access.login", actor=f"staff:{staff.id}")
-                target = request.args.get("next", "")
-                return redirect(target if target.startswith("/staff") else url_for("staff.inbox"))
-        error = "Unknown email or wrong password."
-    return render_template("login.html", error=error), 401 if error else 200
+def access(db: DbSession, patient: Patient | None, contact: Contact | None = None) -> str | None:
+    """"own" when the signed-in staff member may see this, "glass" when only through a
+    break-glass of this session, else None."""
+    uid, role = current_user.id, current_user.role
+    if contact is not None and staff_access.may_see_contact(db, uid, role, contact):
+        return "own"
+    if patient is not None and contact is None and staff_access.may_see_patient(
+            db, uid, role, patient.id):
+        return "own"
+    if patient is not None and patient.ref and glass_granted(patient.ref):
+        return "glass"
+    return None
 
 
-@bp.post("/staff/logout")
-def logout() -> Any:
-    session.clear()
-    return redirect(url_for("staff.login"))
+def forbidden(patient: Patient | None, back: str) -> Any:
+    """403: not this staff member's patient; the page offers to break the glass."""
+    return render_template("forbidden.html", patient=patient, back=back,
+                           min_reason=MIN_REASON), 403
 
 
 @bp.get("/staff")
 @login_required
 def inbox() -> str:
     with runtime.current().session() as db:
-        contacts = list(db.scalars(
-            select(Contact).where(Contact.status.in_(OPEN))
-            .order_by(Contact.received_at.desc()).limit(200)))
-        return render_template("inbox.html", contacts=contacts)
+        contacts = list(db.scalars(staff_access.inbox(current_user.id, current_user.role)))
+        return render_template("inbox.html", contacts=contacts,
+                               everyone=current_user.role in staff_access.SEES_EVERYONE)
 
 
 @bp.get("/staff/c/<ref>")
 @login_required
-def contact_page(ref: str) -> str:
+def contact_page(ref: str) -> Any:
     """One contact with the patient's care plan and chart beside it; every view is audited."""
-    staff_id = session["staff_id"]
     with runtime.current().session() as db:
         contact = db.scalar(select(Contact).where(Contact.ref == ref))
         if contact is None:
             abort(404, description="no contact with that reference")
+        how = access(db, contact.patient, contact)
+        if how is None:
+            return forbidden(contact.patient, request.path)
         plans: list[CarePlan] = []
         conditions: list[Condition] = []
         rules: list[PlanRule] = []
@@ -117,78 +84,57 @@ def contact_page(ref: str) -> str:
         sender_opted_out = bool(contact.from_index and opt_outs.opted_out(
             db, [contact.from_index]))
         contact_log.append(db, "access.view_contact", contact_id=contact.id,
-                           actor=f"staff:{staff_id}", detail={"patient_id": contact.patient_id})
+                           actor=f"staff:{current_user.id}", detail=_audited(
+                               {"patient_id": contact.patient_id}, how))
         return render_template("contact.html", contact=contact, plans=plans,
                                conditions=conditions, rules=rules, chart=chart,
                                opted_out=opted_out, sender_opted_out=sender_opted_out,
                                care_time=care_time.for_contact(db, contact.id),
                                sources=care_time.SOURCES,
                                typed_sources=care_time.TYPED_SOURCES,
-                               triage=json.loads(contact.triage or "{}"), csrf=_csrf_token())
+                               triage=json.loads(contact.triage or "{}"), glass=how == "glass")
 
 
 @bp.get("/staff/p/<ref>/care-plan")
 @login_required
-def care_plan_page(ref: str) -> str:
+def care_plan_page(ref: str) -> Any:
     """A patient's whole care plan beside their recent contacts, printable; audited."""
     with runtime.current().session() as db:
         patient = db.scalar(select(Patient).where(Patient.ref == ref))
         if patient is None:
             abort(404, description="no patient with that reference")
+        how = access(db, patient)
+        if how is None:
+            return forbidden(patient, request.path)
         # what `hub care-plan show` prints too
         sheet = care_plan_sheet.build(db, patient, runtime.current().settings.tz)
-        contact_log.append(db, "access.view_care_plan", actor=f"staff:{session['staff_id']}",
-                           detail={"patient_id": patient.id})
-        return render_template("care_plan.html", sheet=sheet)
+        contact_log.append(db, "access.view_care_plan", actor=f"staff:{current_user.id}",
+                           detail=_audited({"patient_id": patient.id}, how))
+        return render_template("care_plan.html", sheet=sheet, glass=how == "glass")
 
 
-@bp.post("/staff/c/<ref>/<action>")
+@bp.post("/staff/p/<ref>/break-glass")
 @login_required
-def contact_action(ref: str, action: str) -> Any:
-    if action not in ("ack", "resolve", "time", "call"):
-        abort(404, description="unknown action")
-    minutes, source = _care_time_form() if action in ("resolve", "time") else (None, "callback")
-    if action == "time" and minutes is None:
-        abort(400, description="minutes: give the minutes spent (1 to 240)")
+def break_glass(ref: str) -> Any:
+    """Open a patient who is not one's own, for a stated reason (audited, shown to managers)."""
+    reason = " ".join(request.form.get("reason", "").split())
+    back = request.form.get("back", "")
     with runtime.current().session() as db:
-        contact = db.scalar(select(Contact).where(Contact.ref == ref))
-        staff = db.get(Staff, session["staff_id"])
-        if contact is None or staff is None:
-            abort(404, description="no contact with that reference")
-        now = utcnow()
-        if action == "call":
-            _call_back(db, contact, staff)
-        elif action == "ack":
-            lifecycle.acknowledge(db, contact, staff, now, via="web",
-                                  policy=runtime.current().policy)
-        elif action == "time" or lifecycle.resolve(
-                db, contact, staff, now, via="web",
-                disposition=request.form.get("disposition") or None):
-            if minutes is not None and care_time.add_for_contact(
-                    db, contact, staff, minutes * 60, source, now) is None:
-                abort(409, description="care time needs the contact filed under one patient")
-    if action == "call":
-        kick.work_soon(runtime.current())
-    return redirect(url_for("staff.contact_page", ref=ref))
+        patient = db.scalar(select(Patient).where(Patient.ref == ref))
+        if patient is None:
+            abort(404, description="no patient with that reference")
+        if len(reason) < MIN_REASON:
+            return render_template("forbidden.html", patient=patient, back=back,
+                                   min_reason=MIN_REASON,
+                                   error=f"Give the reason in at least {MIN_REASON} "
+                                   "characters."), 400
+        contact_log.append(db, "access.break_glass", actor=f"staff:{current_user.id}",
+                           detail={"patient_id": patient.id, "reason": reason,
+                                   "from": request.remote_addr})
+    session["glass"] = {**session.get("glass", {}), ref: int(time.time())}
+    safe = back.startswith("/staff/") and not back.startswith("//")
+    return redirect(back if safe else url_for("staff.care_plan_page", ref=ref))
 
 
-def _call_back(db: DbSession, contact: Contact, staff: Staff) -> None:
-    """Ring the staff member and connect them to the sender from the practice number."""
-    rt = runtime.current()
-    line = callback_call.Line(rt.settings.practice_number, rt.settings.public_url)
-    try:
-        callback_call.start(db, contact, staff, line, utcnow(), rt.policy)
-    except callback_call.CannotCall as exc:
-        abort(409, description=f"cannot call back: {exc}")
-
-
-def _care_time_form() -> tuple[int | None, str]:
-    """The minutes and source of a resolve or care-time form, or a 400 naming the field."""
-    try:
-        minutes = care_time.parse_minutes(request.form.get("minutes"))
-    except care_time.BadMinutes as exc:
-        abort(400, description=f"minutes: {exc}")
-    source = request.form.get("source") or "callback"
-    if source not in care_time.TYPED_SOURCES:
-        abort(400, description="source: not one of " + ", ".join(care_time.TYPED_SOURCES))
-    return minutes, source
+def _audited(detail: dict[str, Any], how: str) -> dict[str, Any]:
+    return {**detail, "break_glass": True} if how == "glass" else detail

@@ -5,7 +5,7 @@ state, and by who was paged; the access audit reads the access.* events newest f
 manager's sign-off of the audit is a row.
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0018
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0015"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
