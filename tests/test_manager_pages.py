@@ -136,7 +136,8 @@ def test_ccm_minutes_suggest_codes_flag_what_medicare_refuses_and_download_as_cs
     html = client.get("/manager/ccm?month=2026-11").get_data(as_text=True)
     walter = re.search(r"Walter Kowalski</a></td>(.*?)</tr>", html, re.S).group(1)
     rosa = re.search(r"Rosa Martinez</a></td>(.*?)</tr>", html, re.S).group(1)
-    assert "<td>45</td>" in walter and "99490 + 99439<" in walter and 'class="urgent"' not in walter
+    assert ">45</a></td>" in walter and "since=2026-11-01&amp;until=2026-11-30" in walter
+    assert "99490 + 99439<" in walter and 'class="urgent"' not in walter
     assert "99491" in rosa and "99491 with 99490, 99487 or 99489 in one month: bill one" in rosa
     assert problems(["99490", "99487"]) == [
         "complex (99487/99489) and non-complex (99490/99439) CCM in one month"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
@@ -49,8 +50,10 @@ def _rows(month: str) -> tuple[list[ccm_codes.MonthCodes], dict[int, Patient]]:
 def ccm() -> str:
     month = _month()
     months, patients = _rows(month)
+    start, end = care_time.month_bounds(month, runtime.current().settings.tz)
     return render_template("manager/ccm.html", month=month, months=months, patients=patients,
-                           shown=ccm_codes.shown)
+                           shown=ccm_codes.shown, first_day=start.date(),
+                           last_day=(end - timedelta(days=1)).date())
 
 
 @bp.get("/manager/ccm.csv")
