@@ -94,6 +94,9 @@ def test_response_times_are_right_for_a_known_week(rt, client, maya):
     svg = chart.get_data(as_text=True)
     assert "2026-W45 median: 5.0 minutes" in svg and "<script" not in svg
     assert "style" not in svg  # presentation attributes only: no CSP can turn them off
+    svg = client.get("/manager/charts/response-times.svg",
+                     query_string={**NOVEMBER, "measure": "page"}).get_data(as_text=True)
+    assert "2026-W45 median: 2.5 minutes" in svg and "2026-W45 90th percentile: 3.7" in svg
 
 
 def test_a_nurse_woken_three_times_in_a_night_shows_three_sleep_hour_interruptions(

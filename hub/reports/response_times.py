@@ -106,6 +106,27 @@ def timings(session: Session, start: datetime, end: datetime, tz: ZoneInfo) -> l
     return found
 
 
+def one_measure(session: Session, start: datetime, end: datetime, tz: ZoneInfo,
+                measure: str) -> list[Row]:
+    """By week, one measure only (a chart): two columns of the contacts that reached it,
+    no staff, no other moments."""
+    received = _raw(Contact.received_at)
+    if measure == "page":
+        query = (select(received, func.min(_raw(Page.created_at)))
+                 .join(Page, Page.contact_id == Contact.id).group_by(Contact.id, received))
+    else:
+        moment = Contact.acknowledged_at if measure == "ack" else Contact.resolved_at
+        query = select(received, _raw(moment)).where(moment.is_not(None))
+    weeks: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for arrived, reached in session.execute(
+            query.where(Contact.received_at >= start, Contact.received_at < end)):
+        iso = arrived.replace(tzinfo=UTC).astimezone(tz).isocalendar()
+        weeks[(iso.year, iso.week)].append((reached - arrived).total_seconds())
+    return [Row(f"{year}-W{week:02d}", f"{year}-W{week:02d}",
+                date.fromisocalendar(year, week, 1), date.fromisocalendar(year, week, 7),
+                {measure: Figure.of(seconds)}) for (year, week), seconds in sorted(weeks.items())]
+
+
 def _figures(group: list[Timing]) -> dict[str, Figure]:
     return {name: Figure.of(getattr(t, name)[0] for t in group if getattr(t, name))
             for name in MEASURES}

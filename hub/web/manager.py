@@ -89,7 +89,12 @@ def response_chart() -> Response:
     measure = request.args.get("measure", "ack")
     if measure not in response_times.MEASURES:
         abort(400, description="measure: one of " + ", ".join(response_times.MEASURES))
-    weeks = response_times.by_week(_timings(_period()))
+    settings = runtime.current().settings
+    period = _period()
+    start, end = log_filter.day_bounds(period.since, period.until, settings.tz)
+    assert start is not None and end is not None
+    with runtime.current().session() as db:
+        weeks = response_times.one_measure(db, start, end, settings.tz, measure)
     svg = bar_chart(f"Minutes {response_times.MEASURES[measure]}, by week",
                     [w.label for w in weeks],
                     [("median", [w.figures[measure].median for w in weeks]),
