@@ -159,7 +159,7 @@ def test_ccm_minutes_suggest_codes_flag_what_medicare_refuses_and_download_as_cs
 
 def test_the_manager_signs_off_the_access_audit_review(rt, client, maya):
     page = client.get("/manager/audit").get_data(as_text=True)
-    assert "Never reviewed." in page
+    assert "Never reviewed;" in page
     csrf = csrf_of(page)
     assert client.post("/manager/audit/sign-off", data={
         "csrf_token": "stale"}).status_code == 400

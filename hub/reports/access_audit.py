@@ -46,6 +46,12 @@ class Access:
         return int(value) if isinstance(value, int) else None
 
     @property
+    def patients_listed(self) -> int:
+        """How many patients a list view (the log, CCM minutes) showed."""
+        listed = self.detail.get("patient_ids")
+        return len(listed) if isinstance(listed, list) else 0
+
+    @property
     def where(self) -> str | None:
         return self.detail.get("from")
 

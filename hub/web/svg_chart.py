@@ -16,6 +16,11 @@ WIDTH, HEIGHT = 760, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 40, 64
 
 
+def _short(label: str, most: int = 14) -> str:
+    """A category's label under its bars, cut short with an ellipsis when long."""
+    return label if len(label) <= most else label[:most - 1] + "\u2026"
+
+
 def _nice_top(value: float) -> float:
     """A round axis maximum at or above ``value``."""
     if value <= 0:
@@ -66,7 +71,7 @@ def bar_chart(title: str, categories: Sequence[str],
         if len(categories) <= 16 or index % (len(categories) // 16 + 1) == 0:
             cx = LEFT + group_w * (index + 0.5)
             parts.append(f'<text x="{cx:.1f}" y="{HEIGHT - BOTTOM + 14}" '
-                         f'text-anchor="middle">{escape(category[-8:])}</text>')
+                         f'text-anchor="middle">{escape(_short(category))}</text>')
     for number, (name, _points) in enumerate(series):
         x = LEFT + 130 * number
         parts.append(f'<rect x="{x}" y="{HEIGHT - 24}" width="12" height="12" '
