@@ -16,8 +16,21 @@ from hub.cli.fhir import import_fhir_command
 from hub.fhir.bundle import read_file
 from hub.fhir.importer import import_bundle
 from hub.fhir.summary import FhirImportError
-from hub.models import (Allergy, Caregiver, CarePlan, CareTeam, CareTeamMember, Condition,
-                        Consent, Goal, LogEntry, Medication, Patient, PatientPhone, Staff)
+from hub.models import (
+    Allergy,
+    Caregiver,
+    CarePlan,
+    CareTeam,
+    CareTeamMember,
+    Condition,
+    Consent,
+    Goal,
+    LogEntry,
+    Medication,
+    Patient,
+    PatientPhone,
+    Staff,
+)
 from hub.phones import phone_index, to_e164
 from tests.shared_data import SHARED
 
@@ -223,14 +236,6 @@ def test_practitioner_role_of_case_manager_makes_the_staff_member_a_care_manager
     bundle["entry"][0]["resource"]["code"] = [{"text": "RN Case Manager"}]
     import_bundle(session, bundle)
     assert staff_by_fhir_id(session, "Practitioner-1011").role == "care_manager"
-
-
-def test_practitioner_role_of_practice_manager_makes_a_manager_never_an_admin(session, fhir_dir):
-    bundle = us_core(fhir_dir, "PractitionerRole_Practitioner_Endpoint_Bundle_Example.json")
-    for words in ("Practice Manager", "System administrator"):  # the second: not known, kept
-        bundle["entry"][0]["resource"]["code"] = [{"text": words}]
-        import_bundle(session, bundle)
-        assert staff_by_fhir_id(session, "Practitioner-1011").role == "manager"  # with TOTP
 
 
 @pytest.mark.parametrize("role", [

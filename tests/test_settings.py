@@ -28,6 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
     ("HUB_TIMEZONE", "Mars/Olympus_Mons"),
     ("HUB_ESCALATION_POLICY", "/nonexistent/policy.toml"),
     ("HUB_SCHEDULER", "sometimes"),
+    ("HUB_SESSION_IDLE_MINUTES", "a quarter hour"),
+    ("HUB_SESSION_IDLE_MINUTES", "0"),
+    ("HUB_LOGIN_LIMIT", "lots"),
+    ("HUB_LIMIT_STORAGE", "memory://"),
 ])
 def test_a_malformed_setting_is_named_in_one_line(tmp_path, name, value):
     with pytest.raises(SettingError) as caught:

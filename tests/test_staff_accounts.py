@@ -11,8 +11,11 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from hub.cli import cli
+from hub.fhir.importer import import_bundle
 from hub.models import LogEntry, Staff
 from tests.staff_login import sign_in
+from tests.test_fhir_import import fhir_dir as shared_fhir_dir
+from tests.test_fhir_import import staff_by_fhir_id, us_core
 
 
 def hub(app, *args: str, stdin: str | None = None):
@@ -120,3 +123,16 @@ def test_clinical_staff_need_no_code_unless_enrolled(app, client, practice, role
     hub(app, "staff", "set-password", "ben@clinic.test", "--password-stdin",
         stdin="night-shift-2026\n")
     assert sign_in(client, "ben@clinic.test", "night-shift-2026").status_code == 302
+
+
+fhir_dir = shared_fhir_dir  # the US Core examples in ../shared/fhir
+
+
+def test_practitioner_role_of_practice_manager_makes_a_manager_never_an_admin(session, fhir_dir):
+    bundle = us_core(fhir_dir, "PractitionerRole_Practitioner_Endpoint_Bundle_Example.json")
+    bundle["entry"][0]["resource"]["code"] = [{"text": "Practice Manager"}]
+    import_bundle(session, bundle)
+    assert staff_by_fhir_id(session, "Practitioner-1011").role == "manager"  # signs in with TOTP
+    bundle["entry"][0]["resource"]["code"] = [{"text": "System administrator"}]
+    import_bundle(session, bundle)
+    assert staff_by_fhir_id(session, "Practitioner-1011").role == "manager"  # kept: not known

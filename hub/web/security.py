@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, Response, redirect, request, url_for
+from flask import Flask, Response, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
@@ -66,7 +66,7 @@ def _load_user(user_id: str) -> SignedIn | None:
 def _stale_form(error: CSRFError) -> Response:
     """A form posted after its session ended (idle, deactivated, signed out) leads to the
     sign-in page, which says why; any other bad token is a 400 naming the problem."""
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated and getattr(session, "ended_why", None):
         return redirect(url_for("auth.login"))
     return Response(f"400 Bad Request: {error.description}\n", status=400,
                     mimetype="text/plain")
