@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from hub.models import AuditReview, CareTimeEntry, Contact, LogEntry, Page, Staff
+from hub.models import AuditReview, CareTimeEntry, Contact, LogEntry, Page, Staff, Timer
 from hub.staff_accounts import enroll_totp, set_password
 from tests.practice import WALTER
 from tests.staff_login import csrf_of, post_form, sign_in
@@ -22,7 +22,7 @@ NOVEMBER = {"since": "2026-11-01", "until": "2026-11-30"}
 def maya(rt, practice, client):
     """Maya, the practice manager, signed in with her second factor (Ben has a password)."""
     with rt.session() as session:
-        for person in (practice.maya, practice.ben):
+        for person in (practice.maya, practice.ben, practice.nora):
             set_password(session.get(Staff, person.id), "pw-123456-long")
         secret = pyotp.parse_uri(enroll_totp(session.get(Staff, practice.maya.id), "Care line")
                                  ).secret
@@ -82,11 +82,22 @@ def test_response_times_are_right_for_a_known_week(rt, client, maya):
             contact(session, f"RT{n}", MONDAY + timedelta(hours=n), maya.walter.id,
                     pages=((ben, paged),), ack=(ben, acked))
 
+        escalated = contact(session, "LATE", MONDAY + timedelta(hours=9), maya.walter.id,
+                            pages=((ben, 1), (maya.maya.id, 6)))
+        escalated.escalation_step = 1
+        session.add(Timer(contact_id=escalated.id, step=2, due_at=MONDAY, fired_at=MONDAY,
+                          outcome="exhausted"))
+
     html = client.get("/manager", query_string=NOVEMBER).get_data(as_text=True)
 
+    assert ">5 contacts</a>" in html
+    missed = re.search(r'href="([^"]+)">1 missed</a>', html).group(1).replace("&amp;", "&")
+    assert "outcome=missed" in missed and ">1 escalated</a>" in html
+    assert "LATE" in client.get(missed).get_data(as_text=True)
+    assert "RT0" not in client.get(missed).get_data(as_text=True)
     week = re.search(r"2026-W45</a></td>(.*?)</tr>", html, re.S).group(1)
-    # first page: 1, 2, 3, 4 min; acknowledgement: 2, 4, 6, 10 min; none resolved
-    assert "2.5 / 3.7 (n=4)" in week and "5.0 / 8.8 (n=4)" in week and "none" in week
+    # first page: 1, 2, 3, 4, 1 min; acknowledgement: 2, 4, 6, 10 min; none resolved
+    assert "2.0 / 3.6 (n=5)" in week and "5.0 / 8.8 (n=4)" in week and "none" in week
     assert f"staff={ben}" in html  # the figures link to the contacts behind them
     chart = client.get("/manager/charts/response-times.svg",
                        query_string={**NOVEMBER, "measure": "ack"})
@@ -96,7 +107,7 @@ def test_response_times_are_right_for_a_known_week(rt, client, maya):
     assert "style" not in svg  # presentation attributes only: no CSP can turn them off
     svg = client.get("/manager/charts/response-times.svg",
                      query_string={**NOVEMBER, "measure": "page"}).get_data(as_text=True)
-    assert "2026-W45 median: 2.5 minutes" in svg and "2026-W45 90th percentile: 3.7" in svg
+    assert "2026-W45 median: 2.0 minutes" in svg and "2026-W45 90th percentile: 3.6" in svg
 
 
 def test_a_nurse_woken_three_times_in_a_night_shows_three_sleep_hour_interruptions(
@@ -114,6 +125,8 @@ def test_a_nurse_woken_three_times_in_a_night_shows_three_sleep_hour_interruptio
     assert re.search(rf'data-testid="sleep-{ben}">3<', html)
     assert re.search(rf'data-testid="off-{ben}">1<', html)  # the test policy has no hours
     assert "3 on the night of 2026-11-03" in html
+    # Ben's shift (the practice's only primary) ends tomorrow: the coming gap is shown
+    assert re.search(r'class="urgent">[^<]*: no primary on call</li>', html)
     svg = client.get("/manager/charts/interruptions.svg", query_string=NOVEMBER)
     assert "Ben Okafor sleep: 3.0 pages" in svg.get_data(as_text=True)
 
@@ -178,6 +191,25 @@ def test_the_manager_signs_off_the_access_audit_review(rt, client, maya):
             LogEntry.event == "audit.reviewed")) == f"staff:{maya.maya.id}"
     page = client.get("/manager/audit").get_data(as_text=True)
     assert "Last reviewed through 2026-11-30 23:59 EST by Maya Chen" in page
+
+
+def test_a_nurses_break_glass_view_is_marked_in_the_managers_audit(rt, app, client, maya):
+    nora = app.test_client()  # Walter's care manager, not Rosa's
+    assert sign_in(nora, "nora@clinic.test", "pw-123456-long").status_code == 302
+    rosa_plan = f"/staff/p/{maya.rosa.ref}/care-plan"
+    assert nora.get(rosa_plan).status_code == 403
+    post_form(nora, "/staff", f"/staff/p/{maya.rosa.ref}/break-glass",
+              reason="Covering Ben's patients tonight")
+    assert nora.get(rosa_plan).status_code == 200
+
+    audit = client.get("/manager/audit").get_data(as_text=True)
+
+    rows = [row for row in audit.split("<tr") if "Nora Reyes" in row]
+    assert any("BREAK-GLASS: Covering Ben&#39;s patients tonight" in row
+               and "break_glass" in row for row in rows)
+    assert any("view_care_plan" in row and "BREAK-GLASS" in row and "Rosa Martinez" in row
+               for row in rows)
+    assert not any("login" in row and "BREAK-GLASS" in row for row in rows)
 
 
 @pytest.mark.parametrize("path", ["/manager", "/manager/log", "/manager/ccm",
