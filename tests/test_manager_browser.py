@@ -13,17 +13,13 @@ import pytest
 
 from hub.models import CareTimeEntry, Staff
 from hub.staff_accounts import enroll_totp
+from tests import test_staff_browser as staff_browser
 from tests.practice import ROSA, WALTER
-from tests.test_staff_browser import (  # noqa: F401 (fixtures)
-    DESK,
-    PASSWORD,
-    PHONE,
-    browser,
-    fits,
-    serve,
-    shoot,
-    sign_in,
-)
+from tests.test_staff_browser import DESK, PASSWORD, PHONE, fits, shoot, sign_in
+
+# The staff stories' fixtures: Debian's Chromium, and a hub served on a real HTTP server.
+browser = staff_browser.browser
+serve = staff_browser.serve
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

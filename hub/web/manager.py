@@ -5,7 +5,7 @@ Managers and admins only (:func:`~hub.web.manager_access.manager_required`)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
@@ -40,7 +40,8 @@ def _period() -> log_filter.LogFilter:
 
 
 def _log_link(period: log_filter.LogFilter, **changes: Any) -> str:
-    return url_for("manager.log", **period.query_args(**changes))
+    args: dict[str, Any] = period.query_args(**changes)
+    return url_for("manager.log", **args)
 
 
 def _timings(period: log_filter.LogFilter) -> list[response_times.Timing]:
@@ -159,4 +160,4 @@ def contact_timeline(ref: str) -> str:
         record_view(db, "access.view_timeline", contact_id=contact.id,
                     patient_id=contact.patient_id)
         return render_template("manager/timeline.html", contact=contact, steps=steps,
-                               pages=pages, today=date.today())
+                               pages=pages)

@@ -31,7 +31,7 @@ def audit() -> str:
         patients = {pid: (ref, name) for pid, ref, name in db.execute(
             select(Patient.id, Patient.ref, Patient.name).where(Patient.id.in_(patient_ids)))}
         review = access_audit.last_review(db)
-        reviewer = db.get(Staff, review.reviewed_by_id).name if review else None
+        reviewer = review.reviewed_by.name if review else None
         record_view(db, "access.view_audit", patient_ids=sorted(patient_ids))
         return render_template(
             "manager/audit.html", rows=rows, next_before=next_before, patients=patients,
