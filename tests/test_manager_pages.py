@@ -221,6 +221,20 @@ def test_a_nurse_gets_403_from_every_manager_page(client, maya, path):
     assert client.get(path).status_code == 403
 
 
-def test_the_manager_pages_ask_for_login_first(client, practice):
-    answer = client.get("/manager/log")
+def test_the_manager_pages_ask_for_login_first_and_lead_back_after_it(rt, client, practice):
+    with rt.session() as session:
+        maya = session.get(Staff, practice.maya.id)
+        set_password(maya, "pw-123456-long")
+        secret = pyotp.parse_uri(enroll_totp(maya, "Care line")).secret
+    answer = client.get("/manager/log?urgency=urgent")
     assert answer.status_code == 302 and "/staff/login" in answer.headers["Location"]
+
+    form = client.get(answer.headers["Location"]).get_data(as_text=True)
+    signed = client.post(answer.headers["Location"], data={
+        "email": "maya@clinic.test", "password": "pw-123456-long",
+        "code": pyotp.TOTP(secret).now(), "csrf_token": csrf_of(form)})
+
+    assert signed.status_code == 302
+    assert signed.headers["Location"] == "/manager/log?urgency=urgent"
+    page = client.get(signed.headers["Location"])
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
