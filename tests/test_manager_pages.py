@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -133,7 +134,7 @@ def test_a_nurse_woken_three_times_in_a_night_shows_three_sleep_hour_interruptio
 
 def test_ccm_minutes_suggest_codes_flag_what_medicare_refuses_and_download_as_csv(
         rt, client, maya):
-    from hub.reports.ccm_codes import problems
+    from hub.reports.ccm_codes import parse_billed, problems
 
     at = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
     with rt.session() as session:
@@ -155,10 +156,21 @@ def test_ccm_minutes_suggest_codes_flag_what_medicare_refuses_and_download_as_cs
     assert ">45</a></td>" in walter and "since=2026-11-01&amp;until=2026-11-30" in walter
     assert "99490 + 99439<" in walter and 'class="urgent"' not in walter
     assert "99491" in rosa and "99491 with 99490, 99487 or 99489 in one month: bill one" in rosa
+    csrf = csrf_of(html)
+    recorded = client.post(f"/manager/ccm/{maya.rosa.ref}/billed", data={
+        "csrf_token": csrf, "month": "2026-11", "codes": "99490 + 99487"})
+    assert recorded.status_code == 302
+    assert client.post(f"/manager/ccm/{maya.rosa.ref}/billed", data={
+        "csrf_token": csrf, "month": "2026-11", "codes": "99490 G0506"}).status_code == 400
+    html = client.get("/manager/ccm?month=2026-11").get_data(as_text=True)
+    rosa = re.search(r"Rosa Martinez</a></td>(.*?)</tr>", html, re.S).group(1)
+    assert ("complex (99487/99489) and non-complex (99490/99439) CCM in one month; "
+            "99487 x1 billed, the minutes support 0") in rosa
+    assert 'value="99490 + 99487"' in rosa
     assert problems(["99490", "99487"]) == [
         "complex (99487/99489) and non-complex (99490/99439) CCM in one month"]
     assert problems(["99490", "99439", "99439"]) == []
-    assert problems(["99490"] + ["99439"] * 3) == ["99439 more than 2 times"]
+    assert problems(parse_billed("99490 + 99439 x3")) == ["99439 more than 2 times"]
 
     download = client.get("/manager/ccm.csv?month=2026-11")
     assert download.mimetype == "text/csv"
@@ -166,7 +178,11 @@ def test_ccm_minutes_suggest_codes_flag_what_medicare_refuses_and_download_as_cs
         "Content-Disposition"]
     lines = download.get_data(as_text=True).splitlines()
     assert lines[0].startswith("month,patient_id,patient,clinical_minutes")
-    assert f"2026-11,{maya.walter.id},Walter Kowalski,45,0,0,99490 99439,,," in lines
+    assert f"2026-11,{maya.walter.id},Walter Kowalski,45,0,0,99490 99439,,,,," in lines
+    rosa_row = next(row for row in csv.reader(lines) if row[2] == "Rosa Martinez")
+    assert rosa_row[-2:] == ["99490 99487", "complex (99487/99489) and non-complex "
+                             "(99490/99439) CCM in one month; 99487 x1 billed, the minutes "
+                             "support 0"]
     assert client.get("/manager/ccm?month=November").status_code == 400
 
 

@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from hub.models.accounts import LoginLimit, StaffSession
-from hub.models.audit_review import AuditReview
+from hub.models.audit_review import AuditReview, CcmBilling
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.calls import Call, CallAttempt
 from hub.models.care import CareTeam, CareTeamMember, Condition, PlanRule, ReportedReading
@@ -29,6 +29,7 @@ __all__ = [
     "CareTeam",
     "CareTeamMember",
     "CareTimeEntry",
+    "CcmBilling",
     "Caregiver",
     "CaregiverDisclosure",
     "Condition",

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from hub.care_time import MonthTime
 
+CODES = ("99490", "99439", "99487", "99489", "99491", "99437")
 BASE_OF = {"99439": "99490", "99489": "99487", "99437": "99491"}
 MAX_TIMES = {"99439": 2}
 NOT_TOGETHER = (
@@ -96,6 +97,36 @@ def for_month(time: MonthTime) -> MonthCodes:
         flags = [f"{flag}: bill one" for flag in flags]
     return MonthCodes(time, codes, complex_codes=complex_ccm(time.counted_minutes),
                       physician_codes=by_physician, flags=flags)
+
+
+class BadCodes(ValueError):
+    """Billed codes that are not CCM codes; the message names them."""
+
+
+def parse_billed(raw: str) -> list[str]:
+    """``99490 99439`` (commas, ``+`` or ``x2`` allowed: ``99490 + 99439 x2``) as a list
+    with each add-on repeated; BadCodes naming any other code."""
+    codes: list[str] = []
+    for word in raw.replace(",", " ").replace("+", " ").split():
+        if word.lower().startswith("x") and word[1:].isdigit() and codes:
+            codes.extend([codes[-1]] * (int(word[1:]) - 1))
+        elif word in CODES:
+            codes.append(word)
+        else:
+            raise BadCodes(f"codes: {word!r} is not one of {', '.join(CODES)}")
+    if len(codes) > 12:
+        raise BadCodes("codes: at most 12 in a month")
+    return codes
+
+
+def unsupported(billed: list[str], month: MonthCodes) -> list[str]:
+    """Billed codes the recorded minutes do not reach (any track counted)."""
+    allowed = Counter(month.codes) | Counter(month.complex_codes) | Counter(month.physician_codes)
+    found = []
+    for code, times in sorted(Counter(billed).items()):
+        if times > allowed[code]:
+            found.append(f"{code} x{times} billed, the minutes support {allowed[code]}")
+    return found
 
 
 def shown(codes: list[str]) -> str:

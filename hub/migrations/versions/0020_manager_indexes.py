@@ -1,4 +1,4 @@
-"""audit_reviews and the manager's indexes
+"""audit_reviews, ccm_billings and the manager's indexes
 
 The manager's contact log reads contacts newest first, filtered by urgency, patient or
 state, and by who was paged; the access audit reads the access.* events newest first. A
@@ -42,9 +42,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_audit_reviews"),
     )
     op.create_index("ix_audit_reviews_reviewed_through", "audit_reviews", ["reviewed_through"])
+    op.create_table(
+        "ccm_billings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("patient_id", sa.Integer(),
+                  sa.ForeignKey("patients.id", name="fk_ccm_billings_patient_id_patients"),
+                  nullable=False),
+        sa.Column("month", sa.String(7), nullable=False),
+        sa.Column("codes", sa.String(120), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(),
+                  sa.ForeignKey("staff.id", name="fk_ccm_billings_recorded_by_id_staff"),
+                  nullable=False),
+        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_ccm_billings"),
+        sa.UniqueConstraint("patient_id", "month", name="uq_ccm_billings_patient_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("ccm_billings")
     op.drop_index("ix_audit_reviews_reviewed_through", "audit_reviews")
     op.drop_table("audit_reviews")
     for name, table, _columns in INDEXES:
