@@ -163,8 +163,8 @@ def welcome(settings: Settings, seeded: bool) -> str:
         f"Care-line hub serving on {url}",
         f"  database: {settings.database_url}" + ("  (demo practice seeded)" if seeded else ""),
         f"  outbound: {'local outbox (hub outbox lists it)' if settings.local_mode else 'Twilio'}",
-        f"  staff pages: {url}/staff   health: {url}/healthz  {url}/readyz   "
-        f"metrics: {url}/metrics",
+        f"  staff pages: {url}/staff   manager: {url}/manager (Maya)",
+        f"  health: {url}/healthz  {url}/readyz   metrics: {url}/metrics",
         f"  Twilio webhooks: {url}/twilio/sms  {url}/twilio/voice  {url}/twilio/status",
         "  demo logins: " + ", ".join(f"{e} / {p}" for _, e, _, _, p in STAFF),
         "  (Maya, a manager, also needs a code: `hub staff enroll-totp maya.chen@demo.clinic`,"

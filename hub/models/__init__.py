@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from hub.models.accounts import LoginLimit, StaffSession
+from hub.models.audit_review import AuditReview, CcmBilling
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.calls import Call, CallAttempt
 from hub.models.care import CareTeam, CareTeamMember, Condition, PlanRule, ReportedReading
@@ -20,6 +21,7 @@ from hub.models.watch import EngineHeartbeat, EventTally
 
 __all__ = [
     "Allergy",
+    "AuditReview",
     "Base",
     "Call",
     "CallAttempt",
@@ -29,6 +31,7 @@ __all__ = [
     "CareTeam",
     "CareTeamMember",
     "CareTimeEntry",
+    "CcmBilling",
     "Caregiver",
     "CaregiverDisclosure",
     "Condition",

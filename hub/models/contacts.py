@@ -21,7 +21,11 @@ class Contact(Base):
     """
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_status_received", "status", "received_at"),)
+    # The manager's log reads newest first, filtered by state, urgency, channel or patient.
+    __table_args__ = (Index("ix_contacts_status_received", "status", "received_at"),
+                      Index("ix_contacts_received", "received_at"),
+                      Index("ix_contacts_urgency_received", "urgency", "received_at"),
+                      Index("ix_contacts_patient_received", "patient_id", "received_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Opaque reference used in pages and URLs instead of anything identifying.
@@ -65,6 +69,8 @@ class Page(Base):
     """One staff member paged about one contact at one escalation step."""
 
     __tablename__ = "pages"
+    # Who was paged when: the manager's interruptions and the log's staff filter.
+    __table_args__ = (Index("ix_pages_staff_created", "staff_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)

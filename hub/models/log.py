@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.crypto import Encrypted
@@ -15,6 +15,8 @@ class LogEntry(Base):
     """One event; ``mac`` = HMAC(log key, previous mac + this entry's canonical plaintext)."""
 
     __tablename__ = "log_entries"
+    # The access audit reads the access.* events newest first.
+    __table_args__ = (Index("ix_log_entries_event_at", "event", "at"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,4 +1,4 @@
-"""The people-facing web pages (staff; later manager and portal), one blueprint per module,
+"""The people-facing web pages (staff, manager; later portal), one blueprint per module,
 with their Jinja templates in ``templates/`` and their CSS and script in ``static/`` (served
 by the hub itself: the Content-Security-Policy allows nothing else). Twilio's webhooks are
 not here: they are ``messages/``."""
@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from hub.web import auth, health, local_time, metrics, security, staff, staff_actions
+from hub.web import (
+    auth,
+    health,
+    local_time,
+    manager,
+    manager_audit,
+    manager_ccm,
+    metrics,
+    security,
+    staff,
+    staff_actions,
+)
 
 assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
 
@@ -17,7 +28,8 @@ def init_app(app: Flask, exempt: tuple[str, ...] = ()) -> None:
     blueprints Twilio posts to, which carry no CSRF token), ``/metrics`` with the webhooks'
     timing, and the ``local`` filter their templates show times with (the practice's time
     zone)."""
-    for module in (health, auth, staff, staff_actions):
+    for module in (health, auth, staff, staff_actions, manager, manager_ccm,
+                   manager_audit):
         app.register_blueprint(module.bp)
     app.register_blueprint(assets)
     limiter = security.init_app(app, exempt)

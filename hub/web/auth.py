@@ -111,7 +111,7 @@ def login() -> Any:
         session.regenerate()
     login_user(user)
     target = request.args.get("next", "")
-    safe = target.startswith("/staff") and not target.startswith("//")
+    safe = target.startswith(("/staff", "/manager")) and not target.startswith("//")
     return redirect(target if safe else url_for("staff.inbox"))
 
 

@@ -38,7 +38,7 @@ CSP = {
     "frame-ancestors": "'none'",
 }
 # Pages that can show patient data (and the sign-in form) are never stored by a browser.
-NO_STORE_PREFIXES = ("/staff", "/account")
+NO_STORE_PREFIXES = ("/staff", "/account", "/manager")
 
 
 @dataclass(frozen=True)
