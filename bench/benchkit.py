@@ -358,3 +358,18 @@ class Profiler:
             except subprocess.TimeoutExpired:
                 proc.kill()
         return [p for p in self.files if p.exists()]
+
+
+def test_client_hub(url: str, workdir: Path, **extra: str):  # type: ignore[no-untyped-def]
+    """The hub for a benchmark through Flask's test client: fresh keys, a Twilio account
+    whose outbound stays in the local outbox, no scheduler thread; ``extra`` settings on top."""
+    from cryptography.fernet import Fernet
+
+    from app import create_app
+
+    return create_app({
+        "HUB_DATABASE_URL": url, "HUB_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "HUB_INDEX_KEY": "bench-index-key-0123456789", "HUB_SECRET_KEY": "bench-secret",
+        "HUB_INSTANCE_DIR": str(workdir / "instance"), "HUB_SCHEDULER": "off",
+        "TWILIO_ACCOUNT_SID": "AC" + "3" * 32, "TWILIO_AUTH_TOKEN": "bench-token",
+        "HUB_OUTBOUND": "outbox", **extra})

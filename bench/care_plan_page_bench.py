@@ -28,14 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchkit import PG_ADMIN_URL, PostgresDatabase, write_result  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
+from benchkit import PG_ADMIN_URL, PostgresDatabase, test_client_hub, write_result  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 from synthetic_export import export  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from hub.fhir.importer import import_bundle  # noqa: E402
 from hub.models import Contact, Patient, Staff, utcnow  # noqa: E402
+from tests.staff_login import sign_in  # noqa: E402
 
 BODIES = ["My weight is up 3 lb since yesterday and my ankles are swollen",
           "Can I take the water pill later today? I have a doctor visit",
@@ -73,22 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="hub-page-bench-"))
     database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
     url = database.url if database else f"sqlite:///{workdir}/page.db"
-    from app import create_app
-
-    app = create_app({
-        "HUB_DATABASE_URL": url, "HUB_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "HUB_INDEX_KEY": "bench-index-key-0123456789", "HUB_SECRET_KEY": "bench-secret",
-        "HUB_INSTANCE_DIR": str(workdir / "instance"), "HUB_SCHEDULER": "off",
-        "TWILIO_ACCOUNT_SID": "AC" + "3" * 32, "TWILIO_AUTH_TOKEN": "bench-token",
-        "HUB_OUTBOUND": "outbox"})
+    app = test_client_hub(url, workdir)
     rt = app.extensions["hub"]
     try:
         started = time.perf_counter()
         link = seed(rt, args.patients, args.size, args.contacts)
         seeded = time.perf_counter() - started
         client = app.test_client()
-        login = client.post("/staff/login", data={"email": "staff0@bench.test",
-                                                  "password": "bench-night"})
+        login = sign_in(client, "staff0@bench.test", "bench-night")
         assert login.status_code == 302, "the nurse could not sign in"
         page = client.get(link)
         html = page.get_data(as_text=True)

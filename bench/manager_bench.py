@@ -36,8 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import pyotp  # noqa: E402
-from benchkit import PG_ADMIN_URL, PostgresDatabase, write_result  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
+from benchkit import PG_ADMIN_URL, PostgresDatabase, test_client_hub, write_result  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 
 from hub import crypto  # noqa: E402
@@ -155,16 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="hub-manager-bench-"))
     database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
     url = database.url if database else f"sqlite:///{workdir}/manager.db"
-    from app import create_app
-
-    app = create_app({
-        "HUB_DATABASE_URL": url, "HUB_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "HUB_INDEX_KEY": "bench-index-key-0123456789", "HUB_SECRET_KEY": "bench-secret",
-        "HUB_INSTANCE_DIR": str(workdir / "instance"), "HUB_SCHEDULER": "off",
-        "HUB_OUTBOUND": "outbox", "HUB_ENGINE": "separate", "HUB_PUBLIC_URL": PUBLIC_URL,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_PHONE_NUMBER": "+12025550100", "HUB_LOGIN_LIMIT": "1000 per minute",
-        "HUB_LOG_LEVEL": "WARNING"})
+    app = test_client_hub(
+        url, workdir, HUB_ENGINE="separate", HUB_PUBLIC_URL=PUBLIC_URL,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_PHONE_NUMBER="+12025550100", HUB_LOGIN_LIMIT="1000 per minute",
+        HUB_LOG_LEVEL="WARNING")
     rt = app.extensions["hub"]
     now = datetime.now(UTC)
     times: dict[str, list[float]] = {}

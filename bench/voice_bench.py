@@ -29,8 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchkit import PG_ADMIN_URL, PostgresDatabase, write_result  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
+from benchkit import PG_ADMIN_URL, PostgresDatabase, test_client_hub, write_result  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from tests.caller import Caller  # noqa: E402
@@ -88,15 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     policy.write_text('[[steps]]\ntargets = ["continuity"]\nchannels = ["sms"]\n'
                       'wait_seconds = 120\n[[steps]]\ntargets = ["backup"]\n'
                       'channels = ["sms"]\nwait_seconds = 120\n')
-    from app import create_app
-
-    app = create_app({
-        "HUB_DATABASE_URL": url, "HUB_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "HUB_INDEX_KEY": "bench-index-key-0123456789", "HUB_SECRET_KEY": "bench-secret",
-        "HUB_INSTANCE_DIR": str(workdir / "instance"), "HUB_SCHEDULER": "off",
-        "HUB_OUTBOUND": "outbox", "HUB_ENGINE": "separate", "HUB_PUBLIC_URL": PUBLIC_URL,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_PHONE_NUMBER": "+12025550100", "HUB_ESCALATION_POLICY": str(policy)})
+    app = test_client_hub(
+        url, workdir, HUB_ENGINE="separate", HUB_PUBLIC_URL=PUBLIC_URL,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_PHONE_NUMBER="+12025550100", HUB_ESCALATION_POLICY=str(policy))
     rt = app.extensions["hub"]
     try:
         with app.app_context(), rt.sessions() as session:
