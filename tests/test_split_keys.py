@@ -49,8 +49,8 @@ def test_phone_lookups_and_the_log_chain_each_have_their_own_derived_key(rt, pra
 
 def _database_from_before_the_split(database_url, cipher, folder):
     """The schema and data of a hub that ran before migration 0017: every keyed hash and MAC
-    under HUB_INDEX_KEY itself, a STOP, and a checkpoint of its log taken then."""
-    command.downgrade(db.alembic_config(database_url), "0016")
+    under HUB_INDEX_KEY itself, a STOP, and a checkpoint of its log taken then (seeded with
+    today's models, then the schema taken back to before 0017: the rows stay)."""
     crypto.install(cipher.undivided())
     engine = db.make_engine(database_url)
     try:
@@ -64,6 +64,7 @@ def _database_from_before_the_split(database_url, cipher, folder):
         log_anchor.append(folder, log_anchor.Checkpoint(seq, mac, utcnow()))
     finally:
         engine.dispose()
+    command.downgrade(db.alembic_config(database_url), "0016")
     return practice, seq
 
 
