@@ -74,7 +74,10 @@ def work_soon(rt: Runtime) -> None:
         return
     pool = _executor()
     if _waiting.acquire(blocking=False):
-        pool.submit(_run, rt)
+        try:
+            pool.submit(_run, rt)
+        except RuntimeError:  # the pool is shutting down (process exit): the tick pages
+            _waiting.release()
 
 
 def soon(work: Callable[[Runtime], object], rt: Runtime) -> None:

@@ -88,6 +88,7 @@ def postgres_database() -> Iterator[str]:
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url
+    admin.dispose()  # its pooled connection may not have outlived a restart of the server
     with admin.connect() as conn:
         conn.execute(text(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
