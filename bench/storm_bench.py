@@ -58,6 +58,7 @@ from benchkit import (
     summarize,
     write_result,
 )
+from rss_sampler import RssSampler
 from webhook_bench import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -103,6 +104,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timezone", help="HUB_TIMEZONE (default the hub's): routine texts "
                         "outside the policy's opening hours there are queued, not paged")
     parser.add_argument("--settle-timeout", type=float, default=120.0)
+    parser.add_argument("--window", type=float, default=WINDOW_S,
+                        help="seconds per reported window (p99 judged in each)")
+    parser.add_argument("--rss-every", type=float, default=10.0,
+                        help="seconds between samples of the processes' resident memory")
     parser.add_argument("--seed", type=int, default=16, help="random seed of the load")
     return parser.parse_args(argv)
 
@@ -184,7 +189,8 @@ def load_figures(done: list[tuple[Send, Result]], began: float,
     results = [result for _send, result in done]
     wall = max(r.start + r.latency for r in results) - began
     lag = [max(0.0, r.start - (began + s.at)) for s, r in done]
-    return {"overall": summarize(results, wall), "windows": windows(done, args.seconds),
+    return {"overall": summarize(results, wall),
+            "windows": windows(done, args.seconds, args.window),
             "retries": {**distribution_ms([r.latency for s, r in done if s.retry and
                                            r.status == 200]),
                         "errors": sum(r.status != 200 for s, r in done if s.retry)},
@@ -222,7 +228,11 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
         fire(port, PATH, warm, concurrency=4, reuse=False)
         time.sleep(1.0)
         sends = plan(args, url)
+        memory = RssSampler(lambda: {"web workers": server.worker_pids(),
+                                     "scheduler": [engine.proc.pid] if engine.proc else []},
+                            args.rss_every).start()
         done, began = storm(port, sends, args.client_threads)
+        out["memory"] = memory.stop()
         out["load"] = load_figures(done, began, args)
         out["settle_s"] = storm_checks.settle(database_url, args.settle_timeout)
         out["checks"] = storm_checks.check(database_url, fake, storm_checks.policy(POLICY),
@@ -251,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             "texts": int(args.rate * args.seconds), "warmup": args.warmup,
             "urgent_share": args.urgent_share,
             "retry_delay_s": args.retry_delay, "workers": args.workers, "threads": args.threads,
-            "timezone": args.timezone, "cpus": os.cpu_count(),
+            "timezone": args.timezone, "cpus": os.cpu_count(), "window_s": args.window,
             "python": platform.python_version(), "at": time.strftime("%Y-%m-%dT%H:%M:%S")},
             **run(args, tmp)}
     finally:

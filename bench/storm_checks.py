@@ -193,6 +193,9 @@ def _limits_ok(r: dict) -> bool:  # type: ignore[type-arg]
                for s in limits["per_staff"].values())
 
 
+MEMORY_GROWTH_PCT = 10.0  # the soak's bound: first sample under load to the last
+
+
 def judge(r: dict) -> list[dict]:  # type: ignore[type-arg]
     """Each goal, whether the run met it, and the figure it was judged on."""
     if "checks" not in r:
@@ -200,10 +203,12 @@ def judge(r: dict) -> list[dict]:  # type: ignore[type-arg]
     worst = max((w["p99_ms"] or float("inf")) for w in r["load"]["windows"])
     once, routed = r["checks"]["once"], r["checks"]["routed"]
     limits = r["checks"]["limits"]
+    memory = r.get("memory", {})
     most = {email.split("@")[0]: s["most_sms_in_window"]
             for email, s in limits["per_staff"].items()}
     return [
-        {"goal": f"webhook p99 < {WINDOW_GOAL_MS:.0f} ms in every {10} s window",
+        {"goal": f"webhook p99 < {WINDOW_GOAL_MS:.0f} ms in every "
+                 f"{r['meta'].get('window_s', 10):g} s window",
          "pass": _windows_ok(r), "value": f"worst window p99 {worst:.1f} ms"},
         {"goal": "every webhook answered 200, retries too",
          "pass": r["load"]["overall"]["errors"] == 0,
@@ -218,6 +223,10 @@ def judge(r: dict) -> list[dict]:  # type: ignore[type-arg]
         {"goal": f"at most {limits['limit']} SMS per staff number in any "
                  f"{limits['window_minutes']:.0f} min, each once",
          "pass": _limits_ok(r), "value": f"most in a window: {most}"},
+        {"goal": f"resident memory flat (growth under {MEMORY_GROWTH_PCT:.0f}%)",
+         "pass": all(m["growth_pct"] < MEMORY_GROWTH_PCT for m in memory.values()),
+         "value": ", ".join(f"{name} {m['first_mib']:.0f} -> {m['last_mib']:.0f} MiB "
+                            f"({m['growth_pct']:+.1f}%)" for name, m in memory.items())},
     ]
 
 
