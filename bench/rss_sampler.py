@@ -34,11 +34,13 @@ class RssSampler:
         self._thread.start()
         return self
 
-    def stop(self) -> dict[str, dict[str, float]]:
-        """Stop; per group: first, last and largest sample (MiB) and the growth first->last."""
+    def stop(self, settled_after: float) -> dict[str, dict[str, float]]:
+        """Stop; per group: the first sample once ``settled_after`` seconds have passed (a
+        worker's first minute loads its language models and fills its caches), the last and
+        the largest (MiB), the growth from that first to the last, and every sample."""
         self._stop.set()
         self._thread.join()
-        return self.summary()
+        return self.summary(settled_after)
 
     def _run(self) -> None:
         while True:
@@ -48,16 +50,18 @@ class RssSampler:
             if self._stop.wait(self.every):
                 return
 
-    def summary(self) -> dict[str, dict[str, float]]:
-        out: dict[str, dict[str, float]] = {}
+    def summary(self, settled_after: float) -> dict[str, dict[str, object]]:
+        out: dict[str, dict[str, object]] = {}
         if not self.samples:
             return out
         for name in self.samples[0][1]:
-            series = [sample[name] for _, sample in self.samples if sample.get(name)]
-            if not series:
+            timed = [(at, sample[name]) for at, sample in self.samples if sample.get(name)]
+            settled = [kib for at, kib in timed if at >= settled_after] or [timed[-1][1]]
+            if not timed:
                 continue
-            first, last = series[0], series[-1]
-            out[name] = {"first_mib": first / 1024, "last_mib": last / 1024,
-                         "max_mib": max(series) / 1024, "samples": len(series),
-                         "growth_pct": 100.0 * (last - first) / first}
+            first, last = settled[0], settled[-1]
+            out[name] = {"at_start_mib": timed[0][1] / 1024, "first_mib": first / 1024,
+                         "last_mib": last / 1024, "max_mib": max(k for _, k in timed) / 1024,
+                         "growth_pct": 100.0 * (last - first) / first,
+                         "series_mib": [(round(at), round(k / 1024, 1)) for at, k in timed]}
         return out

@@ -232,7 +232,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
                                      "scheduler": [engine.proc.pid] if engine.proc else []},
                             args.rss_every).start()
         done, began = storm(port, sends, args.client_threads)
-        out["memory"] = memory.stop()
+        out["memory"] = memory.stop(settled_after=min(60.0, args.seconds / 4))
         out["load"] = load_figures(done, began, args)
         out["settle_s"] = storm_checks.settle(database_url, args.settle_timeout)
         out["checks"] = storm_checks.check(database_url, fake, storm_checks.policy(POLICY),

@@ -223,7 +223,8 @@ def judge(r: dict) -> list[dict]:  # type: ignore[type-arg]
         {"goal": f"at most {limits['limit']} SMS per staff number in any "
                  f"{limits['window_minutes']:.0f} min, each once",
          "pass": _limits_ok(r), "value": f"most in a window: {most}"},
-        {"goal": f"resident memory flat (growth under {MEMORY_GROWTH_PCT:.0f}%)",
+        {"goal": f"resident memory flat after the first minute (growth under "
+                 f"{MEMORY_GROWTH_PCT:.0f}%)",
          "pass": all(m["growth_pct"] < MEMORY_GROWTH_PCT for m in memory.values()),
          "value": ", ".join(f"{name} {m['first_mib']:.0f} -> {m['last_mib']:.0f} MiB "
                             f"({m['growth_pct']:+.1f}%)" for name, m in memory.items())},
