@@ -51,7 +51,8 @@ def main() -> None:
                        datetime.now(UTC))
             took.append(time.perf_counter() - started)
         size = sum(p.stat().st_size for p in spool.folder.glob("*.req")) / args.texts
-    print(f"{args.texts} texts of {args.body_chars} characters, {size:.0f} bytes each on disk")
+    chars = args.body_chars
+    print(f"{args.texts} texts of {chars} characters, {size:.0f} bytes each on disk")
     print(_summary("first 1000", took[:1000]))
     print(_summary("last 1000", took[-1000:]))
 

@@ -42,6 +42,22 @@ def test_a_stranger_cannot_scrape_but_this_host_can(client):
     assert "HUB_METRICS_ALLOW" in stranger.get_data(as_text=True)
 
 
+def test_behind_the_trusted_proxy_the_monitoring_network_scrapes_and_the_internet_cannot(
+        settings_for):
+    hub = create_app({**settings_for, "HUB_TRUSTED_PROXIES": "10.0.0.2",
+                      "HUB_METRICS_ALLOW": "10.20.0.0/16"})
+    client = hub.test_client()
+    try:
+        via_nginx = [client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                                headers={"X-Forwarded-For": who})
+                     for who in ("10.20.3.4", "203.0.113.9")]
+        forged = client.get("/metrics", environ_base={"REMOTE_ADDR": "198.51.100.7"},
+                            headers={"X-Forwarded-For": "10.20.3.4"})
+    finally:
+        hub.extensions["hub"].engine.dispose()
+    assert [r.status_code for r in (*via_nginx, forged)] == [200, 403, 403]
+
+
 def test_the_settings_name_the_monitoring_network_and_a_token(settings_for):
     hub = create_app({**settings_for, "HUB_METRICS_ALLOW": "10.20.0.0/16",
                       "HUB_METRICS_TOKEN": TOKEN})

@@ -35,7 +35,7 @@ WEBHOOK_SECONDS = Histogram(
     "hub_webhook_seconds", "Time to answer a Twilio webhook, by path template and status.",
     ["path", "code"], registry=_LOCAL,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
-# Requests that came through a proxy: the peer's address is the proxy's, not the scraper's.
+# Headers a proxy adds to what it forwards.
 _FORWARDED = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 
@@ -71,7 +71,11 @@ def _may_scrape() -> bool:
     if token and hmac.compare_digest(request.headers.get("Authorization", "").encode(),
                                      f"Bearer {token}".encode()):
         return True
-    if any(name in request.headers for name in _FORWARDED) or not request.remote_addr:
+    # Forwarded by a proxy the hub does not trust (HUB_TRUSTED_PROXIES): the peer's address
+    # is the proxy's, not the scraper's. From a trusted one it is already the scraper's.
+    vouched = "werkzeug.proxy_fix.orig" in request.environ
+    if (not vouched and any(name in request.headers for name in _FORWARDED)) \
+            or not request.remote_addr:
         return False
     try:
         address = ipaddress.ip_address(request.remote_addr)
