@@ -9,7 +9,12 @@ Nothing is dropped: every page row ends sent, ``bundled`` (pointing at the SMS t
 it) or ``cancelled`` (its contact was acknowledged before it went out), and escalation runs
 on its own timers regardless, so a held page never holds back the next step.
 
-Calls are not limited: an urgent paging call must ring.
+The managers' alerts (a number that refuses pages, a row set aside, a coverage gap) are SMS
+to the same phones: they count in the same window and wait for room like pages, and a bundle
+carries the alerts waiting beside the pages.
+
+Calls are not limited: an urgent paging call must ring (the last-resort rounds' calls to the
+managers are bundled per round: :mod:`messages.round_calls`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from messages.links import Links
 from routing.policy import SmsLimit
 
 COUNTED_KINDS = ("page", "bundle", "alert")  # every SMS the hub sends to a staff phone
+LIMITED_KINDS = ("page", "alert")  # what waits for room: pages, and the managers' alerts
 # What a page shows of its contact (never the message).
 _PAGE_FIELDS = load_only(Contact.id, Contact.status, Contact.ref, Contact.ack_code,
                          Contact.urgency)
@@ -56,12 +62,14 @@ def _hold(session: Session, rows: list[Outbound], until: datetime, now: datetime
 
 def _bundle(session: Session, rows: list[Outbound], contacts: dict[int, Contact],
             now: datetime, links: Links, lease: timedelta) -> Outbound:
-    listed = [contacts[row.contact_id] for row in rows if row.contact_id in contacts]
+    listed = [contacts[row.contact_id] for row in rows
+              if row.kind == "page" and row.contact_id in contacts]
     bundle = outbox.queue(
         session, kind="bundle", channel="sms", to=rows[0].to_number, now=now,
         staff_id=rows[0].staff_id,
         body=texts.page_bundle_sms([(c.ref, c.ack_code or "", c.urgency == "urgent")
-                                        for c in listed], links.inbox()))
+                                    for c in listed], links.inbox(),
+                                   alerts=[row.body for row in rows if row.kind == "alert"]))
     bundle.status, bundle.claimed_until, bundle.attempts = "sending", now + lease, 1
     for row in rows:
         row.status, row.bundle_id = "bundled", bundle.id
@@ -148,14 +156,14 @@ def _within_limit(session: Session, staff_id: int, live: list[Outbound],
 
 def _also_waiting(session: Session, staff_id: int, claimed_ids: list[int],
                   contacts: dict[int, Contact]) -> list[Outbound]:
-    """This person's other SMS pages waiting to go out (held, or not yet claimed), locked;
+    """This person's other SMS pages and alerts waiting to go out (held, or not yet claimed), locked;
     their contacts added to ``contacts``."""
     rows = list(session.scalars(
-        select(Outbound).where(Outbound.staff_id == staff_id, Outbound.kind == "page",
+        select(Outbound).where(Outbound.staff_id == staff_id, Outbound.kind.in_(LIMITED_KINDS),
                                Outbound.channel == "sms", Outbound.status == "pending",
                                Outbound.id.not_in(claimed_ids))
         .order_by(Outbound.id).with_for_update(skip_locked=True)))
-    missing = {row.contact_id for row in rows} - set(contacts)
+    missing = {row.contact_id for row in rows if row.contact_id is not None} - set(contacts)
     if missing:
         contacts.update((c.id, c) for c in session.scalars(
             select(Contact).where(Contact.id.in_(missing)).options(_PAGE_FIELDS)))
@@ -172,12 +180,13 @@ def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links
     count each other's SMS and never exceed the limit together.
     """
     pages = [row for row in claimed
-             if row.kind == "page" and row.channel == "sms" and row.staff_id is not None]
+             if row.kind in LIMITED_KINDS and row.channel == "sms" and row.staff_id is not None]
     if not pages:
         return claimed
     send = [row for row in claimed if row not in pages]
     contacts = {c.id: c for c in session.scalars(
-        select(Contact).where(Contact.id.in_({row.contact_id for row in pages}))
+        select(Contact).where(Contact.id.in_({row.contact_id for row in pages
+                                              if row.contact_id is not None}))
         .options(_PAGE_FIELDS))}
     by_person: dict[int, list[Outbound]] = defaultdict(list)
     for row in pages:
