@@ -48,8 +48,9 @@ def _run(rt: Runtime) -> None:
     for _ in range(MAX_ROUNDS):
         paged = _duty("intake", lambda: process_received(rt.sessions, rt.policy, pages,
                                                          utcnow()))
-        sent = _duty("sending", lambda: dispatch_due(rt.sessions, rt.transport, pages,
-                                                     utcnow(), sms_limit=rt.policy.sms_limit))
+        sent = _duty("sending", lambda: dispatch_due(
+            rt.sessions, rt.transport, pages, utcnow(), sms_limit=rt.policy.sms_limit,
+            rounds_every=rt.policy.rounds_every()))
         if not paged and not sent:
             break
 
