@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from hub import contact_log, opt_outs, outbox, quarantine
 from hub.db import id_in
@@ -261,10 +261,17 @@ def _record(sessions: sessionmaker[Session],
             quarantine.failed(sessions, "outbound", row_id, error, now, wording.set_aside)
 
 
+# What recording a send touches: never the number or the body (two decryptions a row saved).
+_SENT_FIELDS = load_only(Outbound.id, Outbound.contact_id, Outbound.kind, Outbound.channel,
+                         Outbound.staff_id, Outbound.status, Outbound.provider_sid,
+                         Outbound.sent_at, Outbound.last_error, Outbound.unsure_since,
+                         Outbound.version)
+
+
 def _mark_sent(session: Session, sent: dict[int, str], now: datetime) -> int:
     entries = []
     rows = list(session.scalars(select(Outbound).where(id_in(session, Outbound.id, sent))
-                                .order_by(Outbound.id).with_for_update()))
+                                .options(_SENT_FIELDS).order_by(Outbound.id).with_for_update()))
     for row in rows:
         row.status, row.provider_sid, row.sent_at = "sent", sent[row.id], now
         row.last_error, row.unsure_since = None, None
