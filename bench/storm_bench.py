@@ -111,7 +111,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=16, help="random seed of the load")
     parser.add_argument("--trace-scheduler", type=Path, metavar="DIR",
                         help="run the scheduler under tracemalloc (bench/traced_scheduler.py), "
-                             "writing what grew most to DIR every HUB_TRACE_EVERY seconds; "
+                             "writing what grew most to DIR every TRACE_EVERY seconds; "
                              "slows the scheduler, so its figures are for memory only")
     return parser.parse_args(argv)
 

@@ -2,23 +2,21 @@
 
 Run in place of ``hub scheduler`` (same environment; ``python bench/storm_bench.py
 --trace-scheduler DIR`` does): it starts tracemalloc, runs the engine's tick as the command
-does, and every ``HUB_TRACE_EVERY`` seconds (default 60) writes to ``DIR/growth-<n>.txt``
-the 25 source lines whose allocations grew most since the first snapshot (taken after
-``HUB_TRACE_SETTLE`` seconds, default 60), with the counts of the commonest object types
-and the sizes of the process's known caches. Slow (every allocation is traced): figures of
-time from such a run mean nothing.
+does, and every ``TRACE_EVERY`` seconds (default 60) writes to ``DIR/snapshot-<n>.bin``
+a tracemalloc snapshot (the first after ``TRACE_SETTLE`` seconds, default 60) and the
+sizes of the process's known caches; ``python bench/traced_scheduler.py --compare DIR``
+then prints the 25 source lines whose allocations grew most from the first snapshot to the
+last. Slow (every allocation is traced): figures of time from such a run mean nothing.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import sys
 import threading
 import time
 import tracemalloc
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,25 +34,28 @@ def _caches(rt) -> list[str]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def _write(out: Path, n: int, first: tracemalloc.Snapshot, rt) -> None:  # type: ignore[no-untyped-def]
-    snapshot = tracemalloc.take_snapshot().filter_traces(
-        [tracemalloc.Filter(False, tracemalloc.__file__)])
-    stats = snapshot.compare_to(first, "lineno")
-    total = sum(stat.size for stat in snapshot.statistics("filename"))
-    types = Counter(type(o).__name__ for o in gc.get_objects())
-    lines = [f"traced now {total / 2**20:.1f} MiB", *_caches(rt), "", "grew most since the first:"]
-    lines += [str(stat) for stat in stats[:25]]
-    lines += ["", "commonest objects:", *(f"{count:>9} {name}" for name, count in
-                                         types.most_common(25))]
-    (out / f"growth-{n:03d}.txt").write_text("\n".join(lines) + "\n")
+def _write(out: Path, n: int, rt) -> None:  # type: ignore[no-untyped-def]
+    """Dump this moment's snapshot (compared later, outside this process) and the caches."""
+    tracemalloc.take_snapshot().dump(str(out / f"snapshot-{n:03d}.bin"))
+    (out / f"caches-{n:03d}.txt").write_text("\n".join(_caches(rt)) + "\n")
+
+
+def compare(out: Path) -> str:
+    """What grew most from the first snapshot to the last, by source line (run after)."""
+    dumps = sorted(out.glob("snapshot-*.bin"))
+    first, last = (tracemalloc.Snapshot.load(str(p)) for p in (dumps[0], dumps[-1]))
+    stats = last.compare_to(first, "lineno")
+    total = sum(stat.size for stat in last.statistics("filename"))
+    return "\n".join([f"{dumps[0].name} -> {dumps[-1].name}; traced {total / 2**20:.1f} MiB",
+                      *map(str, stats[:25])])
 
 
 def main() -> int:
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    every = float(os.environ.get("HUB_TRACE_EVERY", "60"))
-    settle = float(os.environ.get("HUB_TRACE_SETTLE", "60"))
-    tracemalloc.start(8)
+    every = float(os.environ.get("TRACE_EVERY", "60"))
+    settle = float(os.environ.get("TRACE_SETTLE", "60"))
+    tracemalloc.start(1)  # one frame: the line that allocated (deeper stacks cost too much)
     from app import create_app
     from messages import engine
 
@@ -65,16 +66,18 @@ def main() -> int:
     with app.app_context():
         running = engine.start(rt, interval_seconds=0.05, max_rounds=50)
         stop.wait(settle)
-        first = tracemalloc.take_snapshot().filter_traces(
-            [tracemalloc.Filter(False, tracemalloc.__file__)])
         n = 0
-        while not stop.wait(every):
+        while True:
+            _write(out, n, rt)
             n += 1
-            _write(out, n, first, rt)
-        _write(out, n + 1, first, rt)
-        running.shutdown()
+            if stop.wait(every):
+                break
+        running.shutdown(wait=False)
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--compare"]:
+        print(compare(Path(sys.argv[2])))
+        sys.exit(0)
     sys.exit(main())
