@@ -16,12 +16,11 @@ One run measures, on this machine:
    reaches the fake Twilio API, (a) one webhook at a time and (b) for every webhook of the
    load phase (each page is matched to its webhook through the contact's ref).
 
-It prints a table, the hub/bare throughput ratio and PASS/FAIL per goal, and writes
-``bench/results/webhook.json`` (and ``webhook_<db>.json``). A FAIL does not fail the process;
-only a crash does. The load generator runs on the same (2-core) machine as the servers.
+It prints a table, the ratio and PASS/FAIL per goal (a FAIL does not fail the process) and
+writes ``bench/results/webhook.json``; the load generator shares the servers' machine.
 
     python bench/webhook_bench.py [--requests 2000] [--db postgresql|sqlite] [--threads 4]
-        [--connections per-webhook|reused] [--engine-during-load pause|run]
+        [--connections per-webhook|reused] [--engine-during-load pause|run] [--sms-limit shipped]
 """
 
 from __future__ import annotations
@@ -58,6 +57,7 @@ from webhook_report import judge, report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+POLICY = ROOT / "config" / "escalation.toml"  # as shipped
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PATH = "/twilio/sms"
 ACCOUNT_SID = "AC" + "b" * 32
@@ -101,11 +101,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "the web tier is measured alone, the pages then go out from the "
                              "backlog")
     parser.add_argument("--sms-limit", choices=("off", "shipped"), default="off",
-                        help="off (default): the shipped policy with its SMS limit lifted, so "
-                             "each webhook's page SMS is timed; shipped: the policy exactly as "
-                             "shipped (5 SMS per person in 15 minutes, the rest bundled), as a "
-                             "real burst is paged: each urgent contact's page is then its call, "
-                             "which is what is timed")
+                        help="off: SMS limit lifted, page SMS timed; shipped: calls timed")
     parser.add_argument("--profile", choices=("cpu", "wall"),
                         help="py-spy the hub workers (and the separate engine) during the load "
                              "(raw stacks in results/); it takes CPU from the servers, so the "
@@ -130,16 +126,13 @@ def hub_settings(database_url: str, port: int, twilio_url: str, instance: Path,
         "HUB_TWILIO_API_URL": twilio_url,
         "HUB_INSTANCE_DIR": str(instance),
         "HUB_SCHEDULER": "on",
-        "HUB_ESCALATION_POLICY": str(bench_policy(instance) if sms_limit == "off"
-                                     else ROOT / "config" / "escalation.toml"),
+        "HUB_ESCALATION_POLICY": str(bench_policy(instance) if sms_limit == "off" else POLICY),
     }
 
 
 def bench_policy(instance: Path) -> Path:
-    """The shipped policy without the SMS rate limit: every webhook here pages the same nurse,
-    and this measures how fast a page goes out, not how the limit bundles a storm of them
-    (tests/test_page_limits.py shows that)."""
-    shipped = (ROOT / "config" / "escalation.toml").read_text(encoding="utf-8")
+    """The shipped policy without its SMS limit (``--sms-limit off``): each page SMS timed."""
+    shipped = POLICY.read_text(encoding="utf-8")
     path = instance.parent / "bench_escalation.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(shipped + "\n[limits]\nsms_per_person = 1000000\n", encoding="utf-8")
@@ -167,14 +160,12 @@ def seed_practice(settings: dict[str, str], then=None, **options: bool) -> None:
     rt.engine.dispose()
 
 
-PAGE_RESOURCE = {"off": "Messages", "shipped": "Calls"}  # what is timed as each contact's page
-PAGES = {"resource": "Messages"}
+PAGES = {"resource": "Messages"}  # what is timed as a contact's page: its SMS, or its call
 
 
 def ben_pages(fake) -> list:  # type: ignore[no-untyped-def]
     """The nurse's pages: SMS, or (the shipped SMS limit holding and bundling them) calls."""
     from tests.practice import BEN
-
     return [r for r in fake.sent_to(BEN) if r.resource == PAGES["resource"]]
 
 
@@ -240,15 +231,15 @@ def sequential_pages(fake, port: int, shots: list, gap: float) -> tuple[list[Res
     return results, delays
 
 
+def gunicorn_threads(args: argparse.Namespace) -> list[str]:
+    return ["--threads", str(args.threads)] if args.threads > 1 else []
+
+
 def machine_busy(since: tuple[float, float]) -> float:
     """How many of the machine's CPUs were busy (on average) since the reading ``since``."""
     busy, total = machine_cpu_seconds()
     elapsed = total - since[1]
     return (busy - since[0]) / elapsed * (os.cpu_count() or 1) if elapsed else 0.0
-
-
-def gunicorn_threads(args: argparse.Namespace) -> list[str]:
-    return ["--threads", str(args.threads)] if args.threads > 1 else []
 
 
 def run_bare(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -370,7 +361,7 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    PAGES["resource"] = PAGE_RESOURCE[args.sms_limit]
+    PAGES["resource"] = "Messages" if args.sms_limit == "off" else "Calls"
     from tests.practice import WALTER
 
     params = {"AccountSid": ACCOUNT_SID, "From": WALTER, "To": PRACTICE_NUMBER,
