@@ -157,8 +157,8 @@ def _within_limit(session: Session, staff_id: int, live: list[Outbound],
 
 def _also_waiting(session: Session, staff_id: int, claimed_ids: list[int],
                   contacts: dict[int, Contact]) -> list[Outbound]:
-    """This person's other SMS pages and alerts waiting to go out (held, or not yet claimed), locked;
-    their contacts added to ``contacts``."""
+    """This person's other SMS pages and alerts waiting to go out (held, or not yet
+    claimed), locked; their contacts added to ``contacts``."""
     rows = list(session.scalars(
         select(Outbound).where(Outbound.staff_id == staff_id, Outbound.kind.in_(LIMITED_KINDS),
                                Outbound.channel == "sms", Outbound.status == "pending",
