@@ -109,6 +109,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rss-every", type=float, default=10.0,
                         help="seconds between samples of the processes' resident memory")
     parser.add_argument("--seed", type=int, default=16, help="random seed of the load")
+    parser.add_argument("--trace-scheduler", type=Path, metavar="DIR",
+                        help="run the scheduler under tracemalloc (bench/traced_scheduler.py), "
+                             "writing what grew most to DIR every TRACE_EVERY seconds; "
+                             "slows the scheduler, so its figures are for memory only")
     return parser.parse_args(argv)
 
 
@@ -211,8 +215,10 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     log_path = tmp / "hub.log"
     server = Gunicorn("app:create_app()", port, ROOT, server_env(settings), log_path,
                       args.workers, ["--threads", str(args.threads)])
-    engine = Background([str(Path(sys.executable).with_name("hub")), "scheduler"], ROOT,
-                        server_env(settings), log_path)
+    command = ([sys.executable, str(ROOT / "bench" / "traced_scheduler.py"),
+                str(args.trace_scheduler)] if args.trace_scheduler
+               else [str(Path(sys.executable).with_name("hub")), "scheduler"])
+    engine = Background(command, ROOT, server_env(settings), log_path)
     out: dict[str, object] = {}
     try:
         numbers = sender_numbers(args.senders)

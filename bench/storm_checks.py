@@ -113,7 +113,7 @@ def _routed(contacts, paged, outbound, timers) -> dict[str, object]:  # type: ig
             return "held" if o.next_attempt_at > now else "due"
         return str(o.status)
 
-    pages = [o for o in outbound if o.kind == "page"]
+    pages = [o for o in outbound if o.kind in ("page", "round")]  # round: a last-resort call
     stuck = [o for o in pages if state(o) not in ("sent", "bundled", "held", "cancelled")]
     uncarried = [o for o in pages if o.status == "bundled"
                  and getattr(by_id.get(o.bundle_id), "status", None) != "sent"]
@@ -142,7 +142,7 @@ def _limits(outbound, emails: dict[int, str | None], fake, limit) -> dict[str, o
             continue
         mine = [o for o in outbound if o.staff_id == staff_id]
         held = [(o.next_attempt_at - now).total_seconds() for o in mine
-                if o.kind == "page" and o.status == "pending"]
+                if o.kind in ("page", "round") and o.status == "pending"]
         reached = fake.sent_to(number)
         sms = [r.at for r in reached if r.resource == "Messages"]
         per_staff[email] = {
@@ -153,6 +153,8 @@ def _limits(outbound, emails: dict[int, str | None], fake, limit) -> dict[str, o
             "sms_pages": sum(o.kind == "page" and o.channel == "sms" for o in mine),
             "bundles_sent": sum(o.kind == "bundle" and o.status == "sent" for o in mine),
             "pages_bundled": sum(o.kind == "page" and o.status == "bundled" for o in mine),
+            "round_calls_bundled": sum(o.kind == "round" and o.status == "bundled"
+                                       for o in mine),
             "pages_held": len(held),
             # When the held pages go (as one bundle, the window's room allowing): seconds on.
             "held_due_in_s": [min(held), max(held)] if held else None,

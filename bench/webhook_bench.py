@@ -16,12 +16,11 @@ One run measures, on this machine:
    reaches the fake Twilio API, (a) one webhook at a time and (b) for every webhook of the
    load phase (each page is matched to its webhook through the contact's ref).
 
-It prints a table, the hub/bare throughput ratio and PASS/FAIL per goal, and writes
-``bench/results/webhook.json`` (and ``webhook_<db>.json``). A FAIL does not fail the process;
-only a crash does. The load generator runs on the same (2-core) machine as the servers.
+It prints a table, the ratio and PASS/FAIL per goal (a FAIL does not fail the process) and
+writes ``bench/results/webhook.json``; the load generator shares the servers' machine.
 
     python bench/webhook_bench.py [--requests 2000] [--db postgresql|sqlite] [--threads 4]
-        [--connections per-webhook|reused] [--engine-during-load pause|run]
+        [--connections per-webhook|reused] [--engine-during-load pause|run] [--sms-limit shipped]
 """
 
 from __future__ import annotations
@@ -58,6 +57,7 @@ from webhook_report import judge, report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+POLICY = ROOT / "config" / "escalation.toml"  # as shipped
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PATH = "/twilio/sms"
 ACCOUNT_SID = "AC" + "b" * 32
@@ -100,6 +100,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "runs and continued after, as if it had cores or a host of its own: "
                              "the web tier is measured alone, the pages then go out from the "
                              "backlog")
+    parser.add_argument("--sms-limit", choices=("off", "shipped"), default="off",
+                        help="off: SMS limit lifted, page SMS timed; shipped: calls timed")
     parser.add_argument("--profile", choices=("cpu", "wall"),
                         help="py-spy the hub workers (and the separate engine) during the load "
                              "(raw stacks in results/); it takes CPU from the servers, so the "
@@ -107,7 +109,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def hub_settings(database_url: str, port: int, twilio_url: str, instance: Path) -> dict[str, str]:
+def hub_settings(database_url: str, port: int, twilio_url: str, instance: Path,
+                 sms_limit: str = "off") -> dict[str, str]:
     """Every setting the hub runs with, as environment variables."""
     from cryptography.fernet import Fernet
 
@@ -123,15 +126,13 @@ def hub_settings(database_url: str, port: int, twilio_url: str, instance: Path) 
         "HUB_TWILIO_API_URL": twilio_url,
         "HUB_INSTANCE_DIR": str(instance),
         "HUB_SCHEDULER": "on",
-        "HUB_ESCALATION_POLICY": str(bench_policy(instance)),
+        "HUB_ESCALATION_POLICY": str(bench_policy(instance) if sms_limit == "off" else POLICY),
     }
 
 
 def bench_policy(instance: Path) -> Path:
-    """The shipped policy without the SMS rate limit: every webhook here pages the same nurse,
-    and this measures how fast a page goes out, not how the limit bundles a storm of them
-    (tests/test_page_limits.py shows that)."""
-    shipped = (ROOT / "config" / "escalation.toml").read_text(encoding="utf-8")
+    """The shipped policy without its SMS limit (``--sms-limit off``): each page SMS timed."""
+    shipped = POLICY.read_text(encoding="utf-8")
     path = instance.parent / "bench_escalation.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(shipped + "\n[limits]\nsms_per_person = 1000000\n", encoding="utf-8")
@@ -159,10 +160,13 @@ def seed_practice(settings: dict[str, str], then=None, **options: bool) -> None:
     rt.engine.dispose()
 
 
-def ben_pages(fake) -> list:  # type: ignore[no-untyped-def]
-    from tests.practice import BEN
+PAGES = {"resource": "Messages"}  # what is timed as a contact's page: its SMS, or its call
 
-    return [r for r in fake.sent_to(BEN) if r.resource == "Messages"]
+
+def ben_pages(fake) -> list:  # type: ignore[no-untyped-def]
+    """The nurse's pages: SMS, or (the shipped SMS limit holding and bundling them) calls."""
+    from tests.practice import BEN
+    return [r for r in fake.sent_to(BEN) if r.resource == PAGES["resource"]]
 
 
 def wait_pages(fake, count: int, timeout: float, quiet: float | None = None) -> list:  # type: ignore[no-untyped-def]
@@ -227,15 +231,15 @@ def sequential_pages(fake, port: int, shots: list, gap: float) -> tuple[list[Res
     return results, delays
 
 
+def gunicorn_threads(args: argparse.Namespace) -> list[str]:
+    return ["--threads", str(args.threads)] if args.threads > 1 else []
+
+
 def machine_busy(since: tuple[float, float]) -> float:
     """How many of the machine's CPUs were busy (on average) since the reading ``since``."""
     busy, total = machine_cpu_seconds()
     elapsed = total - since[1]
     return (busy - since[0]) / elapsed * (os.cpu_count() or 1) if elapsed else 0.0
-
-
-def gunicorn_threads(args: argparse.Namespace) -> list[str]:
-    return ["--threads", str(args.threads)] if args.threads > 1 else []
 
 
 def run_bare(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -267,7 +271,7 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
     database = PostgresDatabase(PG_ADMIN_URL) if args.db == "postgresql" else None
     database_url = database.url if database else f"sqlite:///{tmp / 'hub.db'}"
     port = free_port()
-    settings = {**hub_settings(database_url, port, fake.url, tmp / "instance"),
+    settings = {**hub_settings(database_url, port, fake.url, tmp / "instance", args.sms_limit),
                 "HUB_ENGINE": args.engine}
     log_path = tmp / "hub-gunicorn.log"
     server = Gunicorn("app:create_app()", port, ROOT, server_env(settings), log_path,
@@ -357,6 +361,7 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    PAGES["resource"] = "Messages" if args.sms_limit == "off" else "Calls"
     from tests.practice import WALTER
 
     params = {"AccountSid": ACCOUNT_SID, "From": WALTER, "To": PRACTICE_NUMBER,
@@ -376,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                   "workers": args.workers, "threads": args.threads, "engine": args.engine,
                   "engine_nice": args.engine_nice,
                   "engine_during_load": args.engine_during_load, "warmup": args.warmup,
+                  "sms_limit": args.sms_limit,
                   "connections": args.connections,
                   "cpus": os.cpu_count(),
                   "python": platform.python_version(), "at": time.strftime("%Y-%m-%dT%H:%M:%S")},

@@ -28,6 +28,7 @@ from hub.triage import Triage
 # still in the live call flow, or one the engine set aside (staff may still take it).
 WAITING = ("received", "queued", "paging", "on_call", "quarantined")
 OPEN = (*WAITING, "acknowledged")
+ACK_DIGITS, MAX_ACK_DIGITS = 4, 8  # a code's length: 4 digits, more when crowded
 REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 
 
@@ -100,18 +101,24 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
 
 
 def new_ack_codes(session: Session, count: int) -> list[str]:
-    """``count`` distinct 4-digit codes, none used by an open contact."""
-    taken = set(session.scalars(select(Contact.ack_code).where(
-        Contact.status.in_(OPEN), Contact.ack_code.is_not(None))))
-    free = 9000 - len(taken)
-    if free < count:
-        raise RuntimeError(f"only {free} free ACK codes among 9000: too many open contacts")
+    """``count`` distinct ACK codes, none used by an open contact.
+
+    Four digits while they have room; when more than half of the codes drawn are taken (some
+    4,500 contacts open at once), five, then six, up to eight: a burst never leaves a contact
+    without a code. Only the drawn codes are looked up (one indexed query per length tried),
+    never every open contact's.
+    """
     codes: list[str] = []
+    digits = ACK_DIGITS
     while len(codes) < count:
-        code = f"{secrets.randbelow(9000) + 1000}"
-        if code not in taken:
-            taken.add(code)
-            codes.append(code)
+        need = count - len(codes)
+        low = 10 ** (digits - 1)
+        drawn = {f"{secrets.randbelow(9 * low) + low}" for _ in range(2 * need + 8)}
+        taken = set(session.scalars(select(Contact.ack_code).where(
+            Contact.ack_code.in_(drawn), Contact.status.in_(OPEN))))
+        codes.extend(list(drawn - taken)[:need])
+        if 2 * len(taken) > len(drawn) and digits < MAX_ACK_DIGITS:
+            digits += 1  # crowded: longer codes, still easy to type, never running out
     return codes
 
 

@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import event_lines
+from hub import event_lines, sqlite_writer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
@@ -52,8 +52,10 @@ def make_engine(url: str) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters: a database error must not print bound values into the logs.
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               hide_parameters=True)
+        lock_file = f"{path}.write-lock" if path and path != ":memory:" else None
+        engine = create_engine(url, connect_args={
+            "timeout": 30, "check_same_thread": False, "factory": sqlite_writer.factory(lock_file),
+        }, hide_parameters=True)
         _sqlite_transactions(engine)
         event_lines.install(engine)
         return engine
@@ -114,6 +116,8 @@ def _sqlite_transactions(engine: Engine) -> None:
         # A snapshot only reads: a deferred BEGIN takes no write lock, and in WAL mode its
         # first read fixes what every later read of the transaction sees.
         read_only = connection.get_execution_options().get(SNAPSHOT, False)
+        if not read_only:  # queue for the one writer without sleeping (hub/sqlite_writer.py)
+            connection.connection.dbapi_connection.take_write_turn()
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Session
 
 from hub.models import Outbound, Staff
 
+# A page to one person about one contact: on any step, or (``round``) the last-resort
+# round's call to a manager, which a round bundles (messages.round_calls).
+PAGE_KINDS = ("page", "round")
+
 
 def row(*, kind: str, channel: str, to: str, body: str, now: datetime,
         contact_id: int | None = None, page_id: int | None = None,
@@ -33,11 +37,12 @@ def queue(session: Session, *, kind: str, channel: str, to: str, body: str, now:
 
 
 def carried(session: Session, row: Outbound) -> list[Outbound]:
-    """The page rows an outbound row carries: itself, a bundle's pages, or none."""
+    """The page rows an outbound row carries: itself, a bundle's pages (not its alerts), or
+    none."""
     if row.kind == "bundle":
-        return list(session.scalars(select(Outbound).where(Outbound.bundle_id == row.id)
-                                    .order_by(Outbound.id)))
-    return [row] if row.kind == "page" else []
+        return list(session.scalars(select(Outbound).where(
+            Outbound.bundle_id == row.id, Outbound.kind.in_(PAGE_KINDS)).order_by(Outbound.id)))
+    return [row] if row.kind in PAGE_KINDS else []
 
 
 def alert_managers(session: Session, body: str, now: datetime,

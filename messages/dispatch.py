@@ -15,22 +15,23 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from hub import contact_log, opt_outs, outbox, quarantine
 from hub.db import id_in
 from hub.models import Outbound, Staff
 from hub.phones import phone_index
-from messages import page_limits, texts
+from messages import page_limits, round_calls, texts
 from messages.page_texts import PageTexts
 from messages.transport import UNREACHABLE_CODES, SendError, Transport
 from routing.escalation import call_instead, hasten
-from routing.policy import SmsLimit
+from routing.policy import LastResort, SmsLimit
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 6
 DEFAULT_SMS_LIMIT = SmsLimit()
+DEFAULT_ROUNDS_EVERY = LastResort().every
 SENDERS = 8  # requests to Twilio in flight at once, per process
 OPTED_OUT = SendError("the number opted out of texts (STOP)", retryable=False, code=21610)
 _pool: ThreadPoolExecutor | None = None
@@ -151,7 +152,8 @@ def _send(transport: Transport, status_callback: str,
 
 def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording: PageTexts,
                  now: datetime, limit: int = 100, only_id: int | None = None,
-                 sms_limit: SmsLimit = DEFAULT_SMS_LIMIT) -> int:
+                 sms_limit: SmsLimit = DEFAULT_SMS_LIMIT,
+                 rounds_every: timedelta = DEFAULT_ROUNDS_EVERY) -> int:
     """Send due outbound rows; return how many were attempted.
 
     The claimed rows are sent side by side (Twilio's API takes a few hundred milliseconds a
@@ -166,7 +168,7 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording:
         with sessions.begin() as session:
             rows = _claim(session, now, limit, only_id)
             ids = [row.id for row in rows]
-            work, refused = _prepare(session, rows, now, wording, sms_limit)
+            work, refused = _prepare(session, rows, now, wording, sms_limit, rounds_every)
     except quarantine.TRANSIENT:
         raise
     except Exception:
@@ -175,7 +177,7 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording:
 
         def prepare_alone(session: Session, row_id: int) -> int:
             alone, stopped = _prepare(session, _claim(session, now, 1, row_id), now, wording,
-                                      sms_limit)
+                                      sms_limit, rounds_every)
             session.flush()  # anything wrong is raised here, before the row joins the work
             work.extend(alone)
             refused.update(stopped)
@@ -195,10 +197,12 @@ def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording:
 
 
 def _prepare(session: Session, claimed: list[Outbound], now: datetime, wording: PageTexts,
-             sms_limit: SmsLimit
+             sms_limit: SmsLimit, rounds_every: timedelta
              ) -> tuple[list[tuple[int, str, str, str, str | None, bool]], set[int]]:
-    """What goes out of the claimed rows (within the SMS limits), and the opted-out ones."""
+    """What goes out of the claimed rows (within the SMS limits, the last-resort rounds'
+    calls one per person and round), and the opted-out ones."""
     shaped = page_limits.shape(session, claimed, now, wording.links, LEASE, sms_limit)
+    shaped = round_calls.shape(session, shaped, now, wording.links, LEASE, rounds_every)
     refused = _opted_out(session, shaped)
     return [(r.id, r.channel, r.to_number, r.body, _page_call_url(r, wording),
              r.unsure_since is not None) for r in shaped if r.id not in refused], refused
@@ -206,7 +210,7 @@ def _prepare(session: Session, claimed: list[Outbound], now: datetime, wording: 
 
 def _page_call_url(row: Outbound, wording: PageTexts) -> str | None:
     """A paging call fetches its TwiML from the hub after answering machine detection."""
-    if row.kind == "page" and row.channel == "call" and row.page_id is not None:
+    if row.kind in outbox.PAGE_KINDS and row.channel == "call" and row.page_id is not None:
         return wording.links.page_call(row.page_id)
     return None
 
@@ -257,10 +261,17 @@ def _record(sessions: sessionmaker[Session],
             quarantine.failed(sessions, "outbound", row_id, error, now, wording.set_aside)
 
 
+# What recording a send touches: never the number or the body (two decryptions a row saved).
+_SENT_FIELDS = load_only(Outbound.id, Outbound.contact_id, Outbound.kind, Outbound.channel,
+                         Outbound.staff_id, Outbound.status, Outbound.provider_sid,
+                         Outbound.sent_at, Outbound.last_error, Outbound.unsure_since,
+                         Outbound.version)
+
+
 def _mark_sent(session: Session, sent: dict[int, str], now: datetime) -> int:
     entries = []
     rows = list(session.scalars(select(Outbound).where(id_in(session, Outbound.id, sent))
-                                .order_by(Outbound.id).with_for_update()))
+                                .options(_SENT_FIELDS).order_by(Outbound.id).with_for_update()))
     for row in rows:
         row.status, row.provider_sid, row.sent_at = "sent", sent[row.id], now
         row.last_error, row.unsure_since = None, None

@@ -47,7 +47,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         "processed": lambda: process_received(rt.sessions, rt.policy, pages, now),
         "fired": lambda: run_due(rt.sessions, rt.policy, pages, now),
         "sent": lambda: dispatch_due(rt.sessions, rt.transport, pages, now,
-                                     sms_limit=rt.policy.sms_limit),
+                                     sms_limit=rt.policy.sms_limit,
+                                     rounds_every=rt.policy.rounds_every()),
         # at most once an hour, in one process: text the managers about coverage gaps
         "coverage_alerts": lambda: alert_managers(
             rt.sessions, now, partial(texts.coverage_alert, tz=rt.settings.tz)),

@@ -28,28 +28,37 @@ _pool_pid: int | None = None
 # A run not yet started covers every commit before it starts, so a burst of webhooks queues
 # one run, not one per webhook (each run reads the whole backlog).
 _waiting = threading.Lock()
+# One run at a time in a process: runs side by side only queue for the same rows and, on
+# SQLite, the same writer, while taking the interpreter from the webhooks being answered.
+_running = threading.Lock()
 
 
 MAX_ROUNDS = 50  # a run then leaves any remaining backlog to the next kick or tick
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool, _pool_pid, _waiting
+    global _pool, _pool_pid, _waiting, _running
     if _pool is None or _pool_pid != os.getpid():  # a forked worker needs threads of its own
         _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hub-work")
         _pool_pid = os.getpid()
-        _waiting = threading.Lock()
+        _waiting, _running = threading.Lock(), threading.Lock()
     return _pool
 
 
 def _run(rt: Runtime) -> None:
-    _waiting.release()
+    with _running:
+        _waiting.release()  # from now on a commit queues one more run (this one may miss it)
+        _rounds(rt)
+
+
+def _rounds(rt: Runtime) -> None:
     pages = PageTexts(Links(rt.settings.public_url))
     for _ in range(MAX_ROUNDS):
         paged = _duty("intake", lambda: process_received(rt.sessions, rt.policy, pages,
                                                          utcnow()))
-        sent = _duty("sending", lambda: dispatch_due(rt.sessions, rt.transport, pages,
-                                                     utcnow(), sms_limit=rt.policy.sms_limit))
+        sent = _duty("sending", lambda: dispatch_due(
+            rt.sessions, rt.transport, pages, utcnow(), sms_limit=rt.policy.sms_limit,
+            rounds_every=rt.policy.rounds_every()))
         if not paged and not sent:
             break
 

@@ -20,6 +20,10 @@ class Links:
     def call_gather(self, page_id: int) -> str:
         return f"{self.public_url}/twilio/page-ack/{page_id}"
 
+    def round_ack(self, bundle_id: int) -> str:
+        """The keypress of a last-resort round's call about several contacts."""
+        return f"{self.public_url}/twilio/round-ack/{bundle_id}"
+
     def status_callback(self) -> str:
         return f"{self.public_url}/twilio/status"
 

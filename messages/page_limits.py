@@ -9,7 +9,12 @@ Nothing is dropped: every page row ends sent, ``bundled`` (pointing at the SMS t
 it) or ``cancelled`` (its contact was acknowledged before it went out), and escalation runs
 on its own timers regardless, so a held page never holds back the next step.
 
-Calls are not limited: an urgent paging call must ring.
+The managers' alerts (a number that refuses pages, a row set aside, a coverage gap) are SMS
+to the same phones: they count in the same window and wait for room like pages, and a bundle
+carries the alerts waiting beside the pages.
+
+Calls are not limited: an urgent paging call must ring (the last-resort rounds' calls to the
+managers are bundled per round: :mod:`messages.round_calls`).
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from messages.links import Links
 from routing.policy import SmsLimit
 
 COUNTED_KINDS = ("page", "bundle", "alert")  # every SMS the hub sends to a staff phone
+LIMITED_KINDS = ("page", "alert")  # what waits for room: pages, and the managers' alerts
 # What a page shows of its contact (never the message).
-_PAGE_FIELDS = load_only(Contact.id, Contact.status, Contact.ref, Contact.ack_code,
+PAGE_FIELDS = load_only(Contact.id, Contact.status, Contact.ref, Contact.ack_code,
                          Contact.urgency)
 
 
@@ -43,25 +49,27 @@ def _sms_in_window(session: Session, staff_id: int, now: datetime, window: timed
             or_(Outbound.sent_at >= now - window, Outbound.status == "sending"))))
 
 
-def _hold(session: Session, rows: list[Outbound], until: datetime, now: datetime,
-          limit: SmsLimit) -> None:
+def hold(session: Session, rows: list[Outbound], until: datetime, now: datetime,
+         limit: str) -> None:
+    """Put ``rows`` back to wait until ``until`` (held by ``limit``, as the log says it)."""
     for row in rows:
         row.status, row.next_attempt_at, row.claimed_until = "pending", until, None
         row.attempts -= 1  # held by the limit, not a failed try
         contact_log.append(session, "outbound.held", contact_id=row.contact_id, at=now,
                            detail={"outbound_id": row.id, "staff_id": row.staff_id,
-                                   "until": until, "limit": f"{limit.count} SMS per "
-                                   f"{int(limit.window.total_seconds() // 60)} minutes"})
+                                   "until": until, "limit": limit})
 
 
 def _bundle(session: Session, rows: list[Outbound], contacts: dict[int, Contact],
             now: datetime, links: Links, lease: timedelta) -> Outbound:
-    listed = [contacts[row.contact_id] for row in rows if row.contact_id in contacts]
+    listed = [contacts[row.contact_id] for row in rows
+              if row.kind == "page" and row.contact_id in contacts]
     bundle = outbox.queue(
         session, kind="bundle", channel="sms", to=rows[0].to_number, now=now,
         staff_id=rows[0].staff_id,
         body=texts.page_bundle_sms([(c.ref, c.ack_code or "", c.urgency == "urgent")
-                                        for c in listed], links.inbox()))
+                                    for c in listed], links.inbox(),
+                                   alerts=[row.body for row in rows if row.kind == "alert"]))
     bundle.status, bundle.claimed_until, bundle.attempts = "sending", now + lease, 1
     for row in rows:
         row.status, row.bundle_id = "bundled", bundle.id
@@ -71,7 +79,7 @@ def _bundle(session: Session, rows: list[Outbound], contacts: dict[int, Contact]
     return bundle
 
 
-def _cancel_taken(session: Session, rows: list[Outbound], contacts: dict[int, Contact],
+def cancel_taken(session: Session, rows: list[Outbound], contacts: dict[int, Contact],
                   now: datetime) -> list[Outbound]:
     """Cancel the pages whose contact someone took meanwhile; return the others."""
     live = []
@@ -87,7 +95,7 @@ def _cancel_taken(session: Session, rows: list[Outbound], contacts: dict[int, Co
     return live
 
 
-def _one_per_contact(rows: list[Outbound]) -> tuple[list[Outbound], list[Outbound]]:
+def one_per_contact(rows: list[Outbound]) -> tuple[list[Outbound], list[Outbound]]:
     """The oldest row of each contact, and the rest: one person's pages about the same
     contact (two escalation steps while the first page was held) go out as one."""
     firsts: list[Outbound] = []
@@ -103,7 +111,7 @@ def _one_per_contact(rows: list[Outbound]) -> tuple[list[Outbound], list[Outboun
     return firsts, again
 
 
-def _ride_along(session: Session, again: list[Outbound], carriers: list[Outbound],
+def ride_along(session: Session, again: list[Outbound], carriers: list[Outbound],
                 now: datetime) -> None:
     """Each repeated page is carried by the SMS that names its contact (the contact's own
     page, or the bundle that took it): marked bundled onto that SMS, never sent again."""
@@ -127,38 +135,39 @@ def _within_limit(session: Session, staff_id: int, live: list[Outbound],
     if room <= 0:
         sent = sorted(at for at in recent if at is not None)
         # The window has room again when the oldest of its SMS leaves it.
-        _hold(session, live, max(sent[0] + limit.window if sent else now + limit.window,
-                                 now + timedelta(seconds=1)), now, limit)
+        hold(session, live, max(sent[0] + limit.window if sent else now + limit.window,
+                                now + timedelta(seconds=1)), now,
+             f"{limit.count} SMS per {int(limit.window.total_seconds() // 60)} minutes")
         return []
-    firsts, again = _one_per_contact(live)
+    firsts, again = one_per_contact(live)
     if len(firsts) > room:
         # A bundle goes out: it carries every page still waiting for this person, not only
         # those this pass claimed (a storm's backlog reaches her now, not 15 minutes a batch).
-        waiting = _cancel_taken(session, _also_waiting(session, staff_id, claimed_ids, contacts),
+        waiting = cancel_taken(session, _also_waiting(session, staff_id, claimed_ids, contacts),
                                 contacts, now)
-        firsts, again = _one_per_contact([*live, *waiting])
+        firsts, again = one_per_contact([*live, *waiting])
     if len(firsts) <= room:
         send = firsts
     else:
         send = [*firsts[:room - 1],
                 _bundle(session, firsts[room - 1:], contacts, now, links, lease)]
-    _ride_along(session, again, firsts, now)
+    ride_along(session, again, firsts, now)
     return send
 
 
 def _also_waiting(session: Session, staff_id: int, claimed_ids: list[int],
                   contacts: dict[int, Contact]) -> list[Outbound]:
-    """This person's other SMS pages waiting to go out (held, or not yet claimed), locked;
-    their contacts added to ``contacts``."""
+    """This person's other SMS pages and alerts waiting to go out (held, or not yet
+    claimed), locked; their contacts added to ``contacts``."""
     rows = list(session.scalars(
-        select(Outbound).where(Outbound.staff_id == staff_id, Outbound.kind == "page",
+        select(Outbound).where(Outbound.staff_id == staff_id, Outbound.kind.in_(LIMITED_KINDS),
                                Outbound.channel == "sms", Outbound.status == "pending",
                                Outbound.id.not_in(claimed_ids))
         .order_by(Outbound.id).with_for_update(skip_locked=True)))
-    missing = {row.contact_id for row in rows} - set(contacts)
+    missing = {row.contact_id for row in rows if row.contact_id is not None} - set(contacts)
     if missing:
         contacts.update((c.id, c) for c in session.scalars(
-            select(Contact).where(Contact.id.in_(missing)).options(_PAGE_FIELDS)))
+            select(Contact).where(Contact.id.in_(missing)).options(PAGE_FIELDS)))
     return rows
 
 
@@ -172,13 +181,14 @@ def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links
     count each other's SMS and never exceed the limit together.
     """
     pages = [row for row in claimed
-             if row.kind == "page" and row.channel == "sms" and row.staff_id is not None]
+             if row.kind in LIMITED_KINDS and row.channel == "sms" and row.staff_id is not None]
     if not pages:
         return claimed
     send = [row for row in claimed if row not in pages]
     contacts = {c.id: c for c in session.scalars(
-        select(Contact).where(Contact.id.in_({row.contact_id for row in pages}))
-        .options(_PAGE_FIELDS))}
+        select(Contact).where(Contact.id.in_({row.contact_id for row in pages
+                                              if row.contact_id is not None}))
+        .options(PAGE_FIELDS))}
     by_person: dict[int, list[Outbound]] = defaultdict(list)
     for row in pages:
         by_person[row.staff_id or 0].append(row)
@@ -186,7 +196,7 @@ def shape(session: Session, claimed: list[Outbound], now: datetime, links: Links
     for staff_id, rows in sorted(by_person.items()):
         session.execute(select(Staff.id).where(Staff.id == staff_id)
                         .with_for_update(key_share=True))
-        live = _cancel_taken(session, rows, contacts, now)
+        live = cancel_taken(session, rows, contacts, now)
         if live:
             send.extend(_within_limit(session, staff_id, live, contacts, claimed_ids, now,
                                       links, lease, limit))

@@ -16,9 +16,10 @@ from messages import callback_call, texts
 from routing import lifecycle
 from routing.policy import Policy
 
-# A verb, then (glued on or not) a 4-digit code or ALL, then anything: what follows the code
+# A verb, then (glued on or not) a code of 4 to 8 digits (4 unless thousands of contacts
+# are open at once: hub.contacts.new_ack_codes) or ALL, then anything: what follows the code
 # is the minutes of a RESOLVE ("RESOLVE 1234 15 min"), and makes any other verb no command.
-COMMAND = re.compile(r"^\s*(ACK|RESOLVE|CALL|HELP)(?![A-Z])[\s:#-]*(\d{4}(?!\d)|ALL\b)?"
+COMMAND = re.compile(r"^\s*(ACK|RESOLVE|CALL|HELP)(?![A-Z])[\s:#-]*(\d{4,8}(?!\d)|ALL\b)?"
                      r"[\s,]*(.*?)\s*\.?\s*$", re.IGNORECASE | re.DOTALL)
 MINUTES = re.compile(r"^(\d{1,5})\s*(?:m|mins?|minutes?)?$", re.IGNORECASE)
 

@@ -203,16 +203,25 @@ def page_sms(ref: str, ack_code: str, link: str, urgent: bool,
             f"Reply ACK {ack_code}")
 
 
-def page_bundle_sms(pages: list[tuple[str, str, bool]], inbox: str, listed: int = 8) -> str:
+def page_bundle_sms(pages: list[tuple[str, str, bool]], inbox: str, listed: int = 8,
+                    alerts: Sequence[str] = (), alerts_listed: int = 3) -> str:
     """Several pages to one person in one SMS (they reached the rate limit): each contact's
-    reference and ACK code, urgent ones first and marked, no clinical content."""
+    reference and ACK code, urgent ones first and marked, no clinical content; then the
+    managers' alerts that waited with them (their own words, which carry no patient data)."""
+    said = [alert.removeprefix("Care line: ") for alert in alerts[:alerts_listed]]
+    more_alerts = (f" | {len(alerts) - alerts_listed} more alerts: hub outbox"
+                   if len(alerts) > alerts_listed else "")
+    also = f"{len(alerts)} alert(s): {' | '.join(said)}{more_alerts}" if alerts else ""
+    if not pages:
+        return f"Care line: {also}"
     ordered = sorted(pages, key=lambda page: not page[2])
     urgent = sum(1 for page in pages if page[2])
     head = f"Care line: {len(pages)} pages for you" + (f", {urgent} URGENT" if urgent else "")
     items = "; ".join(f"{ref} ACK {code}" + (" URGENT" if is_urgent else "")
                       for ref, code, is_urgent in ordered[:listed])
     more = f"; {len(pages) - listed} more in the inbox" if len(pages) > listed else ""
-    return f"{head}: {items}{more}. {inbox} Reply ACK ALL, or ACK <code>"
+    text = f"{head}: {items}{more}. {inbox} Reply ACK ALL, or ACK <code>"
+    return f"{text}. Also {also}" if also else text
 
 
 def staff_took_call(ref: str, ack_code: str, link: str) -> str:

@@ -85,6 +85,32 @@ def fallback_call(ref: str, urgent: bool) -> str:
     return f"{_TWIML_HEAD}<Response><Say>{words}</Say><Say>{words}</Say></Response>"
 
 
+def _refs_said(refs: list[str], listed: int = 5) -> str:
+    said = ", ".join(" ".join(ref) for ref in refs[:listed])
+    more = f", and {len(refs) - listed} more" if len(refs) > listed else ""
+    return escape(said + more)
+
+
+def round_call(refs: list[str], urgent: int, gather_url: str) -> str:
+    """A last-resort round's one call to a manager about every contact waiting for her this
+    round (references only): press 1 to acknowledge them all."""
+    how_many = f"{len(refs)} contacts, {urgent} urgent," if urgent else f"{len(refs)} contacts"
+    return (f"{_TWIML_HEAD}<Response>"
+            f'<Gather action="{escape(gather_url, _ATTRIBUTE)}" method="POST" numDigits="1" '
+            f'timeout="10">'
+            f"<Say>Care line, last resort. {how_many} have not been acknowledged by anyone on "
+            f"call: {_refs_said(refs)}. Press 1 to acknowledge all of them, or open the care "
+            f"line inbox.</Say></Gather><Say>No key pressed. Goodbye.</Say></Response>")
+
+
+def fallback_round_call(refs: list[str], urgent: int) -> str:
+    """A last-resort round's one call to the fallback number about several contacts."""
+    words = (f"Care line. {len(refs)} contacts{f', {urgent} urgent,' if urgent else ''} have "
+             f"not been acknowledged by anyone on call: {_refs_said(refs)}. Please reach the "
+             "on-call team or the practice manager now.")
+    return f"{_TWIML_HEAD}<Response><Say>{words}</Say><Say>{words}</Say></Response>"
+
+
 def callback(ref: str, number: str, practice_number: str, done_url: str) -> str:
     """The staff member's phone rings; once answered, they are connected to ``number`` from
     the practice number (their own stays private). Twilio posts the connected seconds to

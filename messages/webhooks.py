@@ -10,10 +10,10 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import care_rules, contact_log, contacts, language, which_patient
+from hub import care_rules, contact_log, contacts, language, outbox, which_patient
 from hub.db import once_more_if_disconnected, quick_write
 from hub.matching import SenderMatch, identify
-from hub.models import Contact, InboundReceipt, Page, Staff, utcnow
+from hub.models import Contact, InboundReceipt, Outbound, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
 from messages import (
@@ -294,3 +294,21 @@ def page_ack(page_id: int) -> Response:
     return _xml(twiml.call_ack(acknowledged))
 
 
+@bp.post("/round-ack/<int:bundle_id>")
+@twilio_signed
+def round_ack(bundle_id: int) -> Response:
+    """A keypress on a last-resort round's call about several contacts: 1 acknowledges every
+    one of them still waiting, by the manager the call rang."""
+    digits = forms.request.form.get("Digits", "")
+    rt = runtime.current()
+    with rt.session() as session:
+        bundle = session.get(Outbound, bundle_id)
+        if bundle is None or bundle.kind != "bundle" or bundle.staff_id is None:
+            abort(404, description="no round call with that id")
+        staff, taken, now = session.get(Staff, bundle.staff_id), 0, utcnow()
+        for page in outbox.carried(session, bundle) if digits == "1" and staff else []:
+            contact = session.get(Contact, page.contact_id)
+            if contact is not None and staff is not None and lifecycle.acknowledge(
+                    session, contact, staff, now, via="call", policy=rt.policy):
+                taken += 1
+    return _xml(twiml.call_ack(taken > 0))

@@ -83,7 +83,7 @@ def _last_resort(writer: StepWriter, contact: Contact, policy: Policy, number: i
         writer.log("escalation.exhausted", contact.id, {"last_step": number - 1})
     managers = [s for s in writer.targets(contact, ("role:manager",)) if s.phone]
     for person in managers:
-        writer.page(contact, person, number, ("sms", "call"))
+        writer.page(contact, person, number, ("sms", "call"), last_resort=True)
     fallback = policy.last_resort.number
     if fallback:
         writer.fallback_call(contact, fallback)

@@ -90,6 +90,12 @@ class Policy:
         return Policy(steps, self.repeat, callback=self.callback, hours=self.hours,
                       last_resort=self.last_resort)
 
+    def rounds_every(self) -> timedelta:
+        """The shortest last-resort interval of this policy and its urgent one: a manager's
+        round calls are bundled into one call per this long (messages.round_calls)."""
+        urgent = self.urgent.last_resort.every if self.urgent is not None else None
+        return min(self.last_resort.every, urgent or self.last_resort.every)
+
     def schedule_names(self) -> set[str]:
         """The NAMEs of the policy's ``schedule:NAME`` targets (a rotation or a layer), the
         urgent steps' too."""

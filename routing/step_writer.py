@@ -44,6 +44,7 @@ class _PlannedPage:
     person: Staff
     step: int
     channels: tuple[str, ...]
+    last_resort: bool = False
 
 
 @dataclass
@@ -75,8 +76,11 @@ class StepWriter:
         self._log.append(contact_log.Entry(event, contact_id, actor, detail, at or self.now,
                                            alike))
 
-    def page(self, contact: Contact, person: Staff, step: int, channels: tuple[str, ...]) -> None:
-        self._pages.append(_PlannedPage(contact, person, step, channels))
+    def page(self, contact: Contact, person: Staff, step: int, channels: tuple[str, ...],
+             last_resort: bool = False) -> None:
+        """Page ``person``; a ``last_resort`` round's call is a ``round`` row, which the edge
+        bundles with the person's other round calls (one call per round, not per contact)."""
+        self._pages.append(_PlannedPage(contact, person, step, channels, last_resort))
 
     def advance(self, contact: Contact, step: int) -> None:
         """The contact is being paged at ``step``: one UPDATE per step for all the contacts
@@ -122,7 +126,8 @@ class StepWriter:
                       for person in {p.person for p in self._pages}}
             insert_rows(conn, Outbound, [
                 page_row(planned.contact, page_id, planned.person, channel, self.now,
-                         self.wording, phones[planned.person.id])
+                         self.wording, phones[planned.person.id],
+                         "round" if planned.last_resort and channel == "call" else "page")
                 for planned, page_id in zip(self._pages, page_ids, strict=True)
                 for channel in planned.channels])
         insert_rows(conn, Outbound, self._calls)
@@ -148,9 +153,10 @@ def named_people(session: Session, contact: Contact, targets: tuple[str, ...], r
 
 
 def page_row(contact: Contact, page_id: int, person: Staff, channel: str, now: datetime,
-             wording: PageWording, phone: str | None = None) -> dict[str, object]:
+             wording: PageWording, phone: str | None = None,
+             kind: str = "page") -> dict[str, object]:
     """One page to one person on one channel, as an outbound row worded by the edge
     (``phone``: the person's phone, sealed once for all their rows)."""
-    return outbox.row(kind="page", channel=channel, to=phone or person.phone or "",
+    return outbox.row(kind=kind, channel=channel, to=phone or person.phone or "",
                       body=wording.page(contact, page_id, channel), now=now,
                       contact_id=contact.id, page_id=page_id, staff_id=person.id)

@@ -4,11 +4,15 @@ until a person acknowledges."""
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import pytest
 from sqlalchemy import select
 
 from hub.models import Contact, LogEntry, Timer
 from routing.policy import PolicyError, parse_policy
+from tests.caller import path_of
+from tests.conftest import ACCOUNT_SID
 from tests.practice import BEN, MAYA, WALTER
 from tests.test_core_line import tick_after
 
@@ -110,3 +114,48 @@ def test_the_policy_says_how_often_the_last_resort_repeats():
         == FALLBACK
     with pytest.raises(PolicyError, match="last_resort_minutes"):
         parse_policy('last_resort_minutes = 0\n' + steps)
+
+
+def _calls_to(twilio_api, number: str) -> list:
+    return [r for r in twilio_api.sent_to(number) if r.resource == "Calls"]
+
+
+def test_a_night_of_unanswered_contacts_rings_the_manager_once_a_round_and_one_key_takes_all(
+        rt, twilio, twilio_api, practice):
+    """Five texts nobody answers: each round calls Maya (and the answering service) once,
+    naming the five, not five times; a contact whose steps run out between rounds waits for
+    the next round's call; Maya presses 1 and every one of them is acknowledged."""
+    for i in range(5):
+        twilio.sms(WALTER, f"refill question number {i + 1}")
+    tick_after(rt, 2.1)  # the backup
+    tick_after(rt, 4.2)  # the steps ran out: the first round
+    (call,) = _calls_to(twilio_api, MAYA)
+    (fallback,) = _calls_to(twilio_api, FALLBACK)
+    assert "5 contacts have not been acknowledged" in call.form["Twiml"]
+    assert "5 contacts have not been acknowledged" in fallback.form["Twiml"]
+    with rt.sessions() as session:
+        refs = list(session.scalars(select(Contact.ref)))
+    for secret in ("Walter", "refill", WALTER):
+        assert secret not in call.form["Twiml"] and secret not in fallback.form["Twiml"]
+
+    twilio.sms(WALTER, "one more question after the first round")
+    tick_after(rt, 2.1 + 5)
+    tick_after(rt, 4.2 + 5)  # its steps ran out: its round call waits for the next round
+    assert len(_calls_to(twilio_api, MAYA)) == 1 and len(_calls_to(twilio_api, FALLBACK)) == 1
+
+    tick_after(rt, 19.4)  # the next round: once more, one call each, now naming six
+    assert len(_calls_to(twilio_api, FALLBACK)) == 2
+    second = _calls_to(twilio_api, MAYA)[1]
+    assert "6 contacts have not been acknowledged" in second.form["Twiml"]
+    named = sum(" ".join(ref) in second.form["Twiml"] for ref in refs)
+    assert named >= 4 and "and 1 more" in second.form["Twiml"]  # five said, one counted
+
+    gather = ElementTree.fromstring(second.form["Twiml"]).find(".//Gather")
+    answer = twilio.post(path_of(gather.get("action")), {
+        "CallSid": "CA" + "1" * 32, "AccountSid": ACCOUNT_SID, "Digits": "1"})
+    assert "Acknowledged" in answer.text
+    with rt.sessions() as session:
+        contacts = session.scalars(select(Contact)).all()
+    assert {c.status for c in contacts} == {"acknowledged"}
+    assert {c.acknowledged_by_id for c in contacts} == {practice.maya.id}
+    assert _waiting_timers(rt) == []  # escalation stopped for every one

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from hub import outbox
 from hub.models import Contact, Outbound, Shift, utcnow
+from messages import texts
 from routing.policy import PolicyError, SmsLimit, parse_policy
 from tests.practice import BEN, MAYA, WALTER
-from tests.test_core_line import tick_after
+from tests.test_core_line import later, tick_after
 
 STORM = 12
 LIMIT = 5  # the default: 5 SMS per person in 15 minutes
@@ -148,6 +150,38 @@ def test_a_bundle_that_cannot_be_delivered_moves_each_of_its_contacts_on(rt, twi
         steps = Counter(session.scalars(select(Contact.escalation_step)))
     assert steps == {0: 5 + 4 + 1, 1: 2}
     assert any("Ben" in r.form.get("Body", "") for r in twilio_api.sent_to(MAYA))  # the alert
+
+
+def test_the_managers_alerts_wait_for_room_in_her_window_and_go_out_bundled(
+        rt, twilio, twilio_api, practice):
+    """Maya, the backup and the manager, has just had her five SMS of the storm when seven
+    alerts come for her (numbers that refuse pages): they wait for her window like pages,
+    then four go out alone and the fifth SMS carries the other three."""
+    _storm(twilio)
+    tick_after(rt, 30.1)  # the backup step: four pages and a bundle for Maya
+    assert len(twilio_api.sent_to(MAYA)) == LIMIT
+    with rt.sessions.begin() as session:
+        for i in range(7):
+            outbox.alert_managers(session, texts.staff_number_broken(
+                f"Nurse {i + 1}", "sms", 21614, True), later(31))
+    tick_after(rt, 31)
+    assert len(twilio_api.sent_to(MAYA)) == LIMIT, "the alerts are held by her full window"
+    with rt.sessions() as session:
+        held = session.scalars(select(Outbound).where(Outbound.kind == "alert")).all()
+        assert {row.status for row in held} == {"pending"}
+
+    tick_after(rt, 46)  # her first five SMS left the window
+    later_sms = [r.form["Body"] for r in twilio_api.sent_to(MAYA)[LIMIT:]]
+    assert len(later_sms) == LIMIT
+    (bundle,) = [body for body in later_sms if "3 alert(s)" in body]
+    assert bundle.startswith("Care line: 3 alert(s): ")
+    assert sum(f"Nurse {i}'s number" in body for body in later_sms for i in range(1, 8)) == 7
+    assert _statuses_of_alerts(rt) == {"sent": 4, "bundled": 3}
+
+
+def _statuses_of_alerts(rt) -> Counter[str]:  # type: ignore[no-untyped-def]
+    with rt.sessions() as session:
+        return Counter(session.scalars(select(Outbound.status).where(Outbound.kind == "alert")))
 
 
 def test_a_practice_sets_its_own_limit_and_a_bad_one_is_refused():

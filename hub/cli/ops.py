@@ -21,6 +21,8 @@ CALLS = {
     "callback": "(callback call: rings the staff member, then connects them to the sender "
                 "from the practice number)",
     "fallback": "(last-resort call to the fallback number: nobody on call acknowledged)",
+    "round": "(last-resort round's call to a manager: press 1 to acknowledge)",
+    "bundle": "(last-resort round's one call about several contacts)",
 }
 
 

@@ -27,7 +27,7 @@ from hub.models import Contact, LogHead, Outbound, RowFailure, Timer
 
 # Seconds from a contact's arrival to its acknowledgement.
 ACK_BUCKETS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0)
-PAGE_KINDS = ("page", "bundle")  # what staff receive: one page, or several in one SMS
+PAGE_KINDS = ("page", "round", "bundle")  # what staff receive: one page, or several in one SMS
 
 
 class _SecondsBetween(FunctionElement[float]):
