@@ -78,6 +78,7 @@ NAMES = (
     "HUB_SESSION_IDLE_MINUTES",
     "HUB_LOGIN_LIMIT",
     "HUB_LIMIT_STORAGE",
+    "HUB_PORTAL_CODE_LIMIT",
 )
 
 
@@ -122,6 +123,7 @@ class Settings:
     metrics_token: str | None = None
     session_idle_minutes: float = 15.0  # staff sessions end after this much inactivity
     login_limit: str = "10 per minute;50 per hour"  # failed sign-ins, per address and e-mail
+    portal_code_limit: str = "5 per 15 minutes;20 per day"  # portal codes, per number/address
     limit_storage: str = "database"  # where login failures are counted: database or a URI
 
     @property
@@ -294,6 +296,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     login_limit = raw.get("HUB_LOGIN_LIMIT", "10 per minute;50 per hour")
     if not rate_limits(login_limit):
         raise SettingError("HUB_LOGIN_LIMIT: not a rate limit such as '10 per minute;50 per hour'")
+    portal_code_limit = raw.get("HUB_PORTAL_CODE_LIMIT", "5 per 15 minutes;20 per day")
+    if not rate_limits(portal_code_limit):
+        raise SettingError("HUB_PORTAL_CODE_LIMIT: not a rate limit such as "
+                           "'5 per 15 minutes;20 per day'")
     limit_storage = raw.get("HUB_LIMIT_STORAGE", "database")
     if limit_storage != "database" and not limit_storage.startswith(
             ("redis://", "rediss://", "redis+sentinel://", "memcached://")):
@@ -333,5 +339,6 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         metrics_token=metrics_token,
         session_idle_minutes=idle_minutes,
         login_limit=login_limit,
+        portal_code_limit=portal_code_limit,
         limit_storage=limit_storage,
     )

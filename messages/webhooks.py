@@ -67,6 +67,16 @@ def take_in_kept_text(rt: runtime.Runtime, form: Mapping[str, str], at: datetime
     _answer(rt, form["MessageSid"], form.get("From"), form.get("Body", ""), at)
 
 
+def take_in_secure_message(rt: runtime.Runtime, sid: str, number: str | None,
+                           sender: SenderMatch, body: str, now: datetime) -> tuple[int, str]:
+    """A portal message: stored, triaged, routed and paged exactly as a text is (one contact
+    per ``sid``, the form's idempotency token); its contact id and the answer for the page
+    (911/988 first when triage says so, in the language it is written in)."""
+    taken = _take_in(rt, "portal", sid, number, body, now, known=sender)
+    assert taken.contact_id is not None
+    return taken.contact_id, _patient_reply(rt, taken, body, now) or ""
+
+
 def _e164(sender: str | None) -> str | None:
     try:
         return to_e164(sender) if sender else None
@@ -89,11 +99,13 @@ class _Taken:
     found: SenderMatch
     triage: Triage | None
     plan_instructions: tuple[str, ...] = ()
+    contact_id: int | None = None
 
 
 def _take_in(rt: runtime.Runtime, channel: str, sid: str, sender: str | None,
-             body: str | None, now: datetime) -> _Taken:
-    """Triage and store the contact (committed, encrypted) unless it is a staff reply.
+             body: str | None, now: datetime, known: SenderMatch | None = None) -> _Taken:
+    """Triage and store the contact (committed, encrypted) unless it is a staff reply;
+    ``known``: who sent it, when the edge knows already (a signed-in portal user).
 
     Routing and paging follow on a background thread (and the scheduler tick, in any process,
     should this one die first): Twilio gets its answer without waiting for them.
@@ -104,15 +116,15 @@ def _take_in(rt: runtime.Runtime, channel: str, sid: str, sender: str | None,
 
     def store() -> _Taken:
         with quick_write(rt.engine) as conn:
-            found = identify(conn, inbound.from_index)
+            found = known or identify(conn, inbound.from_index)
             if _is_staff_reply(found, body):
                 return _Taken(found, None)
             triage = (care_rules.classify(conn, rt.triager, body, found.patient_id, now)
                       if channel != "voice" else Triage("routine"))
-            contacts.receive(conn, inbound, found, triage, now)
+            received = contacts.receive(conn, inbound, found, triage, now)
             plan = (care_rules.instructions(conn, found.patient_id, triage.plan_rules)
                     if triage.guidance == "plan" and found.patient_id is not None else [])
-        return _Taken(found, triage, tuple(plan))
+        return _Taken(found, triage, tuple(plan), received.contact_id)
 
     # Twilio does not resend a text answered with a 500: a dead connection is retried here.
     taken = once_more_if_disconnected(rt.engine, store)

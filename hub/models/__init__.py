@@ -15,6 +15,7 @@ from hub.models.log import LogEntry, LogHead
 from hub.models.opt_out import TextOptOut
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
+from hub.models.portal import PortalCode, PortalReply, PortalSession
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
 from hub.models.schedule import ScheduleCalendar, Shift
 from hub.models.watch import EngineHeartbeat, EventTally
@@ -53,6 +54,9 @@ __all__ = [
     "Patient",
     "PatientPhone",
     "PlanRule",
+    "PortalCode",
+    "PortalReply",
+    "PortalSession",
     "Prognosis",
     "ReportedReading",
     "Rotation",

@@ -1,4 +1,4 @@
-"""The people-facing web pages (staff, manager; later portal), one blueprint per module,
+"""The people-facing web pages (staff, manager, portal), one blueprint per module,
 with their Jinja templates in ``templates/`` and their CSS and script in ``static/`` (served
 by the hub itself: the Content-Security-Policy allows nothing else). Twilio's webhooks are
 not here: they are ``messages/``."""
@@ -15,6 +15,8 @@ from hub.web import (
     manager_audit,
     manager_ccm,
     metrics,
+    portal,
+    portal_messages,
     security,
     staff,
     staff_actions,
@@ -29,10 +31,11 @@ def init_app(app: Flask, exempt: tuple[str, ...] = ()) -> None:
     timing, and the ``local`` filter their templates show times with (the practice's time
     zone)."""
     for module in (health, auth, staff, staff_actions, manager, manager_ccm,
-                   manager_audit):
+                   manager_audit, portal, portal_messages):
         app.register_blueprint(module.bp)
     app.register_blueprint(assets)
     limiter = security.init_app(app, exempt)
     auth.limit_login(app, limiter)
+    portal.limit_codes(app, limiter)
     metrics.init_app(app)
     app.add_template_filter(local_time.local, "local")
