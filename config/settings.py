@@ -78,6 +78,7 @@ NAMES = (
     "HUB_SESSION_IDLE_MINUTES",
     "HUB_LOGIN_LIMIT",
     "HUB_LIMIT_STORAGE",
+    "HUB_ATTACHMENT_MAX_MB",
 )
 
 
@@ -123,6 +124,7 @@ class Settings:
     session_idle_minutes: float = 15.0  # staff sessions end after this much inactivity
     login_limit: str = "10 per minute;50 per hour"  # failed sign-ins, per address and e-mail
     limit_storage: str = "database"  # where login failures are counted: database or a URI
+    attachment_max_bytes: int = 5 * 2**20  # the largest photo or file kept (Twilio's MMS limit)
 
     @property
     def local_mode(self) -> bool:
@@ -300,6 +302,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         raise SettingError("HUB_LIMIT_STORAGE: 'database', or a redis:// or memcached:// URI "
                            "(every worker must see the same counts)")
 
+    attachment_mb = raw.get("HUB_ATTACHMENT_MAX_MB", "5")
+    if not attachment_mb.isdigit() or not 1 <= int(attachment_mb) <= 100:
+        raise SettingError("HUB_ATTACHMENT_MAX_MB: give a whole number of megabytes, 1 to 100")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -334,4 +340,5 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         session_idle_minutes=idle_minutes,
         login_limit=login_limit,
         limit_storage=limit_storage,
+        attachment_max_bytes=int(attachment_mb) * 2**20,
     )
