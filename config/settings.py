@@ -79,6 +79,7 @@ NAMES = (
     "HUB_LOGIN_LIMIT",
     "HUB_LIMIT_STORAGE",
     "HUB_PORTAL_CODE_LIMIT",
+    "HUB_ATTACHMENT_MAX_MB",
 )
 
 
@@ -125,6 +126,7 @@ class Settings:
     login_limit: str = "10 per minute;50 per hour"  # failed sign-ins, per address and e-mail
     portal_code_limit: str = "5 per 15 minutes;20 per day"  # portal codes, per number/address
     limit_storage: str = "database"  # where login failures are counted: database or a URI
+    attachment_max_bytes: int = 5 * 2**20  # the largest photo or file kept (Twilio's MMS limit)
 
     @property
     def local_mode(self) -> bool:
@@ -306,6 +308,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         raise SettingError("HUB_LIMIT_STORAGE: 'database', or a redis:// or memcached:// URI "
                            "(every worker must see the same counts)")
 
+    attachment_mb = raw.get("HUB_ATTACHMENT_MAX_MB", "5")
+    if not attachment_mb.isdigit() or not 1 <= int(attachment_mb) <= 100:
+        raise SettingError("HUB_ATTACHMENT_MAX_MB: give a whole number of megabytes, 1 to 100")
+
     return Settings(
         database_url=database_url,
         encryption_keys=keys,
@@ -341,4 +347,5 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         login_limit=login_limit,
         portal_code_limit=portal_code_limit,
         limit_storage=limit_storage,
+        attachment_max_bytes=int(attachment_mb) * 2**20,
     )

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.models import Caregiver, Contact, Patient, PatientPhone, PortalReply
+from hub.models import Attachment, Caregiver, Contact, Patient, PatientPhone, PortalReply
 
 CHANNEL = "portal"
 
@@ -92,6 +92,12 @@ def conversation(session: Session, patient_id: int, phone_index: str) -> list[En
         entries.append(Entry(contact.received_at, False, first_name(author), contact.body or "",
                              contact.id, contact.from_index == phone_index))
     ids = [c.id for c in contacts]
+    files: dict[int, list[Any]] = {}
+    for kept in session.scalars(select(Attachment).where(Attachment.contact_id.in_(ids))
+                                .order_by(Attachment.id)):
+        files.setdefault(kept.contact_id, []).append(kept)
+    entries = [Entry(e.at, e.from_team, e.author, e.body, e.contact_id, e.mine,
+                     tuple(files.get(e.contact_id, ()))) for e in entries]
     if ids:
         for reply in session.scalars(select(PortalReply).where(
                 PortalReply.contact_id.in_(ids))):

@@ -68,13 +68,16 @@ def take_in_kept_text(rt: runtime.Runtime, form: Mapping[str, str], at: datetime
 
 
 def take_in_secure_message(rt: runtime.Runtime, sid: str, number: str | None,
-                           sender: SenderMatch, body: str, now: datetime) -> tuple[int, str]:
+                           sender: SenderMatch, body: str,
+                           now: datetime) -> tuple[int, str, bool]:
     """A portal message: stored, triaged, routed and paged exactly as a text is (one contact
-    per ``sid``, the form's idempotency token); its contact id and the answer for the page
-    (911/988 first when triage says so, in the language it is written in)."""
+    per ``sid``, the form's idempotency token); its contact id, the answer for the page
+    (911/988 first when triage says so, in the language it is written in) and whether
+    triage found it urgent."""
     taken = _take_in(rt, "portal", sid, number, body, now, known=sender)
-    assert taken.contact_id is not None
-    return taken.contact_id, _patient_reply(rt, taken, body, now) or ""
+    assert taken.contact_id is not None and taken.triage is not None
+    return (taken.contact_id, _patient_reply(rt, taken, body, now) or "",
+            taken.triage.urgency == "urgent")
 
 
 def _e164(sender: str | None) -> str | None:

@@ -51,5 +51,7 @@ def write(client, conversation: str, body: str, token: str | None = None, **file
     data = {"body": body, "csrf_token": csrf_of(html),
             "token": token or FORM_TOKEN.search(html).group(1), **files}
     answer = client.post(conversation, data=data, content_type="multipart/form-data")
+    answer.get_data()
+    answer.request.input_stream.close()  # a large upload's temporary file (unread when refused)
     kick.drain()  # routing and paging, in the background
     return answer

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from hub.models.accounts import LoginLimit, StaffSession
+from hub.models.attachments import Attachment
 from hub.models.audit_review import AuditReview, CcmBilling
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.calls import Call, CallAttempt
@@ -22,6 +23,7 @@ from hub.models.watch import EngineHeartbeat, EventTally
 
 __all__ = [
     "Allergy",
+    "Attachment",
     "AuditReview",
     "Base",
     "Call",

@@ -20,6 +20,7 @@ from hub.web import (
     security,
     staff,
     staff_actions,
+    staff_files,
 )
 
 assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
@@ -30,7 +31,7 @@ def init_app(app: Flask, exempt: tuple[str, ...] = ()) -> None:
     blueprints Twilio posts to, which carry no CSRF token), ``/metrics`` with the webhooks'
     timing, and the ``local`` filter their templates show times with (the practice's time
     zone)."""
-    for module in (health, auth, staff, staff_actions, manager, manager_ccm,
+    for module in (health, auth, staff, staff_actions, staff_files, manager, manager_ccm,
                    manager_audit, portal, portal_messages):
         app.register_blueprint(module.bp)
     app.register_blueprint(assets)

@@ -44,6 +44,11 @@ WORDS: dict[str, dict[str, str]] = {
         "you": "You",
         "team": "care team",
         "empty": "Write a message or add a photo.",
+        "photo_too_large": "The photo was not sent: it is larger than {mb} MB. Your words "
+                           "are still here: send them again with a smaller photo or none.",
+        "photo_type": "The photo was not sent: only JPEG, PNG, GIF, WebP or HEIC pictures "
+                      "and PDF files are taken. Your words are still here: send them again.",
+        "photo_only": "(a photo)",
         "too_long": "Message: at most {limit} characters.",
         "sign_out": "Sign out",
         "switch": "Español",
@@ -89,6 +94,11 @@ WORDS: dict[str, dict[str, str]] = {
         "you": "Usted",
         "team": "equipo de atención",
         "empty": "Escriba un mensaje o agregue una foto.",
+        "photo_too_large": "La foto no se envió: pesa más de {mb} MB. Sus palabras siguen "
+                           "aquí: envíelas de nuevo con una foto más pequeña o sin foto.",
+        "photo_type": "La foto no se envió: solo se aceptan imágenes JPEG, PNG, GIF, WebP o "
+                      "HEIC y archivos PDF. Sus palabras siguen aquí: envíelas de nuevo.",
+        "photo_only": "(una foto)",
         "too_long": "Mensaje: como máximo {limit} caracteres.",
         "sign_out": "Salir",
         "switch": "English",

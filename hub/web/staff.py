@@ -14,7 +14,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 
-from hub import care_plan_sheet, care_time, contact_log, opt_outs, patient_chart, staff_access
+from hub import (
+    attachments,
+    care_plan_sheet,
+    care_time,
+    contact_log,
+    opt_outs,
+    patient_chart,
+    staff_access,
+)
 from hub.models import CarePlan, Condition, Contact, Patient, PlanRule, PortalReply
 from messages import runtime
 
@@ -95,7 +103,9 @@ def contact_page(ref: str) -> Any:
                                sources=care_time.SOURCES,
                                typed_sources=care_time.TYPED_SOURCES,
                                triage=json.loads(contact.triage or "{}"), glass=how == "glass",
-                               portal_answers=answers)
+                               portal_answers=answers,
+                               files=attachments.attachments_for(db, contact.id),
+                               inline_types=attachments.SHOWN_INLINE)
 
 
 @bp.get("/staff/p/<ref>/care-plan")
