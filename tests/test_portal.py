@@ -248,3 +248,10 @@ def test_the_portal_session_ends_after_the_idle_time_and_is_not_a_staff_session(
         as_text=True)
     with rt.sessions() as session:
         assert session.scalar(select(Patient.id).where(Patient.ref == family["walter"]))
+
+
+def test_a_number_that_sent_stop_is_texted_no_code(client, twilio, twilio_api, family):
+    twilio.sms(WALTER, "STOP")
+    before = len(_texts(twilio_api, WALTER))
+    assert ask_code(client, WALTER).status_code == 200  # the same page as any number
+    assert len(_texts(twilio_api, WALTER)) == before

@@ -28,7 +28,7 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from hub import contact_log, outbox, portal_codes, portal_people
+from hub import contact_log, opt_outs, outbox, portal_codes, portal_people
 from hub.crypto import active
 from hub.models import Patient, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
@@ -116,7 +116,8 @@ def send_code() -> Any:
             session["portal_pending"] = index
             return page("portal_login.html", 429, step="code",
                         error=w["locked"].format(until=f"{locked.until:%H:%M}"))
-        if portal_people.choices(db, index):
+        # A number that sent STOP is texted nothing (carriers refuse it): START lets it in.
+        if portal_people.choices(db, index) and not opt_outs.opted_out(db, [index]):
             outbox.queue(db, kind="code", channel="sms", to=number, now=now,
                          body=texts.portal_code(rt.settings.practice_name, code,
                                                 language()))

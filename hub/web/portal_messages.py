@@ -16,7 +16,7 @@ import re
 import secrets
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, request, session, url_for
+from flask import Blueprint, abort, redirect, request, session, url_for
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
@@ -24,6 +24,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from hub import attachments, contact_log, portal_people
 from hub.matching import SenderMatch
 from hub.models import Attachment, Patient, utcnow
+from hub.web.file_answer import file_response, sandboxed
 from hub.web.portal import page, signed_in_choices
 from hub.web.portal_words import language, words
 from messages import runtime, webhooks
@@ -174,6 +175,7 @@ def _keep(contact_id: int, photo: tuple[bytes, str | None]) -> None:
 
 
 @bp.get("/portal/p/<ref>/files/<int:attachment_id>")
+@sandboxed
 def attachment(ref: str, attachment_id: int) -> Any:
     """A photo of this patient's portal conversation, decrypted and sandboxed; any other file
     is a 404, audited."""
@@ -188,14 +190,4 @@ def attachment(ref: str, attachment_id: int) -> Any:
         contact_log.append(db, "access.portal_view_attachment", contact_id=kept.contact_id,
                            actor=actor(choice), detail={"patient_id": choice.patient_id,
                                                         "attachment_id": kept.id})
-        response = Response(attachments.read_attachment(kept), mimetype=kept.content_type)
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-# Flask-Talisman reads a view's own options from this attribute: a sandboxed policy that
-# lets the file show and nothing run (as the staff pages serve files).
-attachment.talisman_view_options = {  # type: ignore[attr-defined]
-    "content_security_policy": "sandbox; default-src 'none'; img-src 'self'; "
-                               "style-src 'unsafe-inline'"}
+        return file_response(attachments.read_attachment(kept), kept.content_type)

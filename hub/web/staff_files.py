@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from hub import attachments, contact_log
 from hub.models import Attachment, Contact
+from hub.web.file_answer import file_response, sandboxed
 from hub.web.staff import access, forbidden
 from messages import runtime
 
@@ -27,6 +28,7 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
 
 @bp.get("/staff/c/<ref>/files/<int:attachment_id>")
 @login_required
+@sandboxed
 def attachment(ref: str, attachment_id: int) -> Any:
     """One attachment of one contact, decrypted, with the access audit's line first."""
     with runtime.current().session() as db:
@@ -44,15 +46,4 @@ def attachment(ref: str, attachment_id: int) -> Any:
                            actor=f"staff:{current_user.id}", detail=detail)
         data = attachments.read_attachment(kept)
         name = f"{contact.ref}-{kept.id}.{EXTENSIONS.get(kept.content_type, 'bin')}"
-        response = Response(data, mimetype=kept.content_type)
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-# Flask-Talisman reads a view's own options from this attribute (its per-view decorator sets
-# the same): a sandboxed policy that lets the file show and nothing run.
-attachment.talisman_view_options = {  # type: ignore[attr-defined]
-    "content_security_policy": "sandbox; default-src 'none'; img-src 'self'; "
-                               "style-src 'unsafe-inline'"}
+        return file_response(data, kept.content_type, name)
