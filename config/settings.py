@@ -79,6 +79,8 @@ NAMES = (
     "HUB_LOGIN_LIMIT",
     "HUB_LIMIT_STORAGE",
     "HUB_ATTACHMENT_MAX_MB",
+    "HUB_TWILIO_DELETE_MEDIA",
+    "HUB_CONVERSATIONS_IDENTITY",
 )
 
 
@@ -125,6 +127,8 @@ class Settings:
     login_limit: str = "10 per minute;50 per hour"  # failed sign-ins, per address and e-mail
     limit_storage: str = "database"  # where login failures are counted: database or a URI
     attachment_max_bytes: int = 5 * 2**20  # the largest photo or file kept (Twilio's MMS limit)
+    twilio_delete_media: bool = True  # delete an MMS's media from Twilio once stored
+    conversations_identity: str = "care-team"  # Author of the hub's Conversations messages
 
     @property
     def local_mode(self) -> bool:
@@ -305,6 +309,12 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     attachment_mb = raw.get("HUB_ATTACHMENT_MAX_MB", "5")
     if not attachment_mb.isdigit() or not 1 <= int(attachment_mb) <= 100:
         raise SettingError("HUB_ATTACHMENT_MAX_MB: give a whole number of megabytes, 1 to 100")
+    delete_media = raw.get("HUB_TWILIO_DELETE_MEDIA", "on").lower()
+    if delete_media not in ("on", "off"):
+        raise SettingError("HUB_TWILIO_DELETE_MEDIA: must be 'on' or 'off'")
+    identity = raw.get("HUB_CONVERSATIONS_IDENTITY", "care-team").strip()
+    if not 1 <= len(identity) <= 100:
+        raise SettingError("HUB_CONVERSATIONS_IDENTITY: give the identity, 1 to 100 characters")
 
     return Settings(
         database_url=database_url,
@@ -341,4 +351,6 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         login_limit=login_limit,
         limit_storage=limit_storage,
         attachment_max_bytes=int(attachment_mb) * 2**20,
+        twilio_delete_media=delete_media == "on",
+        conversations_identity=identity,
     )

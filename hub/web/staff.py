@@ -19,6 +19,7 @@ from hub import (
     care_plan_sheet,
     care_time,
     contact_log,
+    media_fetches,
     opt_outs,
     patient_chart,
     staff_access,
@@ -102,6 +103,7 @@ def contact_page(ref: str) -> Any:
                                typed_sources=care_time.TYPED_SOURCES,
                                triage=json.loads(contact.triage or "{}"), glass=how == "glass",
                                files=attachments.attachments_for(db, contact.id),
+                               not_shown=media_fetches.not_shown(db, contact.id),
                                inline_types=attachments.SHOWN_INLINE)
 
 
