@@ -34,6 +34,7 @@ class MediaRef:
     position: int
     url: str
     declared_type: str | None
+    refused_why: str | None = None  # for one refused at the door: why (else not our host)
 
 
 REFUSED_URL = "not a media URL of this account on the Twilio API host: never requested"
@@ -49,7 +50,7 @@ def keep(conn: Connection, contact_id: int, media: Sequence[MediaRef], now: date
              "version": 0} for m in media]
     rows += [{"contact_id": contact_id, "position": m.position, "url": m.url,
               "declared_type": m.declared_type, "status": "done", "outcome": "refused",
-              "last_error": REFUSED_URL, "attempts": 0, "next_attempt_at": now,
+              "last_error": m.refused_why or REFUSED_URL, "attempts": 0, "next_attempt_at": now,
               "created_at": now, "version": 0} for m in refused]
     if rows:
         conn.execute(insert(MediaFetch), rows)

@@ -98,7 +98,7 @@ class Outbound(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # page | bundle | reply | alert | callback | fallback (the last-resort call)
     kind: Mapped[str] = mapped_column(String(16))
-    channel: Mapped[str] = mapped_column(String(8))  # sms | call
+    channel: Mapped[str] = mapped_column(String(8))  # sms | call | chat (a Conversation)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
