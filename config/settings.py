@@ -81,6 +81,7 @@ NAMES = (
     "HUB_ATTACHMENT_MAX_MB",
     "HUB_TWILIO_DELETE_MEDIA",
     "HUB_CONVERSATIONS_IDENTITY",
+    "HUB_TWILIO_MCS_URL",
 )
 
 
@@ -129,6 +130,7 @@ class Settings:
     attachment_max_bytes: int = 5 * 2**20  # the largest photo or file kept (Twilio's MMS limit)
     twilio_delete_media: bool = True  # delete an MMS's media from Twilio once stored
     conversations_identity: str = "care-team"  # Author of the hub's Conversations messages
+    twilio_mcs_url: str = "https://mcs.us1.twilio.com"  # where chat media are fetched from
 
     @property
     def local_mode(self) -> bool:
@@ -315,6 +317,8 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     identity = raw.get("HUB_CONVERSATIONS_IDENTITY", "care-team").strip()
     if not 1 <= len(identity) <= 100:
         raise SettingError("HUB_CONVERSATIONS_IDENTITY: give the identity, 1 to 100 characters")
+    mcs_url = url("HUB_TWILIO_MCS_URL",
+                  raw.get("HUB_TWILIO_MCS_URL", "https://mcs.us1.twilio.com"))
 
     return Settings(
         database_url=database_url,
@@ -353,4 +357,5 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         attachment_max_bytes=int(attachment_mb) * 2**20,
         twilio_delete_media=delete_media == "on",
         conversations_identity=identity,
+        twilio_mcs_url=mcs_url,
     )

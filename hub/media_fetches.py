@@ -85,12 +85,12 @@ def claim(session: Session, now: datetime, limit: int = 20) -> list[MediaFetch]:
 
 
 def fetched(session: Session, row: MediaFetch, data: bytes, content_type: str | None,
-            now: datetime, delete_after: bool) -> None:
+            now: datetime, delete_after: bool, source: str = "mms") -> None:
     """Store what Twilio gave (or record why it was refused); then delete Twilio's copy."""
     try:
         kept = attachments.store_attachment(session, contact_id=row.contact_id, data=data,
                                             declared_type=content_type or row.declared_type,
-                                            source="mms")
+                                            source=source)
         session.flush()
         row.outcome, row.attachment_id = "stored", kept.id
         contact_log.append(session, "contact.media_stored", contact_id=row.contact_id, at=now,

@@ -6,7 +6,8 @@ the fields parsed, then the same intake as a text (:func:`messages.webhooks.take
 channel ``chat``: matched, triaged, stored once per MessageSid (``IM...``), routed and paged.
 The answer a text would get (the 911/988 guidance first when triage says so) is posted back
 into the conversation through the Conversations REST API, queued like any outbound message
-(once per MessageSid); so are the staff's replies from the contact page.
+(once per MessageSid); so are the staff's replies from the contact page. Its media are
+fetched by the engine from the Media Content Service into the attachment store, as an MMS's.
 
 Who wrote it: the message's ``Author``. A participant reached by SMS or WhatsApp has their
 address as author; a chat (SDK) participant has the identity the practice's token server
@@ -28,15 +29,14 @@ from hub import outbox
 from hub.db import insert_unless_duplicate
 from hub.media_fetches import MediaRef
 from hub.models import Contact, InboundReceipt, utcnow
-from messages import forms, runtime, webhooks
+from messages import forms, mms, runtime, webhooks
 from messages.kick import work_soon
 from messages.signature import twilio_signed
 
 bp = Blueprint("conversations", __name__, url_prefix="/twilio")
 MAX_AUTHOR = 256
 MAX_MEDIA = 10
-CHAT_MEDIA = ("chat media (Twilio Conversations) is not fetched by the hub yet: open it in "
-              "the conversation")
+NOT_TWILIOS = "its Media Sid or ChatServiceSid is not Twilio's: never requested"
 
 
 @bp.post("/conversations")
@@ -54,30 +54,39 @@ def message_added() -> Response:
     message_sid = forms.sid("MessageSid", ("IM",))
     conversation_sid = forms.sid("ConversationSid", ("CH",))
     body = forms.body()
-    media = _media()
+    media, refused = _media(rt.settings.twilio_mcs_url)
     now = utcnow()
     taken = webhooks.take_in(rt, "chat", message_sid, author.removeprefix("whatsapp:"), body,
-                             now, refused=media, thread=conversation_sid)
+                             now, media, refused, thread=conversation_sid)
     if taken.triage is not None:
         _answer(rt, message_sid, webhooks.patient_reply(rt, taken, body, now), now)
     return Response(status=200)
 
 
-def _media() -> tuple[MediaRef, ...]:
-    """The message's media (JSON list of Sid, ContentType, Filename, Size), kept as not
-    fetched: they make a photo-only message a contact, and the staff page says so."""
+def _media(mcs_url: str) -> tuple[tuple[MediaRef, ...], tuple[MediaRef, ...]]:
+    """The message's media (JSON list of Sid, ContentType, Filename, Size): their Content
+    URLs on the Media Content Service, to fetch like an MMS's; a Sid that is not Twilio's is
+    refused (kept as not fetched: it still makes a photo-only message a contact)."""
     raw = request.form.get("Media", "")
     if not raw:
-        return ()
+        return (), ()
     try:
         items = json.loads(raw)
     except ValueError:
         abort(400, description="Media is not a JSON list")
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         abort(400, description="Media is not a JSON list of media")
-    return tuple(MediaRef(n, f"chat-media:{str(item.get('Sid', ''))[:40]}",
-                          str(item.get("ContentType", ""))[:64] or None, CHAT_MEDIA)
-                 for n, item in enumerate(items[:MAX_MEDIA]))
+    service = request.form.get("ChatServiceSid", "")
+    kept: list[MediaRef] = []
+    refused: list[MediaRef] = []
+    for n, item in enumerate(items[:MAX_MEDIA]):
+        declared = str(item.get("ContentType", ""))[:64] or None
+        url = mms.chat_media_url(mcs_url, service, str(item.get("Sid", "")))
+        if url is None:
+            refused.append(MediaRef(n, "chat-media", declared, NOT_TWILIOS))
+        else:
+            kept.append(MediaRef(n, url, declared))
+    return tuple(kept), tuple(refused)
 
 
 def _answer(rt: runtime.Runtime, message_sid: str, reply: str | None, now: datetime) -> None:

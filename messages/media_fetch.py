@@ -1,4 +1,5 @@
-"""The engine's duty that fetches MMS photos from Twilio, off the webhook's request.
+"""The engine's duty that fetches MMS photos (and chat media) from Twilio, off the webhook's
+request.
 
 For each claimed row of :mod:`hub.media_fetches`: GET the media URL with the account's
 credentials (HTTP basic auth, Account SID and auth token), only on the configured Twilio API
@@ -8,7 +9,9 @@ default), DELETE the media resource, since Twilio keeps media until it is delete
 down (no answer, 5xx, 429) or refusing our credentials: the same step later, nothing lost.
 
 Twilio answers a media URL with a redirect to its content store; that hop is followed
-(https only, at most two) without the credentials, which go to the API host alone.
+(https only, at most two) without the credentials, which go to the API host alone. A chat
+message's media come from the Media Content Service (``HUB_TWILIO_MCS_URL``, its Content
+URL, with the same credentials) and are not deleted: they belong to the conversation.
 """
 
 from __future__ import annotations
@@ -48,14 +51,18 @@ def fetch_due(rt: Runtime, now: datetime, limit: int = 20) -> int:
     with requests.Session() as http:
         for row_id, status, url in work:
             try:
-                if not mms.allowed_url(url, settings.twilio_api_url, auth[0],
-                                       mms.media_sids(url)[0]):
+                chat = mms.allowed_chat_url(url, settings.twilio_mcs_url)
+                if not chat and not mms.allowed_url(url, settings.twilio_api_url, auth[0],
+                                                    mms.media_sids(url)[0]):
                     raise Gone("not a media URL of this account on the Twilio API host")
+                # A chat's media stay in the conversation (the patient sees them there).
+                delete = settings.twilio_delete_media and not chat
                 if status == "pending":
                     data, content_type = _get(http, url, auth, settings.attachment_max_bytes)
                     _record(rt, row_id, lambda s, row: media_fetches.fetched(
-                        s, row, data, content_type, now, settings.twilio_delete_media))
-                if status == "deleting" or settings.twilio_delete_media:
+                        s, row, data, content_type, now, delete,
+                        source="chat" if chat else "mms"))
+                if status == "deleting" or delete:
                     _delete(http, url, auth)
                     _record(rt, row_id, lambda s, row: media_fetches.deleted(s, row, now))
             except Gone as exc:

@@ -1,12 +1,13 @@
-"""An inbound MMS's media fields (``NumMedia``, ``MediaUrlN``, ``MediaContentTypeN``): which
-URLs the hub will fetch, and which it refuses.
+"""An inbound MMS's media fields (``NumMedia``, ``MediaUrlN``, ``MediaContentTypeN``), and a
+chat message's media: which URLs the hub will fetch, and which it refuses.
 
 A media URL is fetched with the account's credentials, so only one that names this
 account's media of this very message on the configured Twilio API host
 (``HUB_TWILIO_API_URL``) is kept: ``{api}/2010-04-01/Accounts/{AccountSid}/Messages/
 {MessageSid}/Media/ME...``. Anything else (another host, another account or message, a
 different path) is refused and never requested (no server-side request forgery); the text
-itself is still taken in.
+itself is still taken in. A chat message's media are fetched from Twilio's Media Content
+Service (``HUB_TWILIO_MCS_URL``), built by the hub from the Service and Media Sids alone.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hub.media_fetches import MediaRef
 
 MAX_MEDIA = 10  # Twilio delivers at most 10 media with one MMS
 MEDIA_SID = re.compile(r"ME[0-9a-f]{32}")
+CHAT_MEDIA = re.compile(r"IS[0-9a-f]{32}/Media/ME[0-9a-f]{32}/Content")
 CONTENT_TYPE = re.compile(r"[\w.+-]{1,40}/[\w.+-]{1,60}")
 
 
@@ -31,6 +33,19 @@ def allowed_url(url: str, api_url: str, account_sid: str, message_sid: str) -> b
         return False
     prefix = f"{api.path.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}/Media/"
     return got.path.startswith(prefix) and bool(MEDIA_SID.fullmatch(got.path[len(prefix):]))
+
+
+def chat_media_url(mcs_url: str, service_sid: str, media_sid: str) -> str | None:
+    """The Content URL of one chat medium on the Media Content Service, or None for Sids
+    that are not Twilio's."""
+    path = f"{service_sid}/Media/{media_sid}/Content"
+    return f"{mcs_url}/v1/Services/{path}" if CHAT_MEDIA.fullmatch(path) else None
+
+
+def allowed_chat_url(url: str, mcs_url: str) -> bool:
+    """True for a chat medium's Content URL on the configured Media Content Service."""
+    prefix = f"{mcs_url}/v1/Services/"
+    return url.startswith(prefix) and bool(CHAT_MEDIA.fullmatch(url[len(prefix):]))
 
 
 def media_of(form: Mapping[str, str], api_url: str, account_sid: str

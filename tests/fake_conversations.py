@@ -7,7 +7,9 @@ message posted to a conversation is kept (the hub's replies) and listed back new
 
 MMS media (the 2010 API's Media resource): a test adds a photo with :meth:`Media.add`; its
 ``MediaUrl`` answers GET with the bytes and content type, ``.json`` with the resource's
-example, and DELETE with 204. Each request is kept with the credentials it came with.
+example, and DELETE with 204. A chat medium (:meth:`Media.add_chat`) answers on the Media
+Content Service's ``/v1/Services/{IS}/Media/{ME}/Content`` (HUB_TWILIO_MCS_URL points here
+too). Each request is kept with the credentials it came with.
 """
 
 from __future__ import annotations
@@ -118,9 +120,16 @@ class Media:
         self.held[path] = (data, content_type)
         return self.base_url + path
 
+    def add_chat(self, service_sid: str, data: bytes, content_type: str) -> str:
+        """Hold one medium of a chat message on the Media Content Service; return its Sid."""
+        sid = f"ME{uuid.uuid4().hex}"
+        self.held[f"/v1/Services/{service_sid}/Media/{sid}/Content"] = (data, content_type)
+        return sid
+
     @staticmethod
     def handles(path: str) -> bool:
-        return "/Media/ME" in path and path.startswith("/2010-04-01/Accounts/")
+        return "/Media/ME" in path and path.startswith(("/2010-04-01/Accounts/",
+                                                        "/v1/Services/"))
 
     def answer(self, method: str, path: str, authorization: str
                ) -> tuple[int, bytes, str]:

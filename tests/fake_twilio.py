@@ -136,7 +136,7 @@ class FakeTwilio:
                                                   "message": "injected failure",
                                                   "status": failure.status})
             return True
-        if path.startswith("/v1/"):
+        if path.startswith("/v1/") and not Media.handles(path):
             form = {k: v[-1] for k, v in parse_qs(raw).items()}
             with self._arrived:
                 status, payload = self.conversations.answer(handler.command, path, form)

@@ -12,14 +12,16 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.security import generate_password_hash
 
-from hub.models import Contact, Staff, utcnow
+from hub.models import Attachment, Contact, Staff, utcnow
 from messages import kick
 from messages.engine import tick
-from tests.conftest import ACCOUNT_SID, PUBLIC_URL
+from tests import pictures
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL
 from tests.practice import BEN, WALTER, seed
 from tests.staff_login import csrf_of, sign_in
 
 CONVERSATION = "CH" + "c" * 32
+SERVICE = "IS" + "a" * 32
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def practice_chat(rt):
 def chat(twilio, author: str, body: str, sid: str | None = None, event: str = "onMessageAdded",
          media: list[dict[str, object]] | None = None, signature: str | None = None):
     """An onMessageAdded event as Twilio Conversations posts it (form-encoded, signed)."""
-    params = {"AccountSid": ACCOUNT_SID, "ChatServiceSid": "IS" + "a" * 32,
+    params = {"AccountSid": ACCOUNT_SID, "ChatServiceSid": SERVICE,
               "EventType": event, "ConversationSid": CONVERSATION,
               "MessageSid": sid or "IM" + uuid.uuid4().hex, "Author": author, "Body": body,
               "ParticipantSid": "MB" + "b" * 32, "Attributes": "{}", "Source": "SDK",
@@ -116,17 +118,25 @@ def test_a_chat_from_an_identity_nobody_knows_is_a_contact_from_an_unknown_sende
             "chat", "unknown", "night-owl-77")
 
 
-def test_a_photo_only_chat_message_is_a_contact_and_the_page_says_it_was_not_fetched(
+def test_a_photo_only_chat_message_is_a_contact_and_its_photo_is_fetched_for_the_nurse(
         rt, client, twilio, twilio_api, practice_chat):
-    media = [{"Sid": "ME" + "d" * 32, "ContentType": "image/jpeg", "Filename": "ankle.jpg",
-              "Size": 42056}]
+    ankle = pictures.png(seed=11)
+    sid = twilio_api.media.add_chat(SERVICE, ankle, "image/png")
+    media = [{"Sid": sid, "ContentType": "image/png", "Filename": "ankle.png",
+              "Size": len(ankle)},
+             {"Sid": "not-a-sid", "ContentType": "image/jpeg", "Filename": "x.jpg", "Size": 1}]
     assert chat(twilio, WALTER, "", media=media).status_code == 200
     with rt.sessions() as session:
         contact = session.scalars(select(Contact)).one()
         assert '"photo received"' in contact.triage and contact.status == "paging"
+        kept = session.scalars(select(Attachment)).one()
+        assert (kept.contact_id, kept.source, kept.data) == (contact.id, "chat", ankle)
+    assert [(r.method, r.user) for r in twilio_api.media.requests] == [
+        ("GET", f"{ACCOUNT_SID}:{AUTH_TOKEN}")]  # fetched, and left in the conversation
     sign_in(client, "ben@clinic.test", "night-shift")
     html = client.get(f"/staff/c/{contact.ref}").get_data(as_text=True)
-    assert "not fetched" in html
+    assert f'src="/staff/c/{contact.ref}/files/{kept.id}"' in html
+    assert "File 2 sent with this contact not fetched" in html
 
 
 def test_a_chat_event_with_a_malformed_media_list_is_a_clear_400(rt, twilio, practice_chat):
