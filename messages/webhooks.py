@@ -89,7 +89,7 @@ def _is_staff_reply(found: SenderMatch, body: str | None) -> bool:
 
 
 @dataclass(frozen=True)
-class _Taken:
+class Taken:
     """What intake made of a text or call: who sent it, its triage (None for a staff reply,
     which is no contact) and, when only the care plan's thresholds fired, what it says."""
 
@@ -100,7 +100,7 @@ class _Taken:
 
 def take_in(rt: runtime.Runtime, channel: str, sid: str, sender: str | None,
             body: str | None, now: datetime, media: tuple[MediaRef, ...] = (),
-            refused: tuple[MediaRef, ...] = (), thread: str | None = None) -> _Taken:
+            refused: tuple[MediaRef, ...] = (), thread: str | None = None) -> Taken:
     """Triage and store the contact (committed, encrypted) unless it is a staff reply, with
     its media to fetch (``refused``: media URLs the hub will never request) and,
     for a chat, its conversation (``thread``).
@@ -113,11 +113,11 @@ def take_in(rt: runtime.Runtime, channel: str, sid: str, sender: str | None,
     inbound = contacts.Inbound(channel, sid, sender, e164, phone_index(e164) if e164 else None,
                                body, thread)
 
-    def store() -> _Taken:
+    def store() -> Taken:
         with quick_write(rt.engine) as conn:
             found = identify(conn, inbound.from_index)
             if _is_staff_reply(found, body):
-                return _Taken(found, None)
+                return Taken(found, None)
             if channel == "voice":
                 triage = Triage("routine")
             elif (media or refused) and not (body or "").strip():
@@ -129,7 +129,7 @@ def take_in(rt: runtime.Runtime, channel: str, sid: str, sender: str | None,
                 media_fetches.keep(conn, received.contact_id, media, now, refused)
             plan = (care_rules.instructions(conn, found.patient_id, triage.plan_rules)
                     if triage.guidance == "plan" and found.patient_id is not None else [])
-        return _Taken(found, triage, tuple(plan))
+        return Taken(found, triage, tuple(plan))
 
     # Twilio does not resend a text answered with a 500: a dead connection is retried here.
     taken = once_more_if_disconnected(rt.engine, store)
@@ -141,6 +141,7 @@ def take_in(rt: runtime.Runtime, channel: str, sid: str, sender: str | None,
 
 
 def fetch_media(rt: runtime.Runtime) -> int:
+    """The engine's media duty, run now (after an MMS webhook)."""
     return fetch_due(rt, utcnow())
 
 
@@ -164,8 +165,8 @@ def _staff_reply(rt: runtime.Runtime, staff_id: int, sid: str, body: str,
     return reply
 
 
-def patient_reply(rt: runtime.Runtime, taken: _Taken, body: str,
-                   now: datetime) -> str | None:
+def patient_reply(rt: runtime.Runtime, taken: Taken, body: str,
+                  now: datetime) -> str | None:
     """The answer to a patient's or caregiver's text, in the language it is written in when
     that is clear (else their own); none to a number that opted out of texts."""
     found, triage = taken.found, taken.triage
