@@ -77,11 +77,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         fill_birth_indexes(session)
 
     from hub import web
-    from messages import voice, webhooks
+    from messages import conversations, voice, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(voice.bp)
-    web.init_app(app, exempt=(webhooks.bp.name, voice.bp.name))
+    app.register_blueprint(conversations.bp)
+    web.init_app(app, exempt=(webhooks.bp.name, voice.bp.name, conversations.bp.name))
     if settings.trusted_proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     app.register_error_handler(HTTPException, _http_error)

@@ -99,3 +99,27 @@ def test_the_nurse_sees_the_photo_on_the_contact_page_and_each_view_is_audited(
     with rt.sessions() as session:
         events = session.scalars(text("SELECT event FROM log_entries ORDER BY seq")).all()
     assert events.count("access.view_attachment") == 1
+
+
+def test_rotating_the_keys_re_encrypts_the_photos_too(rt, app, settings_for):
+    from cryptography.fernet import Fernet
+
+    from app import create_app
+    from hub.cli import cli
+
+    photo = pictures.png(seed=9)
+    with rt.sessions() as session:
+        contact_id = _a_contact(session)
+        attachments.store_attachment(session, contact_id=contact_id, data=photo,
+                                     declared_type="image/png", source="portal")
+        session.commit()
+    new_key = Fernet.generate_key().decode()
+    both = create_app({**settings_for, "HUB_ENCRYPTION_KEYS":
+                       f"{new_key},{settings_for['HUB_ENCRYPTION_KEYS']}"})
+    assert both.test_cli_runner().invoke(cli, ["rotate-keys"]).exit_code == 0
+    both.extensions["hub"].engine.dispose()
+    only_new = create_app({**settings_for, "HUB_ENCRYPTION_KEYS": new_key})
+    with only_new.extensions["hub"].sessions() as session:
+        (kept,) = attachments.attachments_for(session, contact_id)
+        assert attachments.read_attachment(kept) == photo
+    only_new.extensions["hub"].engine.dispose()

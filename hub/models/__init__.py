@@ -13,6 +13,7 @@ from hub.models.duty import Duty
 from hub.models.failure import RowFailure
 from hub.models.keys import KeyCheck, KeySplit
 from hub.models.log import LogEntry, LogHead
+from hub.models.media import MediaFetch
 from hub.models.opt_out import TextOptOut
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
@@ -50,6 +51,7 @@ __all__ = [
     "LoginLimit",
     "LogEntry",
     "LogHead",
+    "MediaFetch",
     "Medication",
     "Outbound",
     "Page",

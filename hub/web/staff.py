@@ -19,6 +19,7 @@ from hub import (
     care_plan_sheet,
     care_time,
     contact_log,
+    media_fetches,
     opt_outs,
     patient_chart,
     staff_access,
@@ -105,6 +106,7 @@ def contact_page(ref: str) -> Any:
                                triage=json.loads(contact.triage or "{}"), glass=how == "glass",
                                portal_answers=answers,
                                files=attachments.attachments_for(db, contact.id),
+                               not_shown=media_fetches.not_shown(db, contact.id),
                                inline_types=attachments.SHOWN_INLINE)
 
 

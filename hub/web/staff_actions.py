@@ -66,6 +66,8 @@ def _reply(db: DbSession, contact: Contact, staff: Staff) -> None:
         portal_reply.answer(db, contact, staff, body, utcnow(),
                             runtime.current().settings.public_url.rstrip("/") + "/portal")
         return
+    if contact.channel == "chat":
+        return _reply_in_chat(db, contact, staff, body)
     if not contact.from_number or not contact.from_index:
         abort(409, description="cannot reply: the sender's number is withheld")
     if opt_outs.opted_out(db, [contact.from_index]):
@@ -75,6 +77,17 @@ def _reply(db: DbSession, contact: Contact, staff: Staff) -> None:
                  contact_id=contact.id, staff_id=staff.id)
     contact_log.append(db, "contact.replied", contact_id=contact.id, actor=f"staff:{staff.id}",
                        detail={"channel": "sms", "characters": len(body)}, at=now)
+
+
+def _reply_in_chat(db: DbSession, contact: Contact, staff: Staff, body: str) -> None:
+    """Queue a message into the contact's Twilio Conversation, as the practice's identity."""
+    if not contact.conversation_sid:
+        abort(409, description="cannot reply: this chat contact has no conversation")
+    now = utcnow()
+    outbox.queue(db, kind="reply", channel="chat", to=contact.conversation_sid, body=body,
+                 now=now, contact_id=contact.id, staff_id=staff.id)
+    contact_log.append(db, "contact.replied", contact_id=contact.id, actor=f"staff:{staff.id}",
+                       detail={"channel": "chat", "characters": len(body)}, at=now)
 
 
 def _call_back(db: DbSession, contact: Contact, staff: Staff) -> None:
