@@ -15,7 +15,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from config.settings import SettingError, load_settings
-from hub import crypto, db, key_check, key_split, log_lines
+from hub import attachments, crypto, db, key_check, key_split, log_lines
 from hub.triage.classify import TriageConfigError, load_triager
 from hub.web.proxies import TrustedProxies
 from hub.which_patient import fill_birth_indexes
@@ -44,6 +44,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     created = db.upgrade(settings.database_url)
     cipher = crypto.FieldCipher(settings.encryption_keys, settings.index_key)
     crypto.install(cipher)
+    attachments.configure(settings.attachment_max_bytes)
     engine = db.make_engine(settings.database_url)
     try:
         with engine.begin() as connection:
@@ -78,11 +79,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         fill_birth_indexes(session)
 
     from hub import web
-    from messages import voice, webhooks
+    from messages import conversations, voice, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(voice.bp)
-    web.init_app(app, exempt=(webhooks.bp.name, voice.bp.name))
+    app.register_blueprint(conversations.bp)
+    web.init_app(app, exempt=(webhooks.bp.name, voice.bp.name, conversations.bp.name))
     if settings.trusted_proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     app.register_error_handler(HTTPException, _http_error)

@@ -78,6 +78,11 @@ NAMES = (
     "HUB_SESSION_IDLE_MINUTES",
     "HUB_LOGIN_LIMIT",
     "HUB_LIMIT_STORAGE",
+    "HUB_PORTAL_CODE_LIMIT",
+    "HUB_ATTACHMENT_MAX_MB",
+    "HUB_TWILIO_DELETE_MEDIA",
+    "HUB_CONVERSATIONS_IDENTITY",
+    "HUB_TWILIO_MCS_URL",
 )
 
 
@@ -122,7 +127,12 @@ class Settings:
     metrics_token: str | None = None
     session_idle_minutes: float = 15.0  # staff sessions end after this much inactivity
     login_limit: str = "10 per minute;50 per hour"  # failed sign-ins, per address and e-mail
+    portal_code_limit: str = "5 per 15 minutes;20 per day"  # portal codes, per number/address
     limit_storage: str = "database"  # where login failures are counted: database or a URI
+    attachment_max_bytes: int = 5 * 2**20  # the largest photo or file kept (Twilio's MMS limit)
+    twilio_delete_media: bool = True  # delete an MMS's media from Twilio once stored
+    conversations_identity: str = "care-team"  # Author of the hub's Conversations messages
+    twilio_mcs_url: str = "https://mcs.us1.twilio.com"  # where chat media are fetched from
 
     @property
     def local_mode(self) -> bool:
@@ -294,11 +304,27 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     login_limit = raw.get("HUB_LOGIN_LIMIT", "10 per minute;50 per hour")
     if not rate_limits(login_limit):
         raise SettingError("HUB_LOGIN_LIMIT: not a rate limit such as '10 per minute;50 per hour'")
+    portal_code_limit = raw.get("HUB_PORTAL_CODE_LIMIT", "5 per 15 minutes;20 per day")
+    if not rate_limits(portal_code_limit):
+        raise SettingError("HUB_PORTAL_CODE_LIMIT: not a rate limit such as "
+                           "'5 per 15 minutes;20 per day'")
     limit_storage = raw.get("HUB_LIMIT_STORAGE", "database")
     if limit_storage != "database" and not limit_storage.startswith(
             ("redis://", "rediss://", "redis+sentinel://", "memcached://")):
         raise SettingError("HUB_LIMIT_STORAGE: 'database', or a redis:// or memcached:// URI "
                            "(every worker must see the same counts)")
+
+    attachment_mb = raw.get("HUB_ATTACHMENT_MAX_MB", "5")
+    if not attachment_mb.isdigit() or not 1 <= int(attachment_mb) <= 100:
+        raise SettingError("HUB_ATTACHMENT_MAX_MB: give a whole number of megabytes, 1 to 100")
+    delete_media = raw.get("HUB_TWILIO_DELETE_MEDIA", "on").lower()
+    if delete_media not in ("on", "off"):
+        raise SettingError("HUB_TWILIO_DELETE_MEDIA: must be 'on' or 'off'")
+    identity = raw.get("HUB_CONVERSATIONS_IDENTITY", "care-team").strip()
+    if not 1 <= len(identity) <= 100:
+        raise SettingError("HUB_CONVERSATIONS_IDENTITY: give the identity, 1 to 100 characters")
+    mcs_url = url("HUB_TWILIO_MCS_URL",
+                  raw.get("HUB_TWILIO_MCS_URL", "https://mcs.us1.twilio.com"))
 
     return Settings(
         database_url=database_url,
@@ -333,5 +359,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         metrics_token=metrics_token,
         session_idle_minutes=idle_minutes,
         login_limit=login_limit,
+        portal_code_limit=portal_code_limit,
         limit_storage=limit_storage,
+        attachment_max_bytes=int(attachment_mb) * 2**20,
+        twilio_delete_media=delete_media == "on",
+        conversations_identity=identity,
+        twilio_mcs_url=mcs_url,
     )

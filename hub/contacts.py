@@ -42,6 +42,7 @@ class Inbound:
     from_e164: str | None  # None for a withheld or malformed caller ID: matched to nobody
     from_index: str | None  # the number's keyed hash (phone_index), found by and stored with
     body: str | None
+    thread: str | None = None  # a chat's Twilio Conversation (CH...), where answers go
 
 
 def lock(session: Session, contact: Contact) -> None:
@@ -84,6 +85,7 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
             "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,
             "from_number": e164 or inbound.from_raw,
             "from_index": inbound.from_index, "body": inbound.body,
+            "conversation_sid": inbound.thread,
             "received_at": now, "status": status, "match": sender.kind,
             "patient_id": sender.patient_id, "caregiver_id": sender.caregiver_id,
             "candidates": ",".join(map(str, sender.candidates)) or None,

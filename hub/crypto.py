@@ -61,6 +61,16 @@ class FieldCipher:
         written to many rows at once (a staff phone on each of their pages)."""
         return Sealed(self.encrypt(plaintext))
 
+    def encrypt_bytes(self, data: bytes) -> str:
+        """A Fernet token (ASCII) of raw bytes: a photo or document in the attachment store."""
+        return self._fernet.encrypt(data).decode("ascii")
+
+    def decrypt_bytes(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            raise Undecryptable("a stored attachment") from None
+
     def decrypt(self, token: str) -> str:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
@@ -144,3 +154,16 @@ class Encrypted(TypeDecorator[str]):
             return None
         cipher = active()
         return cipher.decrypt_remembered(value) if self.remember else cipher.decrypt(value)
+
+
+class EncryptedBytes(Encrypted):
+    """Raw bytes stored as one Fernet token (text); a subclass of :class:`Encrypted`, so
+    ``hub rotate-keys`` re-encrypts it with every other field. Never remembered."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else active().encrypt_bytes(bytes(value))
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else active().decrypt_bytes(value)

@@ -1,5 +1,5 @@
 """The engine's tick: take in this host's spool, page for received contacts, fire due
-escalation timers, send outbound, alert the managers about coverage gaps, run the self-test,
+escalation timers, send outbound, fetch MMS photos from Twilio, alert the managers about coverage gaps, run the self-test,
 checkpoint the log's head outside the database, summarise refused webhooks, and leave a
 heartbeat for ``/readyz``.
 
@@ -22,6 +22,7 @@ from hub.models import utcnow
 from messages import texts
 from messages.dispatch import dispatch_due
 from messages.links import Links
+from messages.media_fetch import fetch_due
 from messages.page_texts import PageTexts
 from messages.runtime import Runtime
 from messages.spool_intake import take_in as take_in_spooled
@@ -49,6 +50,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         "sent": lambda: dispatch_due(rt.sessions, rt.transport, pages, now,
                                      sms_limit=rt.policy.sms_limit,
                                      rounds_every=rt.policy.rounds_every()),
+        # photos of MMS kept with their contacts: fetched, stored encrypted, deleted at Twilio
+        "media": lambda: fetch_due(rt, now),
         # at most once an hour, in one process: text the managers about coverage gaps
         "coverage_alerts": lambda: alert_managers(
             rt.sessions, now, partial(texts.coverage_alert, tz=rt.settings.tz)),

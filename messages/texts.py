@@ -318,3 +318,19 @@ def set_aside_alert(what: str, ref: str | None, error: str) -> str:
     about = f" (contact {ref})" if ref else ""
     return (f"Care line: the engine set aside a {what}{about} that failed repeatedly "
             f"({error}). Everything else goes on. Check it: 'hub quarantine list'.")
+
+
+PORTAL_CODE = {"en": "{practice}: your sign-in code is {code}. It is valid for 10 minutes.",
+               "es": "{practice}: su código para entrar es {code}. Vale por 10 minutos."}
+PORTAL_NEW = {"en": "You have a new message from your care team. Read it at {link}",
+              "es": "Tiene un mensaje nuevo de su equipo de atención. Léalo en {link}"}
+
+
+def portal_code(practice: str, code: str, language: str | None) -> str:
+    """The portal's sign-in code: the practice's name and the code, nothing else."""
+    return PORTAL_CODE[lang_of(language)].format(practice=practice, code=code)
+
+
+def portal_new_message(link: str, language: str | None) -> str:
+    """A care team reply waits in the portal: no words of it, only the link."""
+    return PORTAL_NEW[lang_of(language)].format(link=link)

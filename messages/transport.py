@@ -18,6 +18,8 @@ from twilio.rest import Client
 from config.settings import Settings
 
 TWILIO_API = "https://api.twilio.com"
+# Each of Twilio's products has its own host; HUB_TWILIO_API_URL stands in for all of them.
+TWILIO_HOSTS = (TWILIO_API, "https://conversations.twilio.com")
 # Twilio error codes that mean "this number cannot take this channel": retrying won't help.
 UNREACHABLE_CODES = {21211, 21214, 21408, 21610, 21612, 21614}
 
@@ -38,8 +40,9 @@ class SendError(Exception):
 class Transport(Protocol):
     def send(self, channel: str, to: str, body: str, status_callback: str,
              url: str | None = None) -> str:
-        """Send an SMS (body = text) or place a call (body = TwiML; or, with ``url``, the
-        TwiML fetched from there once answering machine detection has spoken); return the
+        """Send an SMS (body = text), post into a Twilio Conversation (channel "chat", ``to``
+        its ConversationSid) or place a call (body = TwiML; or, with ``url``, the TwiML
+        fetched from there once answering machine detection has spoken); return the
         provider Sid."""
         ...
 
@@ -57,8 +60,10 @@ class _BaseUrlHttpClient(TwilioHttpClient):
         self._base_url = base_url.rstrip("/")
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        if url.startswith(TWILIO_API):
-            url = self._base_url + url[len(TWILIO_API):]
+        for host in TWILIO_HOSTS:
+            if url.startswith(host):
+                url = self._base_url + url[len(host):]
+                break
         return super().request(method, url, *args, **kwargs)
 
 
@@ -68,6 +73,7 @@ class TwilioTransport:
 
     def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
         self._from = settings.practice_number
+        self._identity = settings.conversations_identity
         self._settings = settings
         self.timeout = timeout  # seconds per request to Twilio, for every thread's client
         self._local = threading.local()
@@ -96,6 +102,10 @@ class TwilioTransport:
                     status_callback=status_callback, status_callback_event=["completed"],
                 )
                 return str(call.sid)
+            if channel == "chat":  # the Conversations REST API, as the practice's identity
+                posted = self._client.conversations.v1.conversations(to).messages.create(
+                    author=self._identity, body=body)
+                return str(posted.sid)
             if channel == "call":
                 call = self._client.calls.create(
                     to=to, from_=self._from, twiml=body, status_callback=status_callback,
@@ -118,11 +128,17 @@ class TwilioTransport:
                             retryable=True, unsure=unsure) from None
 
     def find_sent(self, channel: str, to: str, body: str) -> str | None:
-        if channel != "sms":
+        if channel not in ("sms", "chat"):
             return None  # a call cannot be told from another; ringing twice beats never
         try:
             # Newest first: the attempt was moments ago, and pages' bodies are unique (an ACK
             # code and a link of their own).
+            if channel == "chat":
+                for posted in self._client.conversations.v1.conversations(to).messages.list(
+                        order="desc", limit=50):
+                    if posted.body == body and posted.author == self._identity:
+                        return str(posted.sid)
+                return None
             for message in self._client.messages.list(to=to, from_=self._from, limit=50):
                 if message.body == body:
                     return str(message.sid)
@@ -144,7 +160,7 @@ class OutboxTransport:
 
     def send(self, channel: str, to: str, body: str, status_callback: str,
              url: str | None = None) -> str:
-        prefix = "CA" if channel == "call" else "SM"
+        prefix = {"call": "CA", "chat": "IM"}.get(channel, "SM")
         return prefix + uuid.uuid4().hex
 
 

@@ -10,9 +10,10 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import care_rules, contact_log, contacts, language, outbox, which_patient
+from hub import care_rules, contact_log, contacts, language, media_fetches, outbox, which_patient
 from hub.db import once_more_if_disconnected, quick_write
 from hub.matching import SenderMatch, identify
+from hub.media_fetches import MediaRef
 from hub.models import Contact, InboundReceipt, Outbound, Page, Staff, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
@@ -20,6 +21,7 @@ from messages import (
     callback_call,
     forms,
     keywords,
+    mms,
     outage,
     runtime,
     staff_replies,
@@ -27,14 +29,16 @@ from messages import (
     twiml,
     voice,
 )
-from messages.kick import work_soon
+from messages.kick import soon, work_soon
 from messages.links import Links
+from messages.media_fetch import fetch_due
 from messages.page_texts import PageTexts
 from messages.signature import twilio_signed
 from messages.status import record_status
 from routing import lifecycle
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+PHOTO_ONLY = "photo received"  # the triage of a text that is only a photo
 
 
 def _xml(twiml: str) -> Response:
@@ -46,8 +50,9 @@ def _pages() -> PageTexts:
 
 
 def _answer(rt: runtime.Runtime, message_sid: str, sender: str | None,
-            body: str, now: datetime) -> str | None:
-    """All an inbound text does, from a webhook or from the spool; the reply (None: none)."""
+            body: str, now: datetime, form: Mapping[str, str] | None = None) -> str | None:
+    """All an inbound text does, from a webhook or from the spool; the reply (None: none).
+    ``form``: the webhook's fields, for an MMS's media."""
     if which_patient.CHOICE.fullmatch(body) and (chosen := _patient_chosen(
             rt, message_sid, sender, body, now)):
         return chosen
@@ -55,16 +60,31 @@ def _answer(rt: runtime.Runtime, message_sid: str, sender: str | None,
     if keyword is not None and (answer := keywords.answer(
             keyword, message_sid, _e164(sender), rt, now)) is not None:
         return answer or None
-    taken = _take_in(rt, "sms", message_sid, sender, body, now)
+    media, refused = mms.media_of(form or {}, rt.settings.twilio_api_url,
+                                  rt.settings.twilio_account_sid)
+    taken = take_in(rt, "sms", message_sid, sender, body, now, media, refused)
     if taken.triage is None and taken.found.staff_id is not None:
         return _staff_reply(rt, taken.found.staff_id, message_sid, body, now)
-    return _patient_reply(rt, taken, body, now)
+    return patient_reply(rt, taken, body, now)
 
 
 def take_in_kept_text(rt: runtime.Runtime, form: Mapping[str, str], at: datetime) -> None:
     """A text kept on the spool while the database was down: handled as on arrival (at its
     arrival time), its reply not sent (the sender was answered from the spool)."""
-    _answer(rt, form["MessageSid"], form.get("From"), form.get("Body", ""), at)
+    _answer(rt, form["MessageSid"], form.get("From"), form.get("Body", ""), at, form)
+
+
+def take_in_secure_message(rt: runtime.Runtime, sid: str, number: str | None,
+                           sender: SenderMatch, body: str,
+                           now: datetime) -> tuple[int, str, bool]:
+    """A portal message: stored, triaged, routed and paged exactly as a text is (one contact
+    per ``sid``, the form's idempotency token); its contact id, the answer for the page
+    (911/988 first when triage says so, in the language it is written in) and whether
+    triage found it urgent."""
+    taken = take_in(rt, "portal", sid, number, body, now, known=sender)
+    assert taken.contact_id is not None and taken.triage is not None
+    return (taken.contact_id, patient_reply(rt, taken, body, now) or "",
+            taken.triage.urgency == "urgent")
 
 
 def _e164(sender: str | None) -> str | None:
@@ -82,43 +102,63 @@ def _is_staff_reply(found: SenderMatch, body: str | None) -> bool:
 
 
 @dataclass(frozen=True)
-class _Taken:
+class Taken:
     """What intake made of a text or call: who sent it, its triage (None for a staff reply,
     which is no contact) and, when only the care plan's thresholds fired, what it says."""
 
     found: SenderMatch
     triage: Triage | None
     plan_instructions: tuple[str, ...] = ()
+    contact_id: int | None = None
 
 
-def _take_in(rt: runtime.Runtime, channel: str, sid: str, sender: str | None,
-             body: str | None, now: datetime) -> _Taken:
-    """Triage and store the contact (committed, encrypted) unless it is a staff reply.
+def take_in(rt: runtime.Runtime, channel: str, sid: str, sender: str | None,
+            body: str | None, now: datetime, media: tuple[MediaRef, ...] = (),
+            refused: tuple[MediaRef, ...] = (), thread: str | None = None,
+            known: SenderMatch | None = None) -> Taken:
+    """Triage and store the contact (committed, encrypted) unless it is a staff reply, with
+    its media to fetch (``refused``: media URLs the hub will never request) and,
+    for a chat, its conversation (``thread``); ``known``: who sent it, when the edge knows
+    already (a signed-in portal user).
 
     Routing and paging follow on a background thread (and the scheduler tick, in any process,
-    should this one die first): Twilio gets its answer without waiting for them.
+    should this one die first): Twilio gets its answer without waiting for them; so does the
+    fetching of media (the engine's ``media`` duty).
     """
     e164 = _e164(sender)
     inbound = contacts.Inbound(channel, sid, sender, e164, phone_index(e164) if e164 else None,
-                               body)
+                               body, thread)
 
-    def store() -> _Taken:
+    def store() -> Taken:
         with quick_write(rt.engine) as conn:
-            found = identify(conn, inbound.from_index)
+            found = known or identify(conn, inbound.from_index)
             if _is_staff_reply(found, body):
-                return _Taken(found, None)
-            triage = (care_rules.classify(conn, rt.triager, body, found.patient_id, now)
-                      if channel != "voice" else Triage("routine"))
-            contacts.receive(conn, inbound, found, triage, now)
+                return Taken(found, None)
+            if channel == "voice":
+                triage = Triage("routine")
+            elif (media or refused) and not (body or "").strip():
+                triage = Triage("routine", fired=(PHOTO_ONLY,))  # a photo is not an empty text
+            else:
+                triage = care_rules.classify(conn, rt.triager, body, found.patient_id, now)
+            received = contacts.receive(conn, inbound, found, triage, now)
+            if received.created:  # a retried MessageSid keeps nothing twice
+                media_fetches.keep(conn, received.contact_id, media, now, refused)
             plan = (care_rules.instructions(conn, found.patient_id, triage.plan_rules)
                     if triage.guidance == "plan" and found.patient_id is not None else [])
-        return _Taken(found, triage, tuple(plan))
+        return Taken(found, triage, tuple(plan), received.contact_id)
 
     # Twilio does not resend a text answered with a 500: a dead connection is retried here.
     taken = once_more_if_disconnected(rt.engine, store)
     if taken.triage is not None:
         work_soon(rt)
+        if media and rt.settings.engine == "inline":
+            soon(fetch_media, rt)  # the tick would within a second: the nurse sees it sooner
     return taken
+
+
+def fetch_media(rt: runtime.Runtime) -> int:
+    """The engine's media duty, run now (after an MMS webhook)."""
+    return fetch_due(rt, utcnow())
 
 
 def _staff_reply(rt: runtime.Runtime, staff_id: int, sid: str, body: str,
@@ -141,8 +181,8 @@ def _staff_reply(rt: runtime.Runtime, staff_id: int, sid: str, body: str,
     return reply
 
 
-def _patient_reply(rt: runtime.Runtime, taken: _Taken, body: str,
-                   now: datetime) -> str | None:
+def patient_reply(rt: runtime.Runtime, taken: Taken, body: str,
+                  now: datetime) -> str | None:
     """The answer to a patient's or caregiver's text, in the language it is written in when
     that is clear (else their own); none to a number that opted out of texts."""
     found, triage = taken.found, taken.triage
@@ -173,7 +213,7 @@ def sms() -> Response:
     sender = forms.sender()
     body = forms.body()
     return _xml(twiml.message(_answer(runtime.current(), message_sid, sender, body,
-                                      utcnow())))
+                                      utcnow(), request.form)))
 
 
 def _patient_chosen(rt: runtime.Runtime, sid: str, sender: str | None, body: str,

@@ -233,6 +233,7 @@ def settings_for(database_url, keys, twilio_api, tmp_path, policy_file):
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_PHONE_NUMBER": PRACTICE_NUMBER,
         "HUB_TWILIO_API_URL": twilio_api.url,
+        "HUB_TWILIO_MCS_URL": twilio_api.url,  # chat media, on the same loopback server
         "HUB_PUBLIC_URL": PUBLIC_URL,
         "HUB_INSTANCE_DIR": str(tmp_path / "instance"),
         "HUB_ESCALATION_POLICY": str(policy_file),

@@ -2,7 +2,8 @@
 
 Responses are built from the examples in Twilio's own OpenAPI description
 (../shared/twilio/twilio_api_v2010.json, read in place). Tests can queue failures (a 500, a
-429, a 21610 opt-out, a timeout) and wait for requests to arrive.
+429, a 21610 opt-out, a timeout) and wait for requests to arrive. The Conversations API
+(``/v1/...``) and MMS media are :mod:`tests.fake_conversations`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+from tests.fake_conversations import ConversationsApi, Media
 from tests.shared_data import SHARED
 
 SPEC = SHARED / "twilio" / "twilio_api_v2010.json"
@@ -84,14 +86,19 @@ class FakeTwilio:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802
-                fake._handle(self)
+                fake._other(self) or fake._handle(self)
 
             def do_GET(self) -> None:  # noqa: N802
-                fake._list(self)
+                fake._other(self) or fake._list(self)
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                fake._other(self) or fake._reply(self, 404, {"code": 20404, "status": 404})
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.conversations = ConversationsApi()
+        self.media = Media(self.url)
 
     def start(self) -> FakeTwilio:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -112,6 +119,41 @@ class FakeTwilio:
         """The outage is over: no more injected failures."""
         with self._lock:
             self.failures.clear()
+
+    def _other(self, handler: BaseHTTPRequestHandler) -> bool:
+        """The Conversations API and MMS media (injected failures apply to them too); False
+        for a path of the Messages and Calls resources."""
+        path = handler.path.split("?")[0]
+        if not (path.startswith("/v1/") or Media.handles(path)):
+            return False
+        length = int(handler.headers.get("Content-Length", 0))
+        raw = handler.rfile.read(length).decode() if length else ""
+        with self._lock:
+            failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            time.sleep(failure.delay)
+            self._reply(handler, failure.status, {"code": failure.code or failure.status,
+                                                  "message": "injected failure",
+                                                  "status": failure.status})
+            return True
+        if path.startswith("/v1/") and not Media.handles(path):
+            form = {k: v[-1] for k, v in parse_qs(raw).items()}
+            with self._arrived:
+                status, payload = self.conversations.answer(handler.command, path, form)
+                self._arrived.notify_all()
+            self._reply(handler, status, payload)
+            return True
+        status, data, content_type = self.media.answer(
+            handler.command, path, handler.headers.get("Authorization", ""))
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return True
 
     def _list(self, handler: BaseHTTPRequestHandler) -> None:
         """GET .../Messages.json?To=&From=: the account's messages, newest first, in
@@ -213,8 +255,9 @@ class FakeTwilio:
         self._reply(handler, 201, body)
 
     @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, object]) -> None:
-        data = json.dumps(payload).encode()
+    def _reply(handler: BaseHTTPRequestHandler, status: int,
+               payload: dict[str, object] | None) -> None:
+        data = json.dumps(payload).encode() if payload is not None else b""
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", "application/json")

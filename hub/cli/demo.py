@@ -164,6 +164,7 @@ def welcome(settings: Settings, seeded: bool) -> str:
         f"  database: {settings.database_url}" + ("  (demo practice seeded)" if seeded else ""),
         f"  outbound: {'local outbox (hub outbox lists it)' if settings.local_mode else 'Twilio'}",
         f"  staff pages: {url}/staff   manager: {url}/manager (Maya)",
+        f"  patients' portal: {url}/portal (phone {PATIENTS[0][3]}: its code is in hub outbox)",
         f"  health: {url}/healthz  {url}/readyz   metrics: {url}/metrics",
         f"  Twilio webhooks: {url}/twilio/sms  {url}/twilio/voice  {url}/twilio/status",
         "  demo logins: " + ", ".join(f"{e} / {p}" for _, e, _, _, p in STAFF),

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from hub.models.accounts import LoginLimit, StaffSession
+from hub.models.attachments import Attachment
 from hub.models.audit_review import AuditReview, CcmBilling
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.calls import Call, CallAttempt
@@ -12,15 +13,18 @@ from hub.models.duty import Duty
 from hub.models.failure import RowFailure
 from hub.models.keys import KeyCheck, KeySplit
 from hub.models.log import LogEntry, LogHead
+from hub.models.media import MediaFetch
 from hub.models.opt_out import TextOptOut
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
+from hub.models.portal import PortalCode, PortalReply, PortalSession
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
 from hub.models.schedule import ScheduleCalendar, Shift
 from hub.models.watch import EngineHeartbeat, EventTally
 
 __all__ = [
     "Allergy",
+    "Attachment",
     "AuditReview",
     "Base",
     "Call",
@@ -47,12 +51,16 @@ __all__ = [
     "LoginLimit",
     "LogEntry",
     "LogHead",
+    "MediaFetch",
     "Medication",
     "Outbound",
     "Page",
     "Patient",
     "PatientPhone",
     "PlanRule",
+    "PortalCode",
+    "PortalReply",
+    "PortalSession",
     "Prognosis",
     "ReportedReading",
     "Rotation",

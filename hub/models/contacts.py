@@ -30,12 +30,14 @@ class Contact(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Opaque reference used in pages and URLs instead of anything identifying.
     ref: Mapped[str] = mapped_column(String(16), unique=True)
-    channel: Mapped[str] = mapped_column(String(16))  # sms | voice | portal
+    channel: Mapped[str] = mapped_column(String(16))  # sms | voice | portal | chat
     # Twilio's MessageSid/CallSid: a retried webhook finds the contact it already made.
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     from_number: Mapped[str | None] = mapped_column(Encrypted)
     from_index: Mapped[str | None] = mapped_column(String(64), index=True)
     body: Mapped[str | None] = mapped_column(Encrypted)
+    # A chat message's Twilio Conversation (CH...): where the answer and staff replies go.
+    conversation_sid: Mapped[str | None] = mapped_column(String(34))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     status: Mapped[str] = mapped_column(String(16), default="received")
@@ -96,7 +98,7 @@ class Outbound(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # page | bundle | reply | alert | callback | fallback (the last-resort call)
     kind: Mapped[str] = mapped_column(String(16))
-    channel: Mapped[str] = mapped_column(String(8))  # sms | call
+    channel: Mapped[str] = mapped_column(String(8))  # sms | call | chat (a Conversation)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

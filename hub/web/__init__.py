@@ -1,4 +1,4 @@
-"""The people-facing web pages (staff, manager; later portal), one blueprint per module,
+"""The people-facing web pages (staff, manager, portal), one blueprint per module,
 with their Jinja templates in ``templates/`` and their CSS and script in ``static/`` (served
 by the hub itself: the Content-Security-Policy allows nothing else). Twilio's webhooks are
 not here: they are ``messages/``."""
@@ -15,9 +15,12 @@ from hub.web import (
     manager_audit,
     manager_ccm,
     metrics,
+    portal,
+    portal_messages,
     security,
     staff,
     staff_actions,
+    staff_files,
 )
 
 assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
@@ -28,11 +31,12 @@ def init_app(app: Flask, exempt: tuple[str, ...] = ()) -> None:
     blueprints Twilio posts to, which carry no CSRF token), ``/metrics`` with the webhooks'
     timing, and the ``local`` filter their templates show times with (the practice's time
     zone)."""
-    for module in (health, auth, staff, staff_actions, manager, manager_ccm,
-                   manager_audit):
+    for module in (health, auth, staff, staff_actions, staff_files, manager, manager_ccm,
+                   manager_audit, portal, portal_messages):
         app.register_blueprint(module.bp)
     app.register_blueprint(assets)
     limiter = security.init_app(app, exempt)
     auth.limit_login(app, limiter)
+    portal.limit_codes(app, limiter)
     metrics.init_app(app)
     app.add_template_filter(local_time.local, "local")

@@ -38,7 +38,7 @@ CSP = {
     "frame-ancestors": "'none'",
 }
 # Pages that can show patient data (and the sign-in form) are never stored by a browser.
-NO_STORE_PREFIXES = ("/staff", "/account", "/manager")
+NO_STORE_PREFIXES = ("/staff", "/account", "/manager", "/portal")
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ def _load_user(user_id: str) -> SignedIn | None:
 def _stale_form(error: CSRFError) -> Response:
     """A form posted after its session ended (idle, deactivated, signed out) leads to the
     sign-in page, which says why; any other bad token is a 400 naming the problem."""
+    if request.path.startswith("/portal") and "portal_index" not in session:
+        return redirect(url_for("portal.start"))  # the portal's session ended (idle...)
     if not current_user.is_authenticated and getattr(session, "ended_why", None):
         return redirect(url_for("auth.login"))
     return Response(f"400 Bad Request: {error.description}\n", status=400,

@@ -14,8 +14,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 
-from hub import care_plan_sheet, care_time, contact_log, opt_outs, patient_chart, staff_access
-from hub.models import CarePlan, Condition, Contact, Patient, PlanRule
+from hub import (
+    attachments,
+    care_plan_sheet,
+    care_time,
+    contact_log,
+    media_fetches,
+    opt_outs,
+    patient_chart,
+    staff_access,
+)
+from hub.models import CarePlan, Condition, Contact, Patient, PlanRule, PortalReply
 from messages import runtime
 
 bp = Blueprint("staff", __name__, template_folder="templates")
@@ -83,6 +92,8 @@ def contact_page(ref: str) -> Any:
         opted_out = opt_outs.for_patient(db, contact.patient_id) if contact.patient_id else []
         sender_opted_out = bool(contact.from_index and opt_outs.opted_out(
             db, [contact.from_index]))
+        answers = list(db.scalars(select(PortalReply).where(
+            PortalReply.contact_id == contact.id).order_by(PortalReply.id)))
         contact_log.append(db, "access.view_contact", contact_id=contact.id,
                            actor=f"staff:{current_user.id}", detail=_audited(
                                {"patient_id": contact.patient_id}, how))
@@ -92,7 +103,11 @@ def contact_page(ref: str) -> Any:
                                care_time=care_time.for_contact(db, contact.id),
                                sources=care_time.SOURCES,
                                typed_sources=care_time.TYPED_SOURCES,
-                               triage=json.loads(contact.triage or "{}"), glass=how == "glass")
+                               triage=json.loads(contact.triage or "{}"), glass=how == "glass",
+                               portal_answers=answers,
+                               files=attachments.attachments_for(db, contact.id),
+                               not_shown=media_fetches.not_shown(db, contact.id),
+                               inline_types=attachments.SHOWN_INLINE)
 
 
 @bp.get("/staff/p/<ref>/care-plan")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session as DbSession
 from hub import care_time, contact_log, opt_outs, outbox
 from hub.models import Contact, Staff, utcnow
 from hub.web.staff import access
-from messages import callback_call, kick, runtime
+from messages import callback_call, kick, portal_reply, runtime
 from routing import lifecycle
 
 bp = Blueprint("staff_actions", __name__)
@@ -57,10 +57,17 @@ def contact_action(ref: str, action: str) -> Any:
 
 
 def _reply(db: DbSession, contact: Contact, staff: Staff) -> None:
-    """Queue an SMS to the sender from the practice number (never to a number that sent STOP)."""
+    """Queue an SMS to the sender from the practice number (never to a number that sent STOP);
+    a portal message is answered in the portal (:func:`portal_reply.answer`)."""
     body = request.form.get("body", "").strip()
     if not 1 <= len(body) <= REPLY_LIMIT:
         abort(400, description=f"body: write the reply, 1 to {REPLY_LIMIT} characters")
+    if contact.channel == "portal":
+        portal_reply.answer(db, contact, staff, body, utcnow(),
+                            runtime.current().settings.public_url.rstrip("/") + "/portal")
+        return
+    if contact.channel == "chat":
+        return _reply_in_chat(db, contact, staff, body)
     if not contact.from_number or not contact.from_index:
         abort(409, description="cannot reply: the sender's number is withheld")
     if opt_outs.opted_out(db, [contact.from_index]):
@@ -70,6 +77,17 @@ def _reply(db: DbSession, contact: Contact, staff: Staff) -> None:
                  contact_id=contact.id, staff_id=staff.id)
     contact_log.append(db, "contact.replied", contact_id=contact.id, actor=f"staff:{staff.id}",
                        detail={"channel": "sms", "characters": len(body)}, at=now)
+
+
+def _reply_in_chat(db: DbSession, contact: Contact, staff: Staff, body: str) -> None:
+    """Queue a message into the contact's Twilio Conversation, as the practice's identity."""
+    if not contact.conversation_sid:
+        abort(409, description="cannot reply: this chat contact has no conversation")
+    now = utcnow()
+    outbox.queue(db, kind="reply", channel="chat", to=contact.conversation_sid, body=body,
+                 now=now, contact_id=contact.id, staff_id=staff.id)
+    contact_log.append(db, "contact.replied", contact_id=contact.id, actor=f"staff:{staff.id}",
+                       detail={"channel": "chat", "characters": len(body)}, at=now)
 
 
 def _call_back(db: DbSession, contact: Contact, staff: Staff) -> None:
