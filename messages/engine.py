@@ -1,5 +1,5 @@
 """The engine's tick: take in this host's spool, page for received contacts, fire due
-escalation timers, send outbound, alert the managers about coverage gaps, run the self-test,
+escalation timers, page about transition tasks near their deadline, send outbound, alert the managers about coverage gaps, run the self-test,
 checkpoint the log's head outside the database, summarise refused webhooks, and leave a
 heartbeat for ``/readyz``.
 
@@ -29,6 +29,7 @@ from routing.coverage import alert_managers
 from routing.intake import process_received
 from routing.self_test import self_test
 from routing.timers import run_due
+from routing.transition_pages import page_due as page_transitions
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         "kept": lambda: take_in_spooled(rt),
         "processed": lambda: process_received(rt.sessions, rt.policy, pages, now),
         "fired": lambda: run_due(rt.sessions, rt.policy, pages, now),
+        # transition tasks still open near their deadline: paged like a contact
+        "transitions_paged": lambda: page_transitions(rt.sessions, rt.policy, pages, now),
         "sent": lambda: dispatch_due(rt.sessions, rt.transport, pages, now,
                                      sms_limit=rt.policy.sms_limit),
         # at most once an hour, in one process: text the managers about coverage gaps

@@ -17,6 +17,7 @@ from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
 from hub.models.schedule import ScheduleCalendar, Shift
+from hub.models.transition import FhirClient, TransitionAttempt, TransitionTask
 from hub.models.watch import EngineHeartbeat, EventTally
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Consent",
     "Contact",
     "Duty",
+    "FhirClient",
     "EngineHeartbeat",
     "EventTally",
     "Goal",
@@ -65,6 +67,8 @@ __all__ = [
     "StaffSession",
     "TextOptOut",
     "Timer",
+    "TransitionAttempt",
+    "TransitionTask",
     "UTCDateTime",
     "utcnow",
 ]

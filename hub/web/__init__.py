@@ -18,6 +18,7 @@ from hub.web import (
     security,
     staff,
     staff_actions,
+    staff_transitions,
 )
 
 assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
@@ -28,8 +29,8 @@ def init_app(app: Flask, exempt: tuple[str, ...] = ()) -> None:
     blueprints Twilio posts to, which carry no CSRF token), ``/metrics`` with the webhooks'
     timing, and the ``local`` filter their templates show times with (the practice's time
     zone)."""
-    for module in (health, auth, staff, staff_actions, manager, manager_ccm,
-                   manager_audit):
+    for module in (health, auth, staff, staff_actions, staff_transitions, manager,
+                   manager_ccm, manager_audit):
         app.register_blueprint(module.bp)
     app.register_blueprint(assets)
     limiter = security.init_app(app, exempt)

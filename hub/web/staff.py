@@ -14,8 +14,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 
-from hub import care_plan_sheet, care_time, contact_log, opt_outs, patient_chart, staff_access
-from hub.models import CarePlan, Condition, Contact, Patient, PlanRule
+from hub import (
+    care_plan_sheet,
+    care_time,
+    contact_log,
+    opt_outs,
+    patient_chart,
+    staff_access,
+    transitions,
+)
+from hub.models import CarePlan, Condition, Contact, Patient, PlanRule, utcnow
 from messages import runtime
 
 bp = Blueprint("staff", __name__, template_folder="templates")
@@ -52,9 +60,11 @@ def forbidden(patient: Patient | None, back: str) -> Any:
 @login_required
 def inbox() -> str:
     with runtime.current().session() as db:
+        everyone = current_user.role in staff_access.SEES_EVERYONE
         contacts = list(db.scalars(staff_access.inbox(current_user.id, current_user.role)))
-        return render_template("inbox.html", contacts=contacts,
-                               everyone=current_user.role in staff_access.SEES_EVERYONE)
+        tasks = list(db.scalars(transitions.for_staff(current_user.id, everyone)))
+        return render_template("inbox.html", contacts=contacts, everyone=everyone,
+                               transitions=tasks, now=utcnow())
 
 
 @bp.get("/staff/c/<ref>")
