@@ -3,16 +3,24 @@ two business days; not made in time she is paged; she calls through the hub and 
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
+import pyotp
 import pytest
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.communication import Communication
+from fhir.resources.R4B.task import Task
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from hub.cli import cli
 from hub.fhir.importer import import_bundle
 from hub.fhir.summary import FhirImportError
+from hub.fhir.validate import bad_codes
 from hub.models import Contact, Patient, Staff, TransitionTask
+from hub.staff_accounts import enroll_totp, set_password
 from messages import kick
 from messages.engine import tick
 from tests.conftest import ACCOUNT_SID, PUBLIC_URL
@@ -52,7 +60,7 @@ def the_task(rt) -> TransitionTask:
 
 
 def test_discharged_friday_4pm_due_tuesday_paged_then_called_back_through_the_hub(
-        rt, client, twilio, twilio_api, walter, monkeypatch):
+        rt, client, runner, twilio, twilio_api, walter, monkeypatch):
     summary = send(rt, discharge("walter", FRIDAY_4PM), FRIDAY_4PM)
     assert summary.transitions_opened == 1
     task = the_task(rt)
@@ -105,6 +113,39 @@ def test_discharged_friday_4pm_due_tuesday_paged_then_called_back_through_the_hu
     tick(rt, local(2026, 12, 9, 9, 0))
     assert len(twilio_api.requests) == before
     assert "Discharge follow-ups" not in client.get("/staff").get_data(as_text=True)
+
+    # Maya, the practice manager, sees it done on time, and the week's count.
+    with rt.session() as session:
+        maya = session.get(Staff, walter.maya.id)
+        set_password(maya, "pw-123456-long")
+        secret = pyotp.parse_uri(enroll_totp(maya, "Care line")).secret
+    client.post("/staff/logout", data={"csrf_token": csrf_of(client.get("/staff").get_data(
+        as_text=True))})
+    post_sign_in(client, "maya@clinic.test", "pw-123456-long", totp=secret)
+    monkeypatch.setattr("hub.web.manager_transitions.utcnow", lambda: local(2026, 12, 9, 9, 0))
+    html = client.get("/manager/transitions").get_data(as_text=True)
+    assert "Walter Kowalski" in html and f"/staff/t/{task.ref}" in html
+    week = re.search(r"Mon 2026-12-07</td>(.*?)</tr>", html).group(1)
+    assert re.findall(r">(\d+)</td>", week) == ["1", "0", "0", "0"]  # done, on time
+
+    # The Task goes back to the EHR with its call, valid against the R4B models.
+    result = runner.invoke(cli, ["export-transitions", "--since", "2026-12-01"])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(result.output)
+    kinds = [e["resource"]["resourceType"] for e in exported["entry"]]
+    assert kinds == ["Task", "Communication"]
+    task_json, call_json = (e["resource"] for e in exported["entry"])
+    for model in (Bundle, Task, Communication):
+        resource = next(r for r in (exported, task_json, call_json)
+                        if r["resourceType"] == model.__name__)
+        # A code list ending in "+" is cut short in the models: only full lists can judge.
+        assert [bad for bad in bad_codes(model.model_validate(resource))
+                if "+" not in bad[2]] == []
+    assert task_json["status"] == "completed" and task_json["businessStatus"]["text"] == "done"
+    assert task_json["focus"]["reference"] == "Encounter/stay-1"
+    assert task_json["restriction"]["period"]["end"].startswith("2026-12-08T22:00:00")
+    assert call_json["partOf"] == [{"reference": f"Task/{task.ref}"}]
+    assert call_json["medium"][0]["coding"][0]["code"] == "PHONE"
 
 
 def test_a_monday_holiday_moves_the_due_day_to_wednesday(rt, walter):

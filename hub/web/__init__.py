@@ -9,11 +9,13 @@ from flask import Blueprint, Flask
 
 from hub.web import (
     auth,
+    fhir_api,
     health,
     local_time,
     manager,
     manager_audit,
     manager_ccm,
+    manager_transitions,
     metrics,
     security,
     staff,
@@ -29,11 +31,12 @@ def init_app(app: Flask, exempt: tuple[str, ...] = ()) -> None:
     blueprints Twilio posts to, which carry no CSRF token), ``/metrics`` with the webhooks'
     timing, and the ``local`` filter their templates show times with (the practice's time
     zone)."""
-    for module in (health, auth, staff, staff_actions, staff_transitions, manager,
-                   manager_ccm, manager_audit):
+    for module in (health, auth, fhir_api, staff, staff_actions, staff_transitions, manager,
+                   manager_ccm, manager_audit, manager_transitions):
         app.register_blueprint(module.bp)
     app.register_blueprint(assets)
     limiter = security.init_app(app, exempt)
     auth.limit_login(app, limiter)
+    fhir_api.protect(app, limiter)
     metrics.init_app(app)
     app.add_template_filter(local_time.local, "local")
