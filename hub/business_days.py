@@ -5,17 +5,17 @@ the discharge day itself is day 0, whatever hour it was.
 
     >>> from zoneinfo import ZoneInfo
     >>> tz = ZoneInfo("America/New_York")
-    >>> friday_4pm = datetime(2026, 12, 4, 21, 0, tzinfo=timezone.utc)
+    >>> friday_4pm = datetime(2026, 12, 4, 21, 0, tzinfo=UTC)
     >>> due_after(friday_4pm, 2, tz).astimezone(tz).strftime("%a %Y-%m-%d %H:%M")
     'Tue 2026-12-08 17:00'
-    >>> before_mlk_day = datetime(2027, 1, 15, 21, 0, tzinfo=timezone.utc)
+    >>> before_mlk_day = datetime(2027, 1, 15, 21, 0, tzinfo=UTC)
     >>> due_after(before_mlk_day, 2, tz).astimezone(tz).strftime("%a %Y-%m-%d %H:%M")
     'Wed 2027-01-20 17:00'
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -49,4 +49,4 @@ def due_after(moment: datetime, count: int, tz: ZoneInfo) -> datetime:
     date, in UTC."""
     local_day = moment.astimezone(tz).date()
     due_day = add_business_days(local_day, count)
-    return datetime.combine(due_day, END_OF_BUSINESS, tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(due_day, END_OF_BUSINESS, tzinfo=tz).astimezone(UTC)

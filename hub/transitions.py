@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
@@ -106,7 +107,7 @@ def state(task: TransitionTask, now: datetime) -> str:
     return "late" if now > task.due_at else "due"
 
 
-def for_staff(staff_id: int, sees_everyone: bool) -> Select[tuple[TransitionTask]]:
+def for_staff(staff_id: int, sees_everyone: bool) -> Select[Any]:
     """Open tasks this staff member works (their patients', or all for managers), soonest
     due first."""
     query = (select(TransitionTask).where(TransitionTask.status == "open")

@@ -1,7 +1,7 @@
 """The engine's tick: take in this host's spool, page for received contacts, fire due
-escalation timers, page about transition tasks near their deadline, send outbound, alert the managers about coverage gaps, run the self-test,
-checkpoint the log's head outside the database, summarise refused webhooks, and leave a
-heartbeat for ``/readyz``.
+escalation timers, page about transition tasks near their deadline, send outbound, alert the
+managers about coverage gaps, run the self-test, checkpoint the log's head outside the
+database, summarise refused webhooks, and leave a heartbeat for ``/readyz``.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from hub.cli import cli
+from hub.fhir.bundle import read_file
 from hub.fhir.importer import import_bundle
 from hub.fhir.summary import FhirImportError
 from hub.fhir.validate import bad_codes
@@ -27,7 +28,7 @@ from tests.conftest import ACCOUNT_SID, PUBLIC_URL
 from tests.practice import NORA, WALTER, seed
 from tests.staff_login import csrf_of
 from tests.staff_login import sign_in as post_sign_in
-from tests.transition_story import EASTERN, bundle, discharge, local
+from tests.transition_story import EASTERN, SYNTHEA, bundle, discharge, local
 
 FRIDAY_4PM = local(2026, 12, 4, 16, 0)
 
@@ -89,7 +90,8 @@ def test_discharged_friday_4pm_due_tuesday_paged_then_called_back_through_the_hu
     monkeypatch.setattr("messages.webhooks.utcnow", lambda: call_time)
     page_html = client.get(f"/staff/t/{task.ref}").get_data(as_text=True)
     assert "Due" in page_html and "Call the patient through the practice line" in page_html
-    assert client.get(link).status_code == 200  # the page's link opens the contact
+    contact_html = client.get(link).get_data(as_text=True)  # the page's link opens it
+    assert f"/staff/t/{task.ref}" in contact_html  # and leads to the follow-up
     response = client.post(f"/staff/t/{task.ref}/call", data={"csrf_token": csrf_of(page_html)})
     assert response.status_code == 302
     kick.drain()
@@ -196,3 +198,24 @@ def test_bad_encounters_are_refused_with_a_clear_reason_and_no_second_task(rt, w
     assert summary.transitions_opened == 0 and summary.skipped_types["Encounter"] == 1
     old = send(rt, discharge("walter", local(2026, 9, 4, 16, 0), "stay-4"), FRIDAY_4PM)
     assert old.skipped_types["Encounter (discharged over 30 days ago)"] == 1
+
+
+def test_the_synthea_patients_old_stay_opens_nothing_a_new_discharge_does(rt):
+    synthea = SYNTHEA.parent
+    with rt.sessions() as session:
+        import_bundle(session, read_file(synthea / "practitioners.json"), tz=rt.settings.tz)
+        summary = import_bundle(session, read_file(synthea / "sample_complete_patient.json"),
+                                tz=rt.settings.tz, now=FRIDAY_4PM)
+        session.commit()
+    # 36 office visits and one inpatient stay of 2006: history, no follow-up owed.
+    assert summary.skipped_types["Encounter"] == 36
+    assert summary.skipped_types["Encounter (discharged over 30 days ago)"] == 1
+    assert summary.transitions_opened == 0
+    # The same patient discharged again this Friday: the task opens for her.
+    with rt.sessions() as session:
+        patient = session.scalars(select(Patient)).one()
+        stay = discharge(patient.fhir_id, FRIDAY_4PM, "synthea-stay-2")
+    send(rt, stay, FRIDAY_4PM)
+    task = the_task(rt)
+    assert task.patient_id == patient.id and task.encounter_class == "IMP"
+    assert task.disposition == "home"

@@ -13,7 +13,7 @@ from hub.cli import cli
 from hub.cli.fhir import import_fhir_command
 from hub.models import FhirClient, Patient, TransitionTask
 from tests.practice import seed
-from tests.transition_story import bundle, discharge, local
+from tests.transition_story import bundle, discharge
 
 FHIR_JSON = "application/fhir+json"
 
@@ -86,7 +86,8 @@ def test_garbage_and_bad_encounters_get_4xx_with_an_operation_outcome(rt, client
         (post(client, ehr, b"\x00{not json"), 400, "not JSON"),
         (post(client, ehr, {"resourceType": "Patient"}), 400, "one Encounter"),
         (post(client, ehr, "{}", content_type="text/plain"), 415, "application/fhir+json"),
-        (post(client, ehr, {"resourceType": "Encounter", "status": "bogus", "class": {"code": "IMP"}}),
+        (post(client, ehr, {"resourceType": "Encounter", "status": "bogus",
+                            "class": {"code": "IMP"}}),
          422, "status: 'bogus' is not one of"),
         (post(client, ehr, recent_discharge("nobody")), 422,
          "Encounter/stay-1: subject: Patient/nobody is neither in the bundle nor already"),

@@ -10,7 +10,7 @@ An Encounter sent again (same id, or same identifier under a new id) opens nothi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from hub.fhir.bundle import Entry
 from hub.fhir.links import _required
 from hub.fhir.refs import Resolver, Target
 from hub.fhir.summary import FhirImportError, ImportSummary
+from hub.models import Patient
 
 NOT_YET = {"planned", "arrived", "triaged", "in-progress", "onleave"}
 VOID = {"cancelled", "entered-in-error"}
@@ -38,10 +39,10 @@ class Found:
 
 def _moment(value: Any, tz: ZoneInfo) -> datetime:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(
-            tzinfo=tz).astimezone(timezone.utc)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(
+            tzinfo=tz).astimezone(UTC)
     if isinstance(value, date):  # a date without a time: that day, in the practice's zone
-        return datetime.combine(value, time(0, 0), tzinfo=tz).astimezone(timezone.utc)
+        return datetime.combine(value, time(0, 0), tzinfo=tz).astimezone(UTC)
     raise TypeError(type(value).__name__)
 
 
@@ -105,6 +106,7 @@ def write(session: Session, found: list[Found], rows: dict[int, Any], tz: ZoneIn
             summary.skipped_types["Encounter (discharged over 30 days ago)"] += 1
             continue
         patient = rows[id(item.patient)] if isinstance(item.patient, Entry) else item.patient
+        assert isinstance(patient, Patient)  # resolved as a Patient by check()
         opened.append(transitions.open_task(session, patient, item.discharge, tz, now, source))
         summary.transitions_opened += 1
     return opened

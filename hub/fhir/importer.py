@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC as UTC_TZ
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,7 +51,7 @@ def import_bundle(session: Session, data: bytes | str | dict[str, Any],
         progress.note(len(parsed.entries), f"saving {len(parsed.entries):,} resources")
     try:
         session.flush()
-        encounters.write(session, discharges, writer.rows, tz, now.astimezone(timezone.utc),
+        encounters.write(session, discharges, writer.rows, tz, now.astimezone(UTC_TZ),
                          source, summary)
         session.flush()
     except IntegrityError:

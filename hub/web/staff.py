@@ -102,7 +102,8 @@ def contact_page(ref: str) -> Any:
                                care_time=care_time.for_contact(db, contact.id),
                                sources=care_time.SOURCES,
                                typed_sources=care_time.TYPED_SOURCES,
-                               triage=json.loads(contact.triage or "{}"), glass=how == "glass")
+                               triage=json.loads(contact.triage or "{}"), glass=how == "glass",
+                               transition=transitions.for_contact(db, contact.id))
 
 
 @bp.get("/staff/p/<ref>/care-plan")
