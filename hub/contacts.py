@@ -55,7 +55,8 @@ def lock(session: Session, contact: Contact) -> None:
     session.refresh(contact, with_for_update={"key_share": True})
 
 
-def _new_ref() -> str:
+def new_ref() -> str:
+    """A fresh opaque reference (16 letters and digits) for a URL or a page."""
     # 32 letters: a random byte modulo 32 picks each one without bias (256 = 8 * 32).
     return "".join(REF_ALPHABET[byte % 32] for byte in secrets.token_bytes(8))
 
@@ -79,7 +80,7 @@ def receive(conn: Connection, inbound: Inbound, sender: SenderMatch, triage: Tri
     contact pays for this while Twilio waits.
     """
     e164 = inbound.from_e164
-    ref = _new_ref()
+    ref = new_ref()
     stored = hot_path.run(
         conn, insert_unless_duplicate(conn, Contact, "provider_sid", returning=Contact.id), {
             "ref": ref, "channel": inbound.channel, "provider_sid": inbound.sid,

@@ -2,7 +2,8 @@
 they answer, connects them to the number that contacted the line, showing the practice
 number (never the nurse's own). When the patient's side hangs up, Twilio posts the
 connected seconds (DialCallDuration) to the Dial's action URL; they become measured
-care-management time on the patient's month.
+care-management time on the patient's month; on a transition task's contact, the call
+is the interactive contact the discharge owed and closes the task.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from hub import care_time, contact_log, outbox
 from hub.models import Contact, InboundReceipt, Outbound, Staff
 from messages import twiml
-from routing import lifecycle
+from routing import lifecycle, transition_pages
 from routing.policy import Policy
 
 
@@ -75,4 +76,6 @@ def finished(session: Session, outbound_id: int, call_sid: str, dial_status: str
                            "outbound_id": row.id, "status": dial_status, "seconds": seconds})
     if connected:
         care_time.add_for_contact(session, contact, staff, seconds, "call", now)
+        # The follow-up call a discharge owed (a transition task's contact) is made.
+        transition_pages.callback_ended(session, contact, staff, seconds, now)
     return connected

@@ -1,7 +1,8 @@
 """The engine's tick: take in this host's spool, page for received contacts, fire due
-escalation timers, send outbound, fetch MMS photos from Twilio, alert the managers about coverage gaps, run the self-test,
-checkpoint the log's head outside the database, summarise refused webhooks, and leave a
-heartbeat for ``/readyz``.
+escalation timers, page about transition tasks near their deadline, send outbound, fetch MMS
+photos from Twilio, alert the managers about coverage gaps, run the self-test, checkpoint the
+log's head outside the database, summarise refused webhooks, and leave a heartbeat for
+``/readyz``.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -30,6 +31,7 @@ from routing.coverage import alert_managers
 from routing.intake import process_received
 from routing.self_test import self_test
 from routing.timers import run_due
+from routing.transition_pages import page_due as page_transitions
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         "kept": lambda: take_in_spooled(rt),
         "processed": lambda: process_received(rt.sessions, rt.policy, pages, now),
         "fired": lambda: run_due(rt.sessions, rt.policy, pages, now),
+        # transition tasks still open near their deadline: paged like a contact
+        "transitions_paged": lambda: page_transitions(rt.sessions, rt.policy, pages, now),
         "sent": lambda: dispatch_due(rt.sessions, rt.transport, pages, now,
                                      sms_limit=rt.policy.sms_limit,
                                      rounds_every=rt.policy.rounds_every()),

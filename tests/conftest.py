@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.fernet import Fernet
@@ -159,10 +160,10 @@ def session(database_url: str, cipher: crypto.FieldCipher) -> Iterator[Session]:
 
 class _Runtime:
     """The parts of the hub's runtime a data command uses: sessions at the edge, the region
-    national phone numbers are read in."""
+    national phone numbers are read in, the practice's time zone (business days)."""
 
     def __init__(self, url: str) -> None:
-        self.settings = SimpleNamespace(phone_region="US")
+        self.settings = SimpleNamespace(phone_region="US", tz=ZoneInfo("America/New_York"))
         self.engine = make_engine(url)
         self.sessions = make_session_factory(self.engine)
 

@@ -76,6 +76,8 @@ AUDITED_ELSEWHERE = {
     ("plan-rule", "set"), ("plan-rule", "remove"),  # changes, logged; echo only what was typed
     ("export-log",),  # the decrypted log, logged as log.exported
     ("import-fhir",),  # prints counts only; the import is logged
+    ("export-transitions",),  # decrypted tasks, logged transitions.exported with patient ids
+    ("fhir-client", "add"), ("fhir-client", "deactivate"),  # no patient data; logged
     ("patients",), ("staff", "list"),  # lists, logged with the count of lines shown
     ("coverage",),  # staff only, logged
 }
@@ -105,3 +107,21 @@ def test_every_command_of_hub_help_is_either_audited_or_shows_no_patient_data():
     placed = set(SHOWING) | AUDITED_ELSEWHERE | NO_PATIENT_DATA
     assert every - placed == set(), "place the new command in this test"
     assert placed - every == set()
+
+
+def test_exporting_the_transition_tasks_leaves_an_access_entry_naming_the_patients(
+        app, rt, walter):
+    from hub.fhir.importer import import_bundle
+    from hub.models import utcnow
+    from tests.transition_story import bundle, discharge
+
+    now = utcnow()
+    with rt.session() as session:
+        import_bundle(session, bundle(discharge("walter-ehr", now)), tz=rt.settings.tz, now=now)
+    before = len(entries(rt))
+    result = hub(app, "export-transitions")
+    assert result.exit_code == 0 and "Walter" in result.output
+    (entry,) = entries(rt)[before:]
+    assert entry.event == "transitions.exported" and entry.actor.startswith("cli:")
+    assert json.loads(entry.detail)["patient_ids"] == [walter]
+    assert "Walter" not in entry.detail

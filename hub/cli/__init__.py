@@ -23,6 +23,7 @@ from hub.cli.care_plan import care_plan_group
 from hub.cli.care_time import ccm_minutes_command
 from hub.cli.db import db_group
 from hub.cli.fhir import export_care_plan_command, import_fhir_command
+from hub.cli.fhir_feed import export_transitions_command, fhir_client_group
 from hub.cli.log import export_log_command, rotate_keys_command, verify_log_command
 from hub.cli.oncall import coverage_command, oncall_command
 from hub.cli.ops import outbox_command, scheduler_command, seed_demo_command
@@ -48,7 +49,8 @@ for _command in (import_fhir_command, import_schedule_command, export_log_comman
                  scheduler_command, seed_demo_command, oncall_command, coverage_command,
                  plan_rule_group, care_plan_group, ccm_minutes_command,
                  export_care_plan_command, rotation_group, override_group, swap_group,
-                 patients_command, staff_group, db_group, quarantine_group):
+                 patients_command, staff_group, db_group, quarantine_group,
+                 fhir_client_group, export_transitions_command):
     cli.add_command(_command)
 
 

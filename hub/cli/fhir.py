@@ -1,4 +1,5 @@
-"""FHIR in and out: ``hub import-fhir FILE`` loads a FHIR R4 Bundle (JSON), all or nothing;
+"""FHIR in and out: ``hub import-fhir FILE`` loads a FHIR R4 Bundle (JSON) or the NDJSON files
+of a Bulk Data export, all or nothing;
 ``hub export-care-plan --patient ID`` prints a patient's care plan, team and chart as a Bundle
 that ``hub import-fhir`` takes back unchanged. Both are audited."""
 
@@ -12,6 +13,7 @@ from flask.cli import with_appcontext
 
 from hub import contact_log
 from hub.cli.patient_option import GivenPatient, actor, patient_option
+from hub.fhir import ndjson
 from hub.fhir.bundle import read_file
 from hub.fhir.importer import import_bundle
 from hub.fhir.progress import Progress
@@ -23,26 +25,40 @@ from messages import runtime
 
 
 @click.command("import-fhir")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @with_appcontext
-def import_fhir_command(file: str) -> None:
-    """Load a FHIR R4 Bundle; a bad bundle is refused whole with the reason."""
+def import_fhir_command(paths: tuple[str, ...]) -> None:
+    """Load a FHIR R4 Bundle (JSON), or the NDJSON files of a Bulk Data $export (files or a
+    folder); refused whole with the reason. A recent discharge opens a transition task."""
     rt = runtime.current()
+    bulk = [p for p in paths if ndjson.is_ndjson(p)]
+    lines: ndjson.Lines | None = None
     try:
-        data = read_file(file)
+        if bulk and len(bulk) != len(paths):
+            raise FhirImportError("input", None, "give one Bundle, or NDJSON files and folders, "
+                                  "not both")
+        if not bulk and len(paths) > 1:
+            raise FhirImportError("input", None, "one Bundle at a time (NDJSON may be several)")
+        if bulk:
+            lines = ndjson.Lines(ndjson.files_of(list(paths)))
+            data: bytes | dict[str, object] = lines.bundle()
+        else:
+            data = read_file(paths[0])
         # One transaction: the rows and the audit entry commit together or not at all.
         with rt.session() as session:
             progress = Progress(lambda line: click.echo(line, err=True))
-            summary = import_bundle(session, data, progress, rt.settings.phone_region)
+            summary = import_bundle(session, data, progress, rt.settings.phone_region,
+                                    rt.settings.tz, source="cli")
             contact_log.append(session, "fhir.import", actor="cli", detail=summary.counts())
     except FhirImportError as exc:
-        click.echo(f"error: {exc}", err=True)
+        shown = lines.placed(exc) if lines is not None else exc
+        click.echo(f"error: {shown}", err=True)
         raise click.exceptions.Exit(1) from None
     except OSError as exc:
-        click.echo(f"error: cannot read {file}: {exc.strerror or type(exc).__name__}", err=True)
+        name = getattr(exc, "filename", None) or paths[0]
+        click.echo(f"error: cannot read {name}: {exc.strerror or type(exc).__name__}", err=True)
         raise click.exceptions.Exit(1) from None
     click.echo(str(summary))
-
 
 
 @click.command("export-care-plan")

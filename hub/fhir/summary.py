@@ -44,6 +44,8 @@ CHART_TYPES = (
 KEPT_TYPES = CORE_TYPES + CHART_TYPES
 # Read (validated, resolvable) but not stored: a Medication names the requests that refer to it.
 READ_TYPES = ("Medication",)
+# Read for what they open, not stored as such: a discharge opens a transition task.
+EVENT_TYPES = ("Encounter",)
 
 
 def _plural(n: int, word: str) -> str:
@@ -70,6 +72,8 @@ class ImportSummary:
     skipped_emails: int = 0
     care_managers_set: int = 0
     phones_replaced: int = 0  # stored numbers a re-import dropped or changed
+    transitions_opened: int = 0  # discharges that opened a transition task
+    transitions_known: int = 0  # discharges sent before: their task was already open
 
     def counts(self) -> dict[str, Any]:
         """The counts as plain data (the audit entry's detail)."""
@@ -83,6 +87,8 @@ class ImportSummary:
             "skipped_emails": self.skipped_emails,
             "care_managers_set": self.care_managers_set,
             "phones_replaced": self.phones_replaced,
+            "transitions_opened": self.transitions_opened,
+            "transitions_known": self.transitions_known,
         }
 
     def __str__(self) -> str:
@@ -103,6 +109,12 @@ class ImportSummary:
             sentences.append(
                 f"Passed over {_plural(skipped, 'resource')} of types we do not keep ({detail})."
             )
+        if self.transitions_opened:
+            sentences.append(f"Opened {_plural(self.transitions_opened, 'transition task')} "
+                             "(interactive contact due in 2 business days).")
+        if self.transitions_known:
+            sentences.append(f"{_plural(self.transitions_known, 'discharge')} already had "
+                             "a transition task: none opened again.")
         if self.medications_named:
             sentences.append(f"Named {_plural(self.medications_named, 'medication')} "
                              "through the Medication resources they refer to.")

@@ -17,6 +17,7 @@ from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.clinicalimpression import ClinicalImpression
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.consent import Consent
+from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.goal import Goal
 from fhir.resources.R4B.medication import Medication
 from fhir.resources.R4B.medicationrequest import MedicationRequest
@@ -45,6 +46,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "MedicationStatement": MedicationStatement,
     "AllergyIntolerance": AllergyIntolerance,
     "Consent": Consent,
+    "Encounter": Encounter,
 }
 
 

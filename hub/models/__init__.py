@@ -20,6 +20,7 @@ from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Pro
 from hub.models.portal import PortalCode, PortalReply, PortalSession
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
 from hub.models.schedule import ScheduleCalendar, Shift
+from hub.models.transition import FhirClient, TransitionAttempt, TransitionTask
 from hub.models.watch import EngineHeartbeat, EventTally
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Consent",
     "Contact",
     "Duty",
+    "FhirClient",
     "EngineHeartbeat",
     "EventTally",
     "Goal",
@@ -73,6 +75,8 @@ __all__ = [
     "StaffSession",
     "TextOptOut",
     "Timer",
+    "TransitionAttempt",
+    "TransitionTask",
     "UTCDateTime",
     "utcnow",
 ]

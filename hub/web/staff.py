@@ -23,8 +23,9 @@ from hub import (
     opt_outs,
     patient_chart,
     staff_access,
+    transitions,
 )
-from hub.models import CarePlan, Condition, Contact, Patient, PlanRule, PortalReply
+from hub.models import CarePlan, Condition, Contact, Patient, PlanRule, PortalReply, utcnow
 from messages import runtime
 
 bp = Blueprint("staff", __name__, template_folder="templates")
@@ -61,9 +62,11 @@ def forbidden(patient: Patient | None, back: str) -> Any:
 @login_required
 def inbox() -> str:
     with runtime.current().session() as db:
+        everyone = current_user.role in staff_access.SEES_EVERYONE
         contacts = list(db.scalars(staff_access.inbox(current_user.id, current_user.role)))
-        return render_template("inbox.html", contacts=contacts,
-                               everyone=current_user.role in staff_access.SEES_EVERYONE)
+        tasks = list(db.scalars(transitions.for_staff(current_user.id, everyone)))
+        return render_template("inbox.html", contacts=contacts, everyone=everyone,
+                               transitions=tasks, now=utcnow())
 
 
 @bp.get("/staff/c/<ref>")
@@ -107,7 +110,8 @@ def contact_page(ref: str) -> Any:
                                portal_answers=answers,
                                files=attachments.attachments_for(db, contact.id),
                                not_shown=media_fetches.not_shown(db, contact.id),
-                               inline_types=attachments.SHOWN_INLINE)
+                               inline_types=attachments.SHOWN_INLINE,
+                               transition=transitions.for_contact(db, contact.id))
 
 
 @bp.get("/staff/p/<ref>/care-plan")
