@@ -34,6 +34,7 @@ from hub.cli.rotation import rotation_group
 from hub.cli.schedule import import_schedule_command
 from hub.cli.simulate import simulate
 from hub.cli.staff import staff_group
+from hub.cli.triage_feedback import triage_feedback_group
 
 AppFactory = Callable[[Mapping[str, object]], Flask]
 
@@ -48,7 +49,8 @@ for _command in (import_fhir_command, import_schedule_command, export_log_comman
                  scheduler_command, seed_demo_command, oncall_command, coverage_command,
                  plan_rule_group, care_plan_group, ccm_minutes_command,
                  export_care_plan_command, rotation_group, override_group, swap_group,
-                 patients_command, staff_group, db_group, quarantine_group):
+                 patients_command, staff_group, db_group, quarantine_group,
+                 triage_feedback_group):
     cli.add_command(_command)
 
 

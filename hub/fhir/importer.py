@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hub.fhir import derived_rules
 from hub.fhir.bundle import entries
 from hub.fhir.links import resolve_all
 from hub.fhir.progress import Progress
@@ -24,6 +25,8 @@ def import_bundle(session: Session, data: bytes | str | dict[str, Any],
     ``progress`` hears how far checking and writing have come (a large bundle takes minutes).
     Phone numbers in national format are read as numbers of ``region`` (HUB_PHONE_REGION).
 
+    Care-plan rules are derived from the plans and goals (hub.fhir.derived_rules).
+
     Raises FhirImportError, before adding anything to the session, when the payload is not
     FHIR JSON, a kept resource is invalid or a needed reference resolves nowhere. A
     database refusal at the flush is raised as FhirImportError too; then, as after any
@@ -32,10 +35,14 @@ def import_bundle(session: Session, data: bytes | str | dict[str, Any],
     parsed = entries(data, progress=progress)
     links = resolve_all(Resolver(session, parsed.entries), parsed.entries)
     summary = ImportSummary(skipped_types=parsed.skipped_types)
-    Writer(session, summary, region).write(parsed.entries, links, progress)
+    writer = Writer(session, summary, region)
+    writer.write(parsed.entries, links, progress)
     if progress is not None:
         progress.note(len(parsed.entries), f"saving {len(parsed.entries):,} resources")
     try:
+        session.flush()
+        # the care plan's own thresholds, once the patients have their ids
+        summary.rules_derived = derived_rules.derive_all(session, parsed.entries, writer.rows)
         session.flush()
     except IntegrityError:
         # The statement (and its parameters) stay out of the message: they hold patient data.

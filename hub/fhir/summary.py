@@ -70,6 +70,7 @@ class ImportSummary:
     skipped_emails: int = 0
     care_managers_set: int = 0
     phones_replaced: int = 0  # stored numbers a re-import dropped or changed
+    rules_derived: int = 0  # care-plan rules newly derived from plans and goals
 
     def counts(self) -> dict[str, Any]:
         """The counts as plain data (the audit entry's detail)."""
@@ -83,6 +84,7 @@ class ImportSummary:
             "skipped_emails": self.skipped_emails,
             "care_managers_set": self.care_managers_set,
             "phones_replaced": self.phones_replaced,
+            "rules_derived": self.rules_derived,
         }
 
     def __str__(self) -> str:
@@ -106,6 +108,9 @@ class ImportSummary:
         if self.medications_named:
             sentences.append(f"Named {_plural(self.medications_named, 'medication')} "
                              "through the Medication resources they refer to.")
+        if self.rules_derived:
+            sentences.append(f"Derived {_plural(self.rules_derived, 'care-plan rule')} from the "
+                             "plans' instructions and goals (hub plan-rule list).")
         if self.care_managers_set:
             sentences.append(
                 f"Set the designated care manager of {_plural(self.care_managers_set, 'patient')}."

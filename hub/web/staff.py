@@ -14,7 +14,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 
-from hub import care_plan_sheet, care_time, contact_log, opt_outs, patient_chart, staff_access
+from hub import (
+    care_plan_sheet,
+    care_time,
+    contact_log,
+    opt_outs,
+    patient_chart,
+    staff_access,
+    triage_feedback,
+)
 from hub.models import CarePlan, Condition, Contact, Patient, PlanRule
 from messages import runtime
 
@@ -92,7 +100,9 @@ def contact_page(ref: str) -> Any:
                                care_time=care_time.for_contact(db, contact.id),
                                sources=care_time.SOURCES,
                                typed_sources=care_time.TYPED_SOURCES,
-                               triage=json.loads(contact.triage or "{}"), glass=how == "glass")
+                               triage=json.loads(contact.triage or "{}"), glass=how == "glass",
+                               feedback=triage_feedback.for_contact(db, contact.id),
+                               verdicts=triage_feedback.VERDICTS)
 
 
 @bp.get("/staff/p/<ref>/care-plan")
