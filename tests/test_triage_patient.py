@@ -113,6 +113,13 @@ def test_figures_of_speech_about_dying_are_not_a_crisis(triager, text):
     assert not triager.classify(text).urgent
 
 
+def test_fear_of_dying_is_an_emergency_or_routine_not_a_crisis(triager):
+    assert triager.classify("I feel like im going to die, chest is crushing").guidance == "911"
+    assert not triager.classify("i hope i dont die in surgery tomorrow").urgent
+    assert not triager.classify("I wish this rash would disappear").urgent
+    assert triager.classify("i just want to disappear").guidance == "988"
+
+
 def test_a_denial_of_a_crisis_still_gets_988(triager):
     assert triager.classify("no, ya no quiero vivir").guidance == "988"
 
