@@ -9,9 +9,9 @@ clinician to switch on (``hub plan-rule on``) or change.
 
 Each rule found is keyed by where it came from ("CarePlan/hf-1/activity-2/weight_gain_day"),
 so importing the same plan again finds the same rule: a rule no clinician decided on follows
-the EHR, a clinician's decision (confirmed, changed, off) is kept. A rule whose source no
-longer gives it goes, unless a clinician decided on it. Runs after the import's flush (the
-patients have their ids), in the import's transaction.
+the EHR, a clinician's decision (confirmed, changed, off) is kept. A plan's rule whose source
+no longer gives it goes, unless a clinician decided on it; a goal's offer stays. Runs after
+the import's flush (the patients have their ids), in the import's transaction.
 """
 
 from __future__ import annotations
@@ -197,7 +197,9 @@ def apply(session: Session, patient_id: int, prefix: str, found: list[Found],
         row.instruction = rule.text if rule.tell_patient else None
         row.care_plan_id = care_plan_id
     for gone in mine.values():
-        if gone.decided_by is None:
+        # a goal's offer stays (off, so harmless): the hub's own export sends a target's
+        # measure as words, and its re-import must change nothing
+        if gone.decided_by is None and not gone.source_key.startswith("Goal/"):
             session.delete(gone)
     return added
 
