@@ -2,11 +2,15 @@
 
     python bench/triage_bench.py [--repeat 20]
 
-Prints, for ``tests/data/triage_messages.jsonl`` (the development set) and
-``tests/data/triage_heldout.jsonl`` (written separately, see the README): sensitivity for
-emergencies and crises (urgent), specificity on routine messages, how many crises got the 988
-answer, every missed emergency; then the classification time of one message (p50, p99, max
-over every message of both sets, ``--repeat`` times), and of hostile bodies (20,000
+Prints, for ``tests/data/triage_messages.jsonl`` (the development set) and the held-out sets
+``tests/data/triage_heldout.jsonl`` and ``tests/data/triage_heldout_2.jsonl`` (written
+separately, see the README): sensitivity for emergencies and crises (urgent), specificity on
+routine messages, how many crises got the 988 answer; every missed emergency and every false
+alarm of the development set only (a held-out set is reported in counts and figures alone:
+its messages stay out of tuning). A row's "plan" (conditions, medications, instructions)
+becomes its patient's triage context (hub.triage.labelled). Then the classification time of
+one message (p50, p99, max over every message of every set, each with its row's patient,
+``--repeat`` times), and of hostile bodies (20,000
 characters, emoji, other scripts, control characters). Writes ``bench/results/triage.json``.
 """
 
@@ -14,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import random
 import statistics
 import sys
@@ -29,49 +32,64 @@ from benchkit import write_result  # noqa: E402
 
 from config.settings import DEFAULT_TRIAGE  # noqa: E402
 from hub.triage import load_triager  # noqa: E402
+from hub.triage.labelled import RowPatient, classify_row, load, patient_of  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = {"development": DATA / "triage_messages.jsonl", "held-out": DATA / "triage_heldout.jsonl"}
-GOALS = {"sensitivity": 1.0, "specificity": 0.85, "p99_ms": 1.0, "hostile_max_ms": 5.0}
+SETS = {"development": DATA / "triage_messages.jsonl", "held-out": DATA / "triage_heldout.jsonl",
+        "held-out 2": DATA / "triage_heldout_2.jsonl"}
+NOBODY = RowPatient()
+DEVELOPMENT = "development"  # the only set whose messages the bench may print
+GOALS = {"sensitivity": 1.0, "specificity": 0.90, "p99_ms": 1.0, "hostile_max_ms": 5.0}
 
 
-def load(path: Path) -> list[dict[str, str]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def accuracy(triager, rows: list[dict[str, str]]) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    urgent = [r for r in rows if r["label"] != "routine"]
-    routine = [r for r in rows if r["label"] == "routine"]
-    missed = [r for r in urgent if not triager.classify(r["text"]).urgent]
-    alarms = [r for r in routine if triager.classify(r["text"]).urgent]
-    crises = [r for r in rows if r["label"] == "crisis"]
-    told_988 = sum(triager.classify(r["text"]).guidance == "988" for r in crises)
+def accuracy(triager, rows: list[dict], show: bool  # type: ignore[no-untyped-def,type-arg]
+             ) -> dict:  # type: ignore[type-arg]
+    """The set's figures; ``show``: list the misses and false alarms (development set only)."""
+    verdicts = [classify_row(triager, r) for r in rows]
+    urgent = [i for i, r in enumerate(rows) if r["label"] != "routine"]
+    routine = [i for i, r in enumerate(rows) if r["label"] == "routine"]
+    missed = [i for i in urgent if not verdicts[i].urgent]
+    alarms = [i for i in routine if verdicts[i].urgent]
+    crises = [i for i, r in enumerate(rows) if r["label"] == "crisis"]
+    told_988 = sum(verdicts[i].guidance == "988" for i in crises)
     by_lang = {}
     for lang in sorted({r["lang"] for r in rows}):
-        u = [r for r in urgent if r["lang"] == lang]
-        n = [r for r in routine if r["lang"] == lang]
+        u = [i for i in urgent if rows[i]["lang"] == lang]
+        n = [i for i in routine if rows[i]["lang"] == lang]
         by_lang[lang] = {
-            "sensitivity": 1 - sum(r in missed for r in u) / len(u) if u else None,
-            "specificity": 1 - sum(r in alarms for r in n) / len(n) if n else None,
+            "sensitivity": 1 - sum(i in missed for i in u) / len(u) if u else None,
+            "specificity": 1 - sum(i in alarms for i in n) / len(n) if n else None,
         }
-    return {"messages": len(rows), "urgent": len(urgent), "routine": len(routine),
-            "sensitivity": 1 - len(missed) / len(urgent),
-            "specificity": 1 - len(alarms) / len(routine),
-            "crises": len(crises), "crises_told_988": told_988, "by_language": by_lang,
-            "missed": [f"{r['id']} ({r['kind']}): {r['text']}" for r in missed]}
+    result = {"messages": len(rows), "urgent": len(urgent), "routine": len(routine),
+              "sensitivity": 1 - len(missed) / len(urgent) if urgent else None,
+              "specificity": 1 - len(alarms) / len(routine) if routine else None,
+              "crises": len(crises), "crises_told_988": told_988, "by_language": by_lang,
+              "with_plan": sum(bool(r.get("plan")) for r in rows),
+              "missed_count": len(missed), "false_alarm_count": len(alarms)}
+    if show:
+        result["missed"] = [f"{rows[i]['id']} ({rows[i]['kind']}): {rows[i]['text']}"
+                            for i in missed]
+        result["false_alarms"] = [f"{rows[i]['id']} {list(verdicts[i].fired)}: "
+                                  f"{rows[i]['text']}" for i in alarms]
+    return result
 
 
-def timings_ms(triager, texts: list[str], repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
-    """Each classification timed alone, with the garbage collector paused (as timeit does:
-    a collection is the whole process's cost, not this function's)."""
+def _pct(value: float | None) -> str:
+    return f"{value:>12.1%}" if value is not None else f"{'-':>12}"
+
+
+def timings_ms(triager, work: list,  # type: ignore[no-untyped-def,type-arg]
+               repeat: int) -> list[float]:
+    """Each classification of (text, row patient) timed alone, with the garbage collector paused
+    (as timeit does: a collection is the whole process's cost, not this function's)."""
     out = []
     gc.collect()
     gc.disable()
     try:
         for _ in range(repeat):
-            for text in texts:
+            for text, patient in work:
                 start = time.perf_counter()
-                triager.classify(text)
+                triager.classify(text, patient.rules, (), patient.profile)
                 out.append((time.perf_counter() - start) * 1000)
     finally:
         gc.enable()
@@ -85,26 +103,34 @@ def percentile(values: list[float], q: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--false-alarms", action="store_true",
+                        help="also list the development set's false alarms")
     args = parser.parse_args(argv)
     triager = load_triager(DEFAULT_TRIAGE)
     sets = {name: load(path) for name, path in SETS.items() if path.exists()}
     result: dict = {"sets": {}}  # type: ignore[type-arg]
-    print("triage benchmark (config/triage.toml)\n")
+    print("triage benchmark (config/triage.toml); held-out sets: counts and figures only\n")
     print(f"{'set':12}{'messages':>9}{'urgent':>8}{'sensitivity':>13}{'routine':>9}"
           f"{'specificity':>13}{'988 told':>10}")
     for name, rows in sets.items():
-        r = accuracy(triager, rows)
+        r = accuracy(triager, rows, show=name == DEVELOPMENT)
         result["sets"][name] = r
-        print(f"{name:12}{r['messages']:>9}{r['urgent']:>8}{r['sensitivity']:>12.1%} "
-              f"{r['routine']:>9}{r['specificity']:>12.1%} {r['crises_told_988']:>4}/{r['crises']}")
+        print(f"{name:12}{r['messages']:>9}{r['urgent']:>8}{_pct(r['sensitivity'])} "
+              f"{r['routine']:>9}{_pct(r['specificity'])} {r['crises_told_988']:>4}/{r['crises']}"
+              f"   ({r['with_plan']} with a plan; {r['missed_count']} missed, "
+              f"{r['false_alarm_count']} false alarms)")
         for lang, figures in r["by_language"].items():
-            print(f"  {lang:10}{'':17}{figures['sensitivity']:>12.1%} {'':9}"
-                  f"{figures['specificity']:>12.1%}")
-        for line in r["missed"]:
+            print(f"  {lang:10}{'':17}{_pct(figures['sensitivity'])} {'':9}"
+                  f"{_pct(figures['specificity'])}")
+        for line in r.get("missed", []):
             print(f"  MISSED {line}")
+        for line in r.get("false_alarms", []) if args.false_alarms else []:
+            print(f"  FALSE ALARM {line}")
 
-    texts = [row["text"] for rows in sets.values() for row in rows]
-    times = timings_ms(triager, texts, args.repeat)
+    # each message timed as the hub triages it: with its patient's rules and profile
+    work = [(row["text"], patient_of(triager, row)) for rows in sets.values() for row in rows]
+    texts = [text for text, _ in work]
+    times = timings_ms(triager, work, args.repeat)
     result["per_message_ms"] = {"n": len(times), "p50": statistics.median(times),
                                 "p99": percentile(times, 0.99), "max": times[-1]}
     print(f"\none message: n={len(times)} p50 {result['per_message_ms']['p50']:.3f} ms, "
@@ -120,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     result["hostile_ms"] = {}
     print("\nhostile bodies (best of 5 / worst of 5):")
     for label, text in hostile.items():
-        samples = timings_ms(triager, [text], 5)
+        samples = timings_ms(triager, [(text, NOBODY)], 5)
         verdict = triager.classify(text)
         result["hostile_ms"][label] = {"chars": len(text), "best": samples[0], "worst": samples[-1],
                                        "urgency": verdict.urgency}
@@ -131,9 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     worst = max(v["worst"] for v in result["hostile_ms"].values())
     checks = [("sensitivity 100% (development set)",
                dev.get("sensitivity", 0) >= GOALS["sensitivity"]),
-              ("specificity >= 85% (development set)",
+              ("specificity >= 90% (development set)",
                dev.get("specificity", 0) >= GOALS["specificity"]),
               ("one message p99 < 1 ms", result["per_message_ms"]["p99"] < GOALS["p99_ms"]),
+              ("every crisis answered with 988 (every set)",
+               all(r["crises_told_988"] == r["crises"] for r in result["sets"].values())),
               (f"hostile bodies < 5 ms (worst {worst:.1f} ms)", worst < GOALS["hostile_max_ms"])]
     result["goals"] = [{"goal": text, "pass": ok} for text, ok in checks]
     print("\ngoals:")

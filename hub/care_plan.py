@@ -57,6 +57,7 @@ LANGUAGES = {
 }
 # Plans that are history: their activities are not listed as planned.
 _PAST = {"completed", "revoked", "entered-in-error"}
+PAST_STATUSES = frozenset(_PAST)  # a plan in one of these no longer holds
 RECENT_CONTACTS = 10
 
 

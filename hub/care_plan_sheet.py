@@ -12,6 +12,7 @@ What the practice recorded with ``hub care-plan set`` for a section stands as it
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 
@@ -19,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from hub import care_plan
 from hub.care_plan import CarePlanView
-from hub.models import CarePlanActivity, Contact, Patient
-from hub.triage.plan_rules import UNITS
+from hub.fhir.derived_rules import not_understood
+from hub.models import CarePlanActivity, Contact, Patient, PlanRule
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,39 @@ def _activity(a: CarePlanActivity) -> Line:
 
 
 ACTIVITY_COLUMNS = ("What", "Who is responsible", "When", "Status")
+RULE_COLUMNS = ("Rule", "Urgent when", "From the plan's words", "State")
+NOT_UNDERSTOOD = "not understood"
+_WHEN = {"weight_gain_day": "weight up {} lb or more in a day",
+         "weight_gain_week": "weight up {} lb or more in a week",
+         "weight_above": "weight {} lb or more", "glucose_above": "glucose {} mg/dL or more",
+         "glucose_below": "glucose {} mg/dL or less",
+         "bp_systolic_above": "systolic {} mmHg or more",
+         "bp_diastolic_above": "diastolic {} mmHg or more",
+         "bp_systolic_below": "systolic {} mmHg or less", "spo2_below": "SpO2 {}% or less"}
+
+
+def _rule(r: PlanRule) -> Line:
+    when = _WHEN.get(r.metric, r.metric + " {}").format(f"{r.threshold:g}")
+    origin = "from the EHR" if r.origin == "fhir" else "set in the hub"
+    state = f"{r.state} ({origin})"
+    if r.origin == "fhir" and r.state == "off" and r.decided_by is None:
+        state = "off (a goal's target, not a call threshold: hub plan-rule on to apply it)"
+    if r.derived_threshold is not None and r.derived_threshold != r.threshold:
+        state += f"; the EHR's words give {r.derived_threshold:g}"
+    return Line((r.code, f"{r.metric}: {when}", r.source_text or r.instruction or "", state),
+                "muted" if r.state == "off" else "")
+
+
+def _rules(view: CarePlanView) -> list[Line]:
+    """The thresholds, then every instruction of a current plan the hub could not read."""
+    texts = [a.text for kind in view.activities.values() for a in kind]
+    for plan in view.plans:
+        if plan.status not in care_plan.PAST_STATUSES:
+            content = json.loads(plan.content or "{}")
+            texts += [content.get("description"), content.get("note")]
+    return [_rule(r) for r in view.rules] + [
+        Line(("-", NOT_UNDERSTOOD, sentence, "not understood: read it and set a rule by hand"),
+             "urgent") for sentence in dict.fromkeys(not_understood(texts))]
 
 
 def _activities(view: CarePlanView, title: str, kind: str, note: str | None) -> Section:
@@ -178,10 +212,8 @@ def words(view: CarePlanView, tz: tzinfo = UTC) -> Sheet:
                   fields.get("expected_outcome") or "not recorded")),
             Line((care_plan.FIELDS["prognosis"], _prognosis(view)))]),
         Section("Measurable goals", _goals(view), "table", ("Goal", "Target", "Due", "Status")),
-        Section("Symptom management", [Line((
-            f"{r.code} {r.metric} {r.threshold:g} {UNITS.get(r.metric, '')}".rstrip()
-            + (f": {r.instruction}" if r.instruction else ""),)) for r in view.rules],
-            note=fields.get("symptom_management"), empty="No thresholds set."),
+        Section("Symptom management", _rules(view), "table", RULE_COLUMNS,
+                note=fields.get("symptom_management"), empty="No thresholds set."),
         Section("Medications", [Line((
             (m.text or "(medication not named)") + (f": {m.dosage}" if m.dosage else "")
             + f" ({m.status or 'status not given'}"

@@ -1,7 +1,9 @@
-"""What triage needs to know of a patient at intake: care-plan rules and recent weights.
+"""What triage needs to know of a patient at intake: care-plan rules, recent weights, and the
+profiles (heart failure, anticoagulated...) of their problem list and medications.
 
-Core statements, run only when a matched patient's message holds a reading (most do not), and
-the readings of each message kept for the next one to compare with.
+Core statements, run only when a matched patient's message holds a reading or the words of a
+red flag for some patients only (most messages do neither), and the readings of each message
+kept for the next one to compare with. A rule a clinician switched off is not applied.
 """
 
 from __future__ import annotations
@@ -10,35 +12,50 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert, select
 
-from hub.models import PlanRule, ReportedReading
+from hub.models import Condition, Medication, PlanRule, ReportedReading
 from hub.triage.classify import Triage, Triager
 from hub.triage.plan_rules import WEEK_HOURS
 from hub.triage.plan_rules import PlanRule as Rule
+from hub.triage.profile import PAST_CONDITION, PAST_MEDICATION
 from hub.triage.readings import Reading
 
 KEPT_KINDS = ("weight", "glucose", "bp")
 
-_RULES = select(PlanRule.code, PlanRule.metric, PlanRule.threshold).order_by(PlanRule.code)
+OFF = "off"  # a rule a clinician switched off (hub plan-rule off)
+_RULES = select(PlanRule.code, PlanRule.metric, PlanRule.threshold).where(
+    PlanRule.state != OFF).order_by(PlanRule.code)
 
 
 def classify(conn: Connection, triager: Triager, text: str | None, patient_id: int | None,
              now: datetime) -> Triage:
-    """Triage a message; with the patient's care-plan rules when it reports a reading."""
+    """Triage a message; again with the patient's rules and profiles when they could matter."""
     first = triager.classify(text)
-    if patient_id is None or not first.readings:
+    if patient_id is None or not first.asks_patient:
         return first
-    rules = rules_for(conn, patient_id)
-    if not rules:
+    rules = rules_for(conn, patient_id) if first.readings else []
+    patient = profile(conn, triager, patient_id)
+    if not rules and not patient:
         return first
     weights = (recent_weights(conn, patient_id, now)
                if any(rule.metric.startswith("weight") for rule in rules) else [])
-    return triager.classify(text, rules, weights)
+    return triager.classify(text, rules, weights, patient)
 
 
 def rules_for(conn: Connection, patient_id: int) -> list[Rule]:
-    """The patient's care-plan thresholds."""
+    """The patient's care-plan thresholds in force (not switched off)."""
     rows = conn.execute(_RULES.where(PlanRule.patient_id == patient_id))
     return [Rule(code, metric, float(threshold)) for code, metric, threshold in rows]
+
+
+def profile(conn: Connection, triager: Triager, patient_id: int) -> frozenset[str]:
+    """The patient's profiles from their current problems and medications."""
+    conditions = [(code, text) for code, text, status in conn.execute(
+        select(Condition.code, Condition.text, Condition.clinical_status)
+        .where(Condition.patient_id == patient_id)) if status not in PAST_CONDITION]
+    medications = [text for text, status in conn.execute(
+        select(Medication.text, Medication.status).where(Medication.patient_id == patient_id))
+        if status not in PAST_MEDICATION]
+    return triager.profile(conditions, medications)
 
 
 def instructions(conn: Connection, patient_id: int, codes: tuple[str, ...]) -> list[str]:

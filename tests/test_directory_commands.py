@@ -162,5 +162,6 @@ def test_every_command_with_a_patient_option_uses_the_one_patient_type(app):
                     for param in command.params if "--patient" in getattr(param, "opts", ())}
     assert set(with_patient) == {tuple(c) for c in PATIENT_COMMANDS} | {
         ("care-plan", "set"), ("care-plan", "clear"), ("plan-rule", "set"),
-        ("plan-rule", "remove")}
+        ("plan-rule", "remove"), ("plan-rule", "confirm"), ("plan-rule", "change"),
+        ("plan-rule", "off"), ("plan-rule", "on")}
     assert all(param.type is PATIENT for param in with_patient.values())

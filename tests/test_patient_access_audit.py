@@ -74,6 +74,9 @@ def test_who_is_on_call_without_a_patient_shows_no_patient_and_logs_nothing(app,
 AUDITED_ELSEWHERE = {
     ("care-plan", "set"), ("care-plan", "clear"), ("care-plan", "disclose"),  # changes, logged
     ("plan-rule", "set"), ("plan-rule", "remove"),  # changes, logged; echo only what was typed
+    # decisions on a rule, logged as care_plan.rule_decided; echo the rule's code and figure
+    ("plan-rule", "confirm"), ("plan-rule", "change"), ("plan-rule", "off"), ("plan-rule", "on"),
+    ("triage-feedback", "export"),  # texts into a new owner-only file; logged as exported
     ("export-log",),  # the decrypted log, logged as log.exported
     ("import-fhir",),  # prints counts only; the import is logged
     ("export-transitions",),  # decrypted tasks, logged transitions.exported with patient ids

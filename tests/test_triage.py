@@ -11,6 +11,7 @@ import pytest
 from config.settings import DEFAULT_TRIAGE
 from hub.triage import load_triager
 from hub.triage.classify import TriageConfigError, Triager
+from hub.triage.labelled import classify_row
 from hub.triage.plan_rules import PlanRule
 
 DATA = Path(__file__).parent / "data"
@@ -129,16 +130,18 @@ def test_an_emergency_at_the_end_of_a_long_message_is_found(triager):
 
 
 def test_every_emergency_of_the_labelled_set_is_urgent_and_most_routine_ones_are_not(triager):
+    """Each row triaged for its own patient: a row's plan gives the rules and profiles."""
     rows = labelled("triage_messages.jsonl")
-    assert len(rows) >= 300
+    assert len(rows) >= 400
+    assert sum(bool(r.get("plan")) for r in rows) >= 25
     missed = [r["id"] for r in rows if r["label"] != "routine"
-              and not triager.classify(r["text"]).urgent]
+              and not classify_row(triager, r).urgent]
     assert missed == []
     routine = [r for r in rows if r["label"] == "routine"]
-    false_alarms = [r for r in routine if triager.classify(r["text"]).urgent]
-    assert 1 - len(false_alarms) / len(routine) >= 0.85
+    false_alarms = [r for r in routine if classify_row(triager, r).urgent]
+    assert 1 - len(false_alarms) / len(routine) >= 0.90
     crisis = [r for r in rows if r["label"] == "crisis"]
-    assert all(triager.classify(r["text"]).guidance == "988" for r in crisis)
+    assert all(classify_row(triager, r).guidance == "988" for r in crisis)
 
 
 def test_a_bad_lexicon_is_refused_naming_the_entry(tmp_path):

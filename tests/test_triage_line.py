@@ -41,6 +41,15 @@ def test_a_caregiver_writing_about_suicide_gets_988_in_the_answer(rt, twilio, tw
     assert "Calls" in pages_to(twilio_api, BEN)
 
 
+def test_rosa_writing_she_no_longer_wants_to_live_gets_988_and_an_urgent_call(
+        rt, twilio, twilio_api, practice):
+    answer = twilio.sms(ROSA, "ya no qiero vivir, quisiera dormirme y no despertar")
+    assert "988" in answer.text
+    audit = triaged(rt)
+    assert audit["urgency"] == "urgent" and audit["guidance"] == "988"
+    assert "Calls" in pages_to(twilio_api, BEN)
+
+
 def test_a_spanish_emergency_is_answered_in_spanish(twilio, practice):
     answer = twilio.sms(ROSA, "me falta el aire y me duele el pecho")
     assert "llame al 911 ahora" in answer.text

@@ -35,6 +35,7 @@ from hub.cli.rotation import rotation_group
 from hub.cli.schedule import import_schedule_command
 from hub.cli.simulate import simulate
 from hub.cli.staff import staff_group
+from hub.cli.triage_feedback import triage_feedback_group
 
 AppFactory = Callable[[Mapping[str, object]], Flask]
 
@@ -50,7 +51,7 @@ for _command in (import_fhir_command, import_schedule_command, export_log_comman
                  plan_rule_group, care_plan_group, ccm_minutes_command,
                  export_care_plan_command, rotation_group, override_group, swap_group,
                  patients_command, staff_group, db_group, quarantine_group,
-                 fhir_client_group, export_transitions_command):
+                 fhir_client_group, export_transitions_command, triage_feedback_group):
     cli.add_command(_command)
 
 

@@ -3,9 +3,15 @@
     hub plan-rule list --patient 12
     hub plan-rule set --patient 12 R1 weight_gain_day 3 "Weight up 3 lb in a day: call"
     hub plan-rule remove --patient 12 R1
+    hub plan-rule confirm --patient 12 R2       # a rule derived from the EHR's plan
+    hub plan-rule change --patient 12 R2 4      # its threshold, as the clinician decides
+    hub plan-rule off --patient 12 R2           # not applied (shown as off); `on` again
 
-Set and remove are written to the contact log (who, which patient, which rule), so a manager
-can see when a patient's thresholds changed; list is logged as a view of the patient's data.
+Rules derived on `hub import-fhir` from the care plan's instructions and goals come in as
+"derived" and apply at once; a clinician's decision (confirmed, changed, off) is kept across
+re-imports. Every change is written to the contact log (who, which patient, which rule), so a
+manager can see when a patient's thresholds changed; list is logged as a view of the
+patient's data.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from hub import contact_log
+from hub import contact_log, plan_decisions
 from hub.cli.patient_option import GivenPatient, actor, patient_option
-from hub.models import PlanRule
+from hub.models import PlanRule, utcnow
 from hub.triage.plan_rules import METRICS, UNITS
 from messages import runtime
 
@@ -45,7 +51,8 @@ def list_command(given: GivenPatient) -> None:
     with runtime.current().session() as session:
         patient_id = given.find(session).id
         lines = [f"{rule.code}  {rule.metric} {rule.threshold:g} {UNITS[rule.metric]}"
-                 f"  {rule.instruction or ''}".rstrip()
+                 f"  {rule.source_text or rule.instruction or ''}"
+                 f"  [{rule.state}{', from the EHR' if rule.origin == 'fhir' else ''}]"
                  for rule in session.scalars(select(PlanRule).where(
                      PlanRule.patient_id == patient_id).order_by(PlanRule.code))]
         contact_log.append(session, "access.view_plan_rules", actor=actor(), detail={
@@ -73,6 +80,8 @@ def set_command(given: GivenPatient, code: str, metric: str, threshold: float,
             rule = PlanRule(patient_id=patient_id, code=code, metric=metric,
                             threshold=threshold)
             session.add(rule)
+        elif rule.origin == "fhir":  # a clinician's own threshold for a derived rule
+            rule.state, rule.decided_by, rule.decided_at = "changed", actor(), utcnow()
         rule.metric, rule.threshold = metric, threshold
         if instruction is not None:
             rule.instruction = instruction
@@ -99,3 +108,51 @@ def remove_command(given: GivenPatient, code: str) -> None:
         contact_log.append(session, "care_plan.rule_removed", actor=actor(),
                            detail={"patient_id": patient_id, "code": code})
     click.echo(f"{code} removed")
+
+
+def _decide(given: GivenPatient, code: str, action: str, threshold: float | None = None) -> None:
+    with runtime.current().session() as session:
+        patient_id = given.find(session).id
+        try:
+            rule = plan_decisions.decide(session, patient_id, code, action, actor(), threshold)
+        except plan_decisions.NoSuchRule as exc:
+            raise click.BadParameter(str(exc), param_hint="CODE") from None
+        shown = f"{rule.code} {rule.state}: {rule.metric} {rule.threshold:g} {UNITS[rule.metric]}"
+    click.echo(shown)
+
+
+@plan_rule_group.command("confirm")
+@patient_option()
+@click.argument("code", callback=lambda _ctx, _param, value: _code(value))
+@with_appcontext
+def confirm_command(given: GivenPatient, code: str) -> None:
+    """Confirm rule CODE as derived (kept as confirmed across re-imports)."""
+    _decide(given, code, "confirm")
+
+
+@plan_rule_group.command("change")
+@patient_option()
+@click.argument("code", callback=lambda _ctx, _param, value: _code(value))
+@click.argument("threshold", type=click.FloatRange(min=0, min_open=True, max=1000))
+@with_appcontext
+def change_command(given: GivenPatient, code: str, threshold: float) -> None:
+    """Give rule CODE the clinician's own THRESHOLD (kept across re-imports)."""
+    _decide(given, code, "change", threshold)
+
+
+@plan_rule_group.command("off")
+@patient_option()
+@click.argument("code", callback=lambda _ctx, _param, value: _code(value))
+@with_appcontext
+def off_command(given: GivenPatient, code: str) -> None:
+    """Switch rule CODE off: triage no longer applies it (the page shows it off)."""
+    _decide(given, code, "off")
+
+
+@plan_rule_group.command("on")
+@patient_option()
+@click.argument("code", callback=lambda _ctx, _param, value: _code(value))
+@with_appcontext
+def on_command(given: GivenPatient, code: str) -> None:
+    """Switch rule CODE back on (as confirmed)."""
+    _decide(given, code, "on")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub.fhir import encounters
+from hub.fhir import derived_rules, encounters
 from hub.fhir.bundle import entries
 from hub.fhir.links import resolve_all
 from hub.fhir.progress import Progress
@@ -34,6 +34,8 @@ def import_bundle(session: Session, data: bytes | str | dict[str, Any],
     A recent discharge (an Encounter, see hub.fhir.encounters) opens a transition task due
     in business days of ``tz`` (the practice's zone); ``source`` says who sent it.
 
+    Care-plan rules are derived from the plans and goals (hub.fhir.derived_rules).
+
     Raises FhirImportError, before adding anything to the session, when the payload is not
     FHIR JSON, a kept resource is invalid or a needed reference resolves nowhere. A
     database refusal at the flush is raised as FhirImportError too; then, as after any
@@ -53,6 +55,8 @@ def import_bundle(session: Session, data: bytes | str | dict[str, Any],
         session.flush()
         encounters.write(session, discharges, writer.rows, tz, now.astimezone(UTC_TZ),
                          source, summary)
+        # the care plan's own thresholds, once the patients have their ids
+        summary.rules_derived = derived_rules.derive_all(session, parsed.entries, writer.rows)
         session.flush()
     except IntegrityError:
         # The statement (and its parameters) stay out of the message: they hold patient data.

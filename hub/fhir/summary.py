@@ -74,6 +74,7 @@ class ImportSummary:
     phones_replaced: int = 0  # stored numbers a re-import dropped or changed
     transitions_opened: int = 0  # discharges that opened a transition task
     transitions_known: int = 0  # discharges sent before: their task was already open
+    rules_derived: int = 0  # care-plan rules newly derived from plans and goals
 
     def counts(self) -> dict[str, Any]:
         """The counts as plain data (the audit entry's detail)."""
@@ -89,6 +90,7 @@ class ImportSummary:
             "phones_replaced": self.phones_replaced,
             "transitions_opened": self.transitions_opened,
             "transitions_known": self.transitions_known,
+            "rules_derived": self.rules_derived,
         }
 
     def __str__(self) -> str:
@@ -118,6 +120,9 @@ class ImportSummary:
         if self.medications_named:
             sentences.append(f"Named {_plural(self.medications_named, 'medication')} "
                              "through the Medication resources they refer to.")
+        if self.rules_derived:
+            sentences.append(f"Derived {_plural(self.rules_derived, 'care-plan rule')} from the "
+                             "plans' instructions and goals (hub plan-rule list).")
         if self.care_managers_set:
             sentences.append(
                 f"Set the designated care manager of {_plural(self.care_managers_set, 'patient')}."

@@ -5,7 +5,14 @@ from hub.models.attachments import Attachment
 from hub.models.audit_review import AuditReview, CcmBilling
 from hub.models.base import Base, UTCDateTime, utcnow
 from hub.models.calls import Call, CallAttempt
-from hub.models.care import CareTeam, CareTeamMember, Condition, PlanRule, ReportedReading
+from hub.models.care import (
+    CareTeam,
+    CareTeamMember,
+    Condition,
+    PlanRule,
+    ReportedReading,
+    TriageFeedback,
+)
 from hub.models.care_time import CareTimeEntry
 from hub.models.chart import Allergy, CaregiverDisclosure, Consent, Medication
 from hub.models.contacts import Contact, InboundReceipt, Outbound, Page, Timer
@@ -63,6 +70,7 @@ __all__ = [
     "PortalCode",
     "PortalReply",
     "PortalSession",
+    "TriageFeedback",
     "Prognosis",
     "ReportedReading",
     "Rotation",

@@ -69,10 +69,18 @@ class PlanRule(Base):
 
     ``metric`` is one of hub.triage.plan_rules.METRICS; ``code`` (R1, R2...) is what a page may
     carry, ``instruction`` what the plan says to do (encrypted).
+
+    ``origin`` is "hub" (set with ``hub plan-rule set``) or "fhir" (derived on import from the
+    care plan or a goal: ``source_key`` names the resource and the part, ``source_text`` is
+    the sentence it came from, ``derived_threshold`` what the EHR's words gave). ``state`` is
+    derived | confirmed | changed | off: a clinician's decision (all but derived) is kept when
+    the plan is imported again; a rule switched off is not applied.
     """
 
     __tablename__ = "care_plan_rules"
-    __table_args__ = (UniqueConstraint("patient_id", "code"),)
+    __table_args__ = (UniqueConstraint("patient_id", "code"),
+                      UniqueConstraint("patient_id", "source_key",
+                                       name="uq_care_plan_rules_patient_source"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"),
@@ -83,6 +91,30 @@ class PlanRule(Base):
     metric: Mapped[str] = mapped_column(String(32))
     threshold: Mapped[float] = mapped_column(Float)
     instruction: Mapped[str | None] = mapped_column(Encrypted)
+    origin: Mapped[str] = mapped_column(String(8), default="hub", server_default="hub")
+    state: Mapped[str] = mapped_column(String(16), default="confirmed",
+                                       server_default="confirmed")
+    source_key: Mapped[str | None] = mapped_column(String(255))
+    source_text: Mapped[str | None] = mapped_column(Encrypted)
+    derived_threshold: Mapped[float | None] = mapped_column(Float)
+    decided_by: Mapped[str | None] = mapped_column(String(128))  # "staff:3", "cli:nurse"...
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TriageFeedback(Base):
+    """A clinician's word that a contact's triage was wrong: ``verdict`` "should_be_urgent"
+    (it was routine) or "false_alarm" (it was urgent), with an optional note (encrypted).
+    Also written to the contact log; ``hub triage-feedback export`` makes labelled examples."""
+
+    __tablename__ = "triage_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
+                                            index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    verdict: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Encrypted)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ReportedReading(Base):

@@ -18,9 +18,11 @@ from hub.triage.context import Context, MessageContext
 from hub.triage.lexicon import Lexicon
 from hub.triage.normalize import normalize
 from hub.triage.plan_rules import PlanRule, fired_plan_rules
+from hub.triage.profile import Profiles
 from hub.triage.readings import Reading, readings
 
 KINDS = ("emergency", "crisis")
+_OPS = {">=": float.__ge__, "<=": float.__le__}
 
 
 class TriageConfigError(ValueError):
@@ -34,6 +36,17 @@ class Flag:
     any_of: tuple[str, ...] = ()
     near: tuple[str, ...] = ()
     window: int = 6
+    when: str | None = None  # a patient profile (hub.triage.profile): only for such patients
+    reading: tuple[str, str, float] | None = None  # ("glucose", ">=", 250): also needed
+    # phrases that, covering a combination, make it something else ("dont want to die")
+    unless: tuple[str, ...] = ()
+
+    def read(self, found: Sequence[Reading]) -> bool:
+        """Whether the message's readings meet the flag's reading (when it names one)."""
+        if self.reading is None:
+            return True
+        kind, op, value = self.reading
+        return any(r.kind.startswith(kind) and _OPS[op](float(r.value), value) for r in found)
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,9 @@ class Triage:
     readings: tuple[Reading, ...] = field(default=(), repr=False)
     needs_details: bool = False
     set_aside: tuple[str, ...] = ()  # rules only mentioned in a denial or a distant past
+    # whether the patient's own rules or profile could change this result (readings, or the
+    # words of a flag for some patients only): the caller then asks again with them
+    asks_patient: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -72,6 +88,7 @@ class Triager:
     def __init__(self, config: dict[str, Any]) -> None:
         try:
             self.lexicon = Lexicon(config["concepts"])
+            self.profiles = Profiles.from_config(config.get("patient", {}))
             self.thresholds = {k: float(v) for k, v in config["thresholds"].items()}
             self.flags = [self._flag(i, raw) for i, raw in enumerate(config["flags"])]
             self.context = Context.from_config(config.get("context", {}))
@@ -84,24 +101,44 @@ class Triager:
 
     def _flag(self, index: int, raw: dict[str, Any]) -> Flag:
         where = f"triage config: flags[{index}]"
+        reading = str(raw.get("reading", "")).split()
+        if reading and (len(reading) != 3 or reading[1] not in _OPS
+                        or not reading[2].replace(".", "", 1).isdigit()):
+            raise TriageConfigError(f"{where}: reading must read like \"glucose >= 250\"")
         flag = Flag(name=str(raw.get("name", "")), kind=str(raw.get("kind", "")),
                     any_of=tuple(raw.get("any", ())), near=tuple(raw.get("near", ())),
-                    window=int(raw.get("window", 6)))
+                    window=int(raw.get("window", 6)), when=raw.get("when"),
+                    unless=tuple(raw.get("unless", ())),
+                    reading=(reading[0], reading[1], float(reading[2])) if reading else None)
         if not flag.name or flag.kind not in KINDS:
             raise TriageConfigError(f"{where}: needs a name and kind emergency|crisis")
+        if flag.when is not None and flag.when not in self.profiles.names:
+            raise TriageConfigError(f"{where} ({flag.name}): unknown patient profile "
+                                    f"{flag.when!r} (add [patient.{flag.when}])")
         if bool(flag.any_of) == bool(flag.near) or len(flag.near) == 1:
             raise TriageConfigError(f"{where} ({flag.name}): give `any`, or two+ `near`")
-        for concept in flag.any_of + flag.near:
+        for concept in flag.any_of + flag.near + flag.unless:
             if concept not in self.lexicon.concepts:
                 raise TriageConfigError(f"{where} ({flag.name}): unknown concept {concept!r}")
         return flag
 
-    def _red_flags(self, words: list[str], context: MessageContext
-                   ) -> tuple[list[Flag], list[Flag]]:
-        """(flags fired, flags only mentioned where context sets them aside)."""
+    def _red_flags(self, words: list[str], context: MessageContext,
+                   patient: frozenset[str], found_readings: Sequence[Reading]
+                   ) -> tuple[list[Flag], list[Flag], bool]:
+        """(flags fired, flags only mentioned where context sets them aside, whether a flag
+        for some patients only was mentioned)."""
         found = self.lexicon.find(words)
         fired, set_aside = [], []
+        conditional = False
         for flag in self.flags:
+            if flag.when is not None:
+                if not any(c in found for c in flag.any_of + flag.near):
+                    continue
+                conditional = True
+                if flag.when not in patient or not flag.read(found_readings):
+                    continue
+            elif flag.reading is not None and not flag.read(found_readings):
+                continue
             if flag.any_of:
                 starts: Iterable[int] = (start for c in flag.any_of
                                          for start, _ in found.get(c, ()))
@@ -109,16 +146,20 @@ class Triager:
                 starts = _near([found[c] for c in flag.near], flag.window)
             else:
                 continue
+            if flag.unless:
+                covers = [span for c in flag.unless for span in found.get(c, ())]
+                starts = (s for s in starts if not any(a <= s < b for a, b in covers))
             mentioned = False
             for start in starts:
                 mentioned = True
-                if flag.kind == "crisis" or not context.sets_aside(start):
+                if flag.kind == "crisis" or not (context.sets_aside(start)
+                                                 or context.figurative(start)):
                     fired.append(flag)
                     break
             else:
                 if mentioned:
                     set_aside.append(flag)
-        return fired, set_aside
+        return fired, set_aside, conditional
 
     def _dangerous(self, reading: Reading) -> str | None:
         t = self.thresholds
@@ -135,19 +176,22 @@ class Triager:
         return None
 
     def classify(self, text: str | None, plan: Sequence[PlanRule] = (),
-                 recent_weights: Sequence[tuple[float, float]] = ()) -> Triage:
-        """Classify ``text``; ``plan`` are the patient's care-plan rules and
-        ``recent_weights`` their earlier weights as (hours ago, pounds)."""
+                 recent_weights: Sequence[tuple[float, float]] = (),
+                 patient: frozenset[str] = frozenset()) -> Triage:
+        """Classify ``text``; ``plan`` are the patient's care-plan rules, ``recent_weights``
+        their earlier weights as (hours ago, pounds) and ``patient`` the profiles their
+        problem list and medications give (:meth:`profile`)."""
         normalized = normalize(text)
         if not normalized:
             return Triage("routine", needs_details=True)
         words = normalized.split()
         context = self.context.for_message(words)
-        flags, flags_aside = self._red_flags(words, context)
-        fired = [f"flag:{flag.name}" for flag in flags]
-        set_aside = [f"flag:{flag.name}" for flag in flags_aside]
         found = tuple(readings(normalized, words))
         current = tuple(r for r in found if not context.distant(r.position))
+        flags, flags_aside, conditional = self._red_flags(words, context, patient, current)
+        fired = [f"flag:{flag.name}" for flag in flags]
+        set_aside = [f"flag:{flag.name}" for flag in flags_aside]
+        asks = conditional or bool(found)
         for reading in found:
             if danger := self._dangerous(reading):
                 (fired if reading in current else set_aside).append(f"reading:{danger}")
@@ -156,12 +200,20 @@ class Triager:
         fired = list(dict.fromkeys(fired))  # each rule once, in the order found
         set_aside = [rule for rule in dict.fromkeys(set_aside) if rule not in fired]
         if not fired:
-            return Triage("routine", readings=found, set_aside=tuple(set_aside))
+            return Triage("routine", readings=found, set_aside=tuple(set_aside),
+                          asks_patient=asks)
         crisis = any(f.kind == "crisis" for f in flags)
         emergency = any(not rule.startswith("plan:") for rule in fired)
         guidance = "988" if crisis else "911" if emergency else "plan"
         return Triage("urgent", guidance=guidance, fired=tuple(fired),
-                      plan_rules=plan_hits, readings=found, set_aside=tuple(set_aside))
+                      plan_rules=plan_hits, readings=found, set_aside=tuple(set_aside),
+                      asks_patient=asks)
+
+    def profile(self, conditions: Iterable[tuple[str | None, str | None]],
+                medications: Iterable[str | None] = ()) -> frozenset[str]:
+        """The patient profiles (heart_failure, anticoagulated...) of a problem list, as
+        (code, text) pairs, and a medication list."""
+        return self.profiles.of(conditions, medications)
 
 
 def _near(positions: list[list[tuple[int, int]]], window: int) -> Iterator[int]:

@@ -10,6 +10,11 @@ name a red flag without reporting it now. A mention is set aside only when all o
 - the message says nothing of now or of change anywhere ("again", "still", "worse",
   "started", "now", "otra vez", "todavia"...).
 
+Apart from those, a mention inside a figure of speech the practice lists (``figurative``:
+"this portal gives me a heart attack", "casi me da un infarto cuando vi la cuenta", "my
+neighbor had a stroke") is set aside whatever else the message says: the words are not about
+the patient's body now. Denials are not figures of speech and stay as above.
+
 It is never applied to a crisis (988) flag, and a set-aside mention only ever leaves the other
 mentions and readings of the message to decide: one other red flag keeps it urgent. Every
 set-aside mention is reported, so the log shows why a message was not urgent.
@@ -45,10 +50,12 @@ class Context:
     use_denials: bool
     use_distant_past: bool
     denial_endings: dict[str, list[tuple[str, ...]]]
+    figurative: re.Pattern[str] | None = None
 
     @classmethod
     def from_config(cls, raw: dict[str, Any]) -> Context:
         past = [p for p in raw.get("distant_past", ()) if p]
+        figures = [p for p in raw.get("figurative", ()) if p]
         endings: dict[str, list[tuple[str, ...]]] = {}
         for entry in raw.get("denials", ()):
             if words := tuple(normalize(entry).split()):
@@ -65,6 +72,7 @@ class Context:
             use_denials=bool(raw.get("discount_denied", False)),
             use_distant_past=bool(raw.get("discount_distant_past", False)),
             denial_endings=endings,
+            figurative=re.compile("|".join(f"(?:{p})" for p in figures)) if figures else None,
         )
 
     def speaks_of_now(self, words: Sequence[str]) -> bool:
@@ -104,6 +112,7 @@ class MessageContext:
         self._bounds: list[int] | None = None
         self._aside: dict[int, bool] = {}
         self._distant: dict[int, bool] = {}
+        self._figures: dict[int, list[tuple[int, int]]] = {}
 
     @property
     def active(self) -> bool:
@@ -130,6 +139,19 @@ class MessageContext:
         if start not in self._distant:
             self._distant[start] = pattern.search(" ".join(self.words[start:end])) is not None
         return self._distant[start]
+
+    def figurative(self, at: int) -> bool:
+        """Whether word ``at`` lies inside a figure of speech of its clause."""
+        pattern = self.context.figurative
+        if pattern is None:
+            return False
+        start, end = self._clause(at)
+        if start not in self._figures:
+            clause = " ".join(self.words[start:end])
+            self._figures[start] = [
+                (start + clause.count(" ", 0, m.start()), start + clause.count(" ", 0, m.end()))
+                for m in pattern.finditer(clause)]
+        return any(first <= at <= last for first, last in self._figures[start])
 
     def sets_aside(self, at: int) -> bool:
         """Whether the mention starting at word ``at`` is set aside (see the module doc)."""

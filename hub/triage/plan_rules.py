@@ -14,7 +14,7 @@ from hub.triage.readings import Reading
 
 UNITS = {"weight_gain_day": "lb", "weight_gain_week": "lb", "glucose_above": "mg/dL",
          "glucose_below": "mg/dL", "bp_systolic_above": "mmHg", "bp_diastolic_above": "mmHg",
-         "bp_systolic_below": "mmHg"}
+         "bp_systolic_below": "mmHg", "spo2_below": "%", "weight_above": "lb"}
 METRICS = tuple(UNITS)
 DAY_HOURS, WEEK_HOURS = 30.0, 7 * 24.0  # "since yesterday" spans more than 24 hours
 
@@ -59,9 +59,12 @@ def _value(rule: PlanRule, found: Sequence[Reading],
         return largest(("bp",))
     if rule.metric == "bp_diastolic_above":
         return largest(("bp",), second=True)
-    if rule.metric == "bp_systolic_below":
-        lows = [r.value for r in found if r.kind == "bp"]
+    if rule.metric in ("bp_systolic_below", "spo2_below"):
+        kind = "spo2" if rule.metric == "spo2_below" else "bp"
+        lows = [r.value for r in found if r.kind == kind]
         return min(lows) if lows else None
+    if rule.metric == "weight_above":
+        return largest(("weight",))
     return None
 
 

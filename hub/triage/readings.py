@@ -38,10 +38,16 @@ _NUMBER_BEFORE_UNIT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?) $")
 _MORE_AFTER_UNIT = re.compile(r"\S+ (?:more|heavier|up|mas|de mas|arriba)\b")
 _WEEK = re.compile(r"\b(?:week|weeks|7 days|semana|semanas|7 dias)\b")
 _KG_TO_LB = 2.20462
+SPO2_WORDS = ("spo2", "o2", "oxygen", "oxigeno", "sat", "sats", "saturation", "saturacion",
+              "oximeter", "oximetro", "ox", "pulseox")
+# the first number within a few words of an oxygen word, unless it is a flow ("2 liters")
+_SPO2_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,4}?\s+(\d{2,3})\b(?!\s*(?:l|liters|litres|"
+                      r"litros|lpm|lt)\b)")
 
 
 _FAMILY = {**{w: "glucose" for w in GLUCOSE_WORDS}, **{w: "weight" for w in WEIGHT_WORDS},
-           **{w: "unit" for w in UNIT_WORDS}, **{w: "gain" for w in GAIN_WORDS},
+           **{w: "unit" for w in UNIT_WORDS}, **{w: "spo2" for w in SPO2_WORDS},
+           **{w: "gain" for w in GAIN_WORDS},
            **{w: "bp" for w in ("/", "over", "sobre", "entre")}}
 _BP_NUMBER = re.compile(r"\d{2,3}")
 
@@ -49,7 +55,7 @@ _BP_NUMBER = re.compile(r"\d{2,3}")
 @dataclass(frozen=True)
 class Reading:
     """One reading; ``kind`` is bp|glucose|glucose_hi|glucose_lo|weight|weight_gain_day|
-    weight_gain_week, ``value`` in mmHg (systolic), mg/dL or lb, ``second`` the diastolic."""
+    weight_gain_week|spo2, ``value`` in mmHg (systolic), mg/dL or lb, ``second`` the diastolic."""
 
     kind: str
     value: float
@@ -160,6 +166,17 @@ def weights(text: str, index: _Index) -> list[Reading]:
     return out
 
 
+def oxygen(text: str, index: _Index) -> list[Reading]:
+    """Oxygen saturations: "o2 sat 86", "oxigeno en 87%" (50 to 100)."""
+    out = []
+    for at in index.offsets("spo2"):
+        match = _SPO2_AT.match(text, at)
+        if match is not None and 50 <= int(match.group(1)) <= 100:
+            out.append(Reading("spo2", int(match.group(1)),
+                               position=index.word_at(match.start(1))))
+    return out
+
+
 def readings(text: str, words: list[str] | None = None) -> list[Reading]:
     """Every reading in a normalized message (``words``: its words, when already split)."""
     index = _Index(text, words)
@@ -168,4 +185,6 @@ def readings(text: str, words: list[str] | None = None) -> list[Reading]:
     bp = blood_pressures(index)
     found = bp + glucoses(text, index, {r.position for r in bp} | {r.position + 2 for r in bp})
     found += weights(text, index)
+    if "spo2" in index.keywords:
+        found += oxygen(text, index)
     return list(dict.fromkeys(found))  # "glucose meter says HI": one reading, not two

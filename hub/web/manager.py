@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import func, select
 
+from hub import triage_feedback
 from hub.models import Contact, utcnow
 from hub.reports import interruptions, log_filter, response_times, timeline
 from hub.web.manager_access import manager_required, record_view
@@ -72,6 +73,7 @@ def overview() -> str:
         people = interruptions.per_staff(db, start, end, tz,
                                          hours.is_open if hours is not None else None)
         gaps, _spans = coverage.find_gaps(db, now, now + timedelta(days=GAP_DAYS))
+        feedback = triage_feedback.counts(db, start, end)
         names = timeline.staff_names(db, {p.staff_id for p in people} | {
             moment[1] for t in found for moment in (t.page, t.ack, t.resolve)
             if moment is not None and moment[1] is not None})
@@ -80,7 +82,8 @@ def overview() -> str:
         weeks=response_times.by_week(found), staff=response_times.by_staff(found, names),
         measures=response_times.MEASURES, people=people, names=names, gaps=gaps,
         gap_days=GAP_DAYS, kinds=interruptions.KINDS, link=_log_link,
-        chart_args=period.query_args(), outcome_words=log_filter.OUTCOMES)
+        chart_args=period.query_args(), outcome_words=log_filter.OUTCOMES, feedback=feedback,
+        verdicts=triage_feedback.VERDICTS)
 
 
 @bp.get("/manager/charts/response-times.svg")

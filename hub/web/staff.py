@@ -24,6 +24,7 @@ from hub import (
     patient_chart,
     staff_access,
     transitions,
+    triage_feedback,
 )
 from hub.models import CarePlan, Condition, Contact, Patient, PlanRule, PortalReply, utcnow
 from messages import runtime
@@ -111,7 +112,9 @@ def contact_page(ref: str) -> Any:
                                files=attachments.attachments_for(db, contact.id),
                                not_shown=media_fetches.not_shown(db, contact.id),
                                inline_types=attachments.SHOWN_INLINE,
-                               transition=transitions.for_contact(db, contact.id))
+                               transition=transitions.for_contact(db, contact.id),
+                               feedback=triage_feedback.for_contact(db, contact.id),
+                               verdicts=triage_feedback.VERDICTS)
 
 
 @bp.get("/staff/p/<ref>/care-plan")

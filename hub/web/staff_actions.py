@@ -1,5 +1,6 @@
 """What a nurse does from a contact's page: acknowledge, resolve (disposition and minutes),
-note care time, start the bridged callback, and reply to the sender by SMS. Each needs the
+note care time, start the bridged callback, reply to the sender by SMS, and mark the triage
+wrong ("should have been urgent" / "false alarm"). Each needs the
 same access as the page itself (her contact, or a break-glass of this session)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from hub import care_time, contact_log, opt_outs, outbox
+from hub import care_time, contact_log, opt_outs, outbox, triage_feedback
 from hub.models import Contact, Staff, utcnow
 from hub.web.staff import access
 from messages import callback_call, kick, portal_reply, runtime
@@ -25,7 +26,7 @@ REPLY_LIMIT = 600  # characters: at most four SMS segments
 @bp.post("/staff/c/<ref>/<action>")
 @login_required
 def contact_action(ref: str, action: str) -> Any:
-    if action not in ("ack", "resolve", "time", "call", "reply"):
+    if action not in ("ack", "resolve", "time", "call", "reply", "feedback"):
         abort(404, description="unknown action")
     minutes, source = _care_time_form() if action in ("resolve", "time") else (None, "callback")
     if action == "time" and minutes is None:
@@ -38,7 +39,13 @@ def contact_action(ref: str, action: str) -> Any:
         if access(db, contact.patient, contact) is None:
             abort(403, description="not your patient: open the contact to break the glass")
         now = utcnow()
-        if action == "call":
+        if action == "feedback":
+            try:
+                triage_feedback.record(db, contact, staff.id, request.form.get("verdict", ""),
+                                       request.form.get("note"), now)
+            except triage_feedback.BadFeedback as exc:
+                abort(400, description=str(exc))
+        elif action == "call":
             _call_back(db, contact, staff)
         elif action == "reply":
             _reply(db, contact, staff)
