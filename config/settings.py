@@ -13,6 +13,7 @@ import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,8 @@ from config.checks import (
     e164,
     fernet_keys,
     networks,
+    per_second,
+    quiet_hours,
     rate_limits,
     refuse_unsafe,
     syslog_address,
@@ -78,6 +81,8 @@ NAMES = (
     "HUB_SESSION_IDLE_MINUTES",
     "HUB_LOGIN_LIMIT",
     "HUB_LIMIT_STORAGE",
+    "HUB_QUIET_HOURS",
+    "HUB_OUTBOUND_PER_SECOND",
 )
 
 
@@ -123,6 +128,9 @@ class Settings:
     session_idle_minutes: float = 15.0  # staff sessions end after this much inactivity
     login_limit: str = "10 per minute;50 per hour"  # failed sign-ins, per address and e-mail
     limit_storage: str = "database"  # where login failures are counted: database or a URI
+    # Outreach and reminders wait out these local hours (patient's zone); None: no quiet hours.
+    quiet_hours: tuple[time, time] | None = (time(21), time(8))
+    outbound_per_second: float = 1.0  # outreach sends per second and channel (a long code: 1)
 
     @property
     def local_mode(self) -> bool:
@@ -334,4 +342,6 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         session_idle_minutes=idle_minutes,
         login_limit=login_limit,
         limit_storage=limit_storage,
+        quiet_hours=quiet_hours(raw.get("HUB_QUIET_HOURS", "21:00-08:00")),
+        outbound_per_second=per_second(raw.get("HUB_OUTBOUND_PER_SECOND", "1")),
     )

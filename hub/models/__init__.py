@@ -13,6 +13,7 @@ from hub.models.failure import RowFailure
 from hub.models.keys import KeyCheck, KeySplit
 from hub.models.log import LogEntry, LogHead
 from hub.models.opt_out import TextOptOut
+from hub.models.outreach import Outreach, OutreachPlan, SendPace
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
 from hub.models.rotation import Rotation, RotationMember, ScheduleOverride
@@ -49,6 +50,8 @@ __all__ = [
     "LogHead",
     "Medication",
     "Outbound",
+    "Outreach",
+    "OutreachPlan",
     "Page",
     "Patient",
     "PatientPhone",
@@ -60,6 +63,7 @@ __all__ = [
     "RowFailure",
     "ScheduleCalendar",
     "ScheduleOverride",
+    "SendPace",
     "Shift",
     "Staff",
     "StaffSession",
