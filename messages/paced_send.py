@@ -7,15 +7,19 @@ a second ahead (one every 1/rate seconds from the later of now and the row's nex
 claims that many due outreach rows, writes each row's slot into it (``next_attempt_at``) and
 moves the row's next free slot past them, in one transaction. Each row is then sent no sooner
 than its slot. Slots are never banked: an idle minute gives no burst after it. Only the
-engine's tick sends outreach (never a webhook's background run), after it has sent the pages.
+engine's tick sends outreach (never a webhook's background run), after it has sent the pages,
+and it does not wait for the slots: its senders do, on threads of their own.
 """
 
 from __future__ import annotations
 
-import functools
+import logging
 import math
+import os
+import sys
+import threading
 import time as clock
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -27,15 +31,23 @@ from messages import dispatch
 from messages.page_texts import PageTexts
 from messages.transport import Transport
 
+log = logging.getLogger(__name__)
 HORIZON = timedelta(seconds=1)  # slots taken ahead per claim (the tick runs once a second)
 SENDERS = 16  # paced sends waiting for their slot at once, per process (pages have their own)
+BACKLOG = 4 * SENDERS  # claimed rows this process may hold unsent before it claims more
 _pool: ThreadPoolExecutor | None = None
+_pool_pid: int | None = None
+_pending: list[Future[None]] = []  # this process's own sends in flight (never a rate decision)
+_lock = threading.Lock()
 
 
 def _senders() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
+    """This process's paced senders (a forked worker makes its own)."""
+    global _pool, _pool_pid
+    if _pool is None or _pool_pid != os.getpid():
         _pool = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="hub-paced")
+        _pool_pid = os.getpid()
+        _pending.clear()
     return _pool
 
 
@@ -87,25 +99,41 @@ def claim(session: Session, channel: str, now: datetime, rate: float,
     return list(zip(rows, slots, strict=True))
 
 
-def _at_slot(transport: Transport, status_callback: str, now: datetime, started: float,
-             item: tuple[tuple[int, str, str, str, str | None, bool], datetime]
-             ) -> tuple[str | None, Exception | None]:
+def _at_slot(sessions: sessionmaker[Session], transport: Transport, wording: PageTexts,
+             now: datetime, started: float,
+             item: tuple[tuple[int, str, str, str, str | None, bool], datetime]) -> None:
+    """Wait for the row's slot, send it, record the outcome (its own transaction)."""
     work, slot = item
-    # The wall clock decides (every engine shares it); a test's clock far from it falls back
-    # to the time since this claim began.
-    wait = min((slot - utcnow()).total_seconds(),
-               (slot - now).total_seconds() - (clock.monotonic() - started))
-    if wait > 0:
-        clock.sleep(wait)
-    return dispatch._send(transport, status_callback, work)
+    try:
+        # The wall clock decides (every engine shares it); a test's clock far from it falls
+        # back to the time since this claim began.
+        wait = min((slot - utcnow()).total_seconds(),
+                   (slot - now).total_seconds() - (clock.monotonic() - started))
+        if wait > 0:
+            clock.sleep(wait)
+        sid, error = dispatch._send(transport, wording.links.status_callback(), work)
+        dispatch._record(sessions, [(work[0], sid, error)], now, wording)
+    except Exception:  # the row's lease runs out and it is claimed again
+        log.error("outreach row %s not recorded (%s); it is taken again after its lease",
+                  work[0], type(sys.exc_info()[1]).__name__)
 
 
 def send_due(sessions: sessionmaker[Session], transport: Transport, wording: PageTexts,
              now: datetime, rate: float) -> int:
-    """Claim and send the next second's outreach, each row at its slot; return how many."""
-    started = clock.monotonic()
+    """Claim the next second's outreach and hand each row to a sender that waits for its
+    slot; return how many were claimed. The tick does not wait for them: pages that arrive
+    meanwhile are sent by the next tick, never behind a second of outreach."""
+    if _backlog() > BACKLOG:  # this process's senders are behind: leave the rows to others
+        return 0
     done = 0
     for channel in ("sms", "call"):
+        # Slots start from the moment of the claim, not the tick's start (the tick's other
+        # duties took a while): a slot already past would leave at once, closer than 1/rate
+        # to the one before. A test's clock, far from the wall's, keeps its own time.
+        wall = utcnow()
+        if abs((wall - now).total_seconds()) < 60:
+            now = wall
+        started = clock.monotonic()
         with sessions.begin() as session:
             taken = claim(session, channel, now, rate)
             slots = {row.id: slot for row, slot in taken}
@@ -113,13 +141,25 @@ def send_due(sessions: sessionmaker[Session], transport: Transport, wording: Pag
                                               wording, dispatch.DEFAULT_SMS_LIMIT)
         if not taken:
             continue
-        outcomes = list(_senders().map(
-            functools.partial(_at_slot, transport, wording.links.status_callback(), now,
-                              started),
-            [(item, slots[item[0]]) for item in work]))
-        dispatch._record(sessions, [(item[0], *outcome) for item, outcome in
-                                    zip(work, outcomes, strict=True)]
-                         + [(row_id, None, dispatch.OPTED_OUT) for row_id in sorted(refused)],
-                         now, wording)
+        if refused:
+            dispatch._record(sessions, [(row_id, None, dispatch.OPTED_OUT)
+                                        for row_id in sorted(refused)], now, wording)
+        pool = _senders()
+        with _lock:
+            _pending[:] = [f for f in _pending if not f.done()]
+            _pending.extend(pool.submit(_at_slot, sessions, transport, wording, now, started,
+                                        (item, slots[item[0]])) for item in work)
         done += len(taken)
     return done
+
+
+def _backlog() -> int:
+    with _lock:
+        return sum(1 for f in _pending if not f.done())
+
+
+def drain(timeout: float = 30.0) -> None:
+    """Wait until this process's paced sends are sent and recorded (tests, shutdown)."""
+    with _lock:
+        waiting = list(_pending)
+    wait(waiting, timeout=timeout)
