@@ -33,6 +33,9 @@ from messages.transport import Transport
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(seconds=1)  # slots taken ahead per claim (the tick runs once a second)
+LEAD = timedelta(seconds=0.25)  # the first slot of a claim is this far ahead of it
+MAX_LATE = 0.1  # seconds after its slot a text may still leave (half a slot at most)
+FOREIGN_CLOCK = timedelta(minutes=1)  # a "now" further than this from the wall is a test's
 SENDERS = 16  # paced sends waiting for their slot at once, per process (pages have their own)
 BACKLOG = 4 * SENDERS  # claimed rows this process may hold unsent before it claims more
 _pool: ThreadPoolExecutor | None = None
@@ -61,14 +64,27 @@ def _pace(session: Session, channel: str, now: datetime) -> SendPace:
     return pace
 
 
+def _wall(now: datetime) -> datetime:
+    """The wall clock, unless ``now`` is a test's clock far from it."""
+    wall = utcnow()
+    return wall if abs(wall - now) < FOREIGN_CLOCK else now
+
+
 def claim(session: Session, channel: str, now: datetime, rate: float,
           limit: int = 1000) -> list[tuple[Outbound, datetime]]:
     """Take the next second's slots and as many due outreach rows; each with its slot."""
     pace = _pace(session, channel, now)
-    # A slot further ahead than the horizon was written by a clock other than this one (a
-    # test's, or a host's that was off): start from now rather than wait for it.
-    start = pace.next_slot_at if now <= pace.next_slot_at <= now + HORIZON else now
-    room = min(limit, math.floor((now + HORIZON - start).total_seconds() * rate + 1e-9))
+    now = _wall(now)  # read under the lock: another engine may have held it a while
+    # The first slot leaves time to commit the claim and wake a sender: a slot already past
+    # when its sender wakes would leave close behind the one before.
+    earliest = now + LEAD
+    ahead = pace.next_slot_at - earliest
+    if HORIZON < ahead <= FOREIGN_CLOCK:
+        return []  # the next second is taken
+    # A slot much further ahead was written by a clock other than this one (a test's, or a
+    # host's that was off): start afresh rather than wait for it.
+    start = pace.next_slot_at if timedelta(0) <= ahead <= HORIZON else earliest
+    room = min(limit, math.floor((earliest + HORIZON - start).total_seconds() * rate + 1e-9))
     if room <= 0:
         return []
     ids = list(session.scalars(
@@ -100,17 +116,27 @@ def claim(session: Session, channel: str, now: datetime, rate: float,
 
 
 def _at_slot(sessions: sessionmaker[Session], transport: Transport, wording: PageTexts,
-             now: datetime, started: float,
+             now: datetime, started: float, rate: float,
              item: tuple[tuple[int, str, str, str, str | None, bool], datetime]) -> None:
-    """Wait for the row's slot, send it, record the outcome (its own transaction)."""
+    """Wait for the row's slot, send it, record the outcome (its own transaction). A sender
+    that wakes too late (the machine was busy) gives the row back for a new slot rather than
+    send it close behind the one before."""
     work, slot = item
     try:
-        # The wall clock decides (every engine shares it); a test's clock far from it falls
-        # back to the time since this claim began.
-        wait = min((slot - utcnow()).total_seconds(),
-                   (slot - now).total_seconds() - (clock.monotonic() - started))
-        if wait > 0:
-            clock.sleep(wait)
+        wall = abs(utcnow() - now) < FOREIGN_CLOCK
+        if wall:  # the wall clock decides: every engine's
+            until = lambda: (slot - utcnow()).total_seconds()  # noqa: E731
+        else:  # a test's clock: the time since this claim began
+            until = lambda: ((slot - now).total_seconds()  # noqa: E731
+                             - (clock.monotonic() - started))
+        if until() > 0:
+            clock.sleep(until())
+        if wall and -until() > min(MAX_LATE, 0.5 / rate):
+            with sessions.begin() as session:
+                session.execute(update(Outbound).where(
+                    Outbound.id == work[0], Outbound.status == "sending").values(
+                    status="pending", claimed_until=None, attempts=Outbound.attempts - 1))
+            return
         sid, error = dispatch._send(transport, wording.links.status_callback(), work)
         dispatch._record(sessions, [(work[0], sid, error)], now, wording)
     except Exception:  # the row's lease runs out and it is claimed again
@@ -130,9 +156,7 @@ def send_due(sessions: sessionmaker[Session], transport: Transport, wording: Pag
         # Slots start from the moment of the claim, not the tick's start (the tick's other
         # duties took a while): a slot already past would leave at once, closer than 1/rate
         # to the one before. A test's clock, far from the wall's, keeps its own time.
-        wall = utcnow()
-        if abs((wall - now).total_seconds()) < 60:
-            now = wall
+        now = _wall(now)
         started = clock.monotonic()
         with sessions.begin() as session:
             taken = claim(session, channel, now, rate)
@@ -148,7 +172,7 @@ def send_due(sessions: sessionmaker[Session], transport: Transport, wording: Pag
         with _lock:
             _pending[:] = [f for f in _pending if not f.done()]
             _pending.extend(pool.submit(_at_slot, sessions, transport, wording, now, started,
-                                        (item, slots[item[0]])) for item in work)
+                                        rate, (item, slots[item[0]])) for item in work)
         done += len(taken)
     return done
 

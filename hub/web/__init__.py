@@ -18,6 +18,7 @@ from hub.web import (
     security,
     staff,
     staff_actions,
+    staff_outreach,
 )
 
 assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
@@ -28,7 +29,7 @@ def init_app(app: Flask, exempt: tuple[str, ...] = ()) -> None:
     blueprints Twilio posts to, which carry no CSRF token), ``/metrics`` with the webhooks'
     timing, and the ``local`` filter their templates show times with (the practice's time
     zone)."""
-    for module in (health, auth, staff, staff_actions, manager, manager_ccm,
+    for module in (health, auth, staff, staff_actions, staff_outreach, manager, manager_ccm,
                    manager_audit):
         app.register_blueprint(module.bp)
     app.register_blueprint(assets)
