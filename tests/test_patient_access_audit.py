@@ -38,6 +38,7 @@ SHOWING = {
     ("oncall",): "access.view_escalation",
     ("ccm-minutes",): "ccm.report",
     ("export-care-plan",): "care_plan.exported",
+    ("outreach", "list"): "access.view_outreach",
 }
 
 
@@ -78,6 +79,9 @@ AUDITED_ELSEWHERE = {
     ("import-fhir",),  # prints counts only; the import is logged
     ("patients",), ("staff", "list"),  # lists, logged with the count of lines shown
     ("coverage",),  # staff only, logged
+    # outreach plans, reminders, a zone, minutes: changes, logged; echo what was typed
+    ("outreach", "plan"), ("outreach", "stop"), ("outreach", "timezone"),
+    ("outreach", "minutes"), ("reminder", "add"), ("reminder", "cancel"),
 }
 NO_PATIENT_DATA = {
     ("import-schedule",), ("verify-log",), ("rotate-keys",), ("scheduler",), ("seed-demo",),
