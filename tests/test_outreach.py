@@ -224,6 +224,39 @@ def test_noras_outreach_call_rings_her_then_walter_and_its_length_counts_as_ccm_
     assert month.patient_id == practice.walter.id and month.clinical == 420  # once
 
 
+def test_the_manager_sees_outreach_minutes_and_every_stop_and_start_on_the_ccm_page(
+        rt, client, twilio, twilio_api, practice):
+    import pyotp
+
+    from hub.models import Staff
+    from hub.staff_accounts import enroll_totp, set_password
+    from tests.staff_login import sign_in
+
+    now = utcnow()
+    with rt.session() as session:
+        outreach_row = outreach.add(session, session.get(Patient, practice.walter.id),
+                                    "checkin", now, outreach.Clock(rt.settings.tz, None), now,
+                                    "test")
+        nora = session.get(Staff, practice.nora.id)
+        from hub import outreach_time
+        outreach_time.add_text_minutes(session, outreach_row, nora, 6, now, "cli:test")
+        maya = session.get(Staff, practice.maya.id)
+        set_password(maya, "pw-123456-long")
+        secret = pyotp.parse_uri(enroll_totp(maya, "Care line")).secret
+    twilio.sms(WALTER, "STOP")
+    twilio.sms(WALTER, "START")
+    assert sign_in(client, "maya@clinic.test", "pw-123456-long",
+                   totp=secret).status_code == 302
+
+    page = client.get("/manager/ccm").get_data(as_text=True)
+
+    assert '<td data-label="Of which outreach">6</td>' in page
+    whose = f'<td data-label="Whose number">patient {practice.walter.id}</td>'
+    assert page.count(whose) == 2
+    assert "no texts" in page and "texts resumed" in page
+    assert "1 scheduled" in page
+
+
 # --- pacing: two engines, one rate ------------------------------------------------------------
 
 def test_two_engines_never_send_outreach_faster_than_the_number_allows(
