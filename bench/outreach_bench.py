@@ -142,7 +142,7 @@ def busiest(times: list[float], width: float = 1.0) -> int:
     return best
 
 
-def page_delays(database_url: str, since: float) -> dict[str, object]:
+def page_delays(database_url: str, since: float, until: float) -> dict[str, object]:
     """Paging calls queued after ``since`` (wall clock): from queued to sent (the engine's
     clock). Calls, as SMS pages to one nurse are held by the policy's limit on purpose."""
     from datetime import UTC, datetime
@@ -152,10 +152,11 @@ def page_delays(database_url: str, since: float) -> dict[str, object]:
     from hub.models import Outbound
 
     engine = create_engine(database_url)
-    after = datetime.fromtimestamp(since, UTC)
+    after, before = datetime.fromtimestamp(since, UTC), datetime.fromtimestamp(until, UTC)
     with engine.connect() as conn:
         rows = conn.execute(select(Outbound.created_at, Outbound.sent_at).where(
             Outbound.kind == "page", Outbound.channel == "call", Outbound.created_at >= after,
+            Outbound.created_at < before,
             Outbound.sent_at.is_not(None))).all()
     engine.dispose()
     return distribution_ms([(sent - created).total_seconds() for created, sent in rows])
@@ -189,14 +190,14 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
         baseline = texts(port, url, args.webhook_rate, args.webhook_seconds)
         out["webhook_without_batch"] = distribution_ms([r.latency for r in baseline
                                                          if r.status == 200])
-        out["pages_without_batch"] = page_delays(database_url, quiet_from)
+        quiet_to = time.time()
         due = _move_plans_to(database_url, time.time() + 2.0)
         time.sleep(2.5)
         during_from = time.time()
         during = texts(port, url, args.webhook_rate, args.webhook_seconds)
+        during_to = time.time()
         out["webhook_during_batch"] = distribution_ms([r.latency for r in during
                                                         if r.status == 200])
-        out["pages_during_batch"] = page_delays(database_url, during_from)
         out["errors"] = sum(r.status != 200 for r in baseline + during)
         numbers = set(patient_numbers(args.patients))
         deadline = time.monotonic() + args.timeout
@@ -205,6 +206,9 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
             if len(sent) >= args.patients:
                 break
             time.sleep(1.0)
+        # Measured once every page has left: pages queued in each window, queued to sent.
+        out["pages_without_batch"] = page_delays(database_url, quiet_from, quiet_to)
+        out["pages_during_batch"] = page_delays(database_url, during_from, during_to)
         wall = time.time() - time.monotonic()
         times = sorted(r.at + wall for r in sent)
         out["outreach"] = {

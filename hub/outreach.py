@@ -157,6 +157,12 @@ def add_reminder(session: Session, patient: Patient, kind: str, local: datetime,
     return add(session, patient, kind, due, clock, now, actor, note=note)
 
 
+def batch_for(rate: float) -> int:
+    """Rows a tick writes or queues: a few seconds of sending ahead, no more, so a batch of
+    thousands is queued in short transactions between which the tick pages as ever."""
+    return max(20, min(500, int(rate * 4)))
+
+
 def run_due(sessions: sessionmaker[Session], wording: Wording, clock: Clock, now: datetime,
             limit: int = 1000) -> int:
     """Write due plans' occurrences, then queue due outreach; return rows handled."""

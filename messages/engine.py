@@ -52,7 +52,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
         # plans' occurrences and reminders due: queued behind the pages just sent
         "outreach_queued": lambda: outreach.run_due(
             rt.sessions, OutreachTexts(rt.settings.practice_name, rt.settings.practice_number),
-            outreach.Clock(rt.settings.tz, rt.settings.quiet_hours), now),
+            outreach.Clock(rt.settings.tz, rt.settings.quiet_hours), now,
+            limit=outreach.batch_for(rt.settings.outbound_per_second)),
         # the next second's outreach, each at its slot (HUB_OUTBOUND_PER_SECOND)
         "outreach_sent": lambda: paced_send.send_due(rt.sessions, rt.transport, pages, now,
                                                      rt.settings.outbound_per_second),
