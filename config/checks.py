@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from datetime import time
 from urllib.parse import urlparse
 
 import phonenumbers
@@ -114,3 +115,30 @@ def rate_limits(value: str) -> bool:
         return bool(parse_many(value))
     except ValueError:
         return False
+
+
+def quiet_hours(value: str) -> tuple[time, time] | None:
+    """HUB_QUIET_HOURS: "21:00-08:00" (local start and end, the end may be the next day), or
+    "off" for none."""
+    if value.strip().lower() in ("off", "none", ""):
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise SettingError("HUB_QUIET_HOURS: give local times as HH:MM-HH:MM (21:00-08:00), "
+                           "or off") from None
+    if start == end:
+        raise SettingError("HUB_QUIET_HOURS: the start and the end are the same time")
+    return start, end
+
+
+def per_second(value: str) -> float:
+    """HUB_OUTBOUND_PER_SECOND: messages (and calls) a second, 0.01 to 1000."""
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0.01 <= rate <= 1000:
+        raise SettingError("HUB_OUTBOUND_PER_SECOND: give messages a second, 0.01 to 1000 "
+                           "(1 for a long code)")
+    return rate

@@ -13,6 +13,7 @@ import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,8 @@ from config.checks import (
     e164,
     fernet_keys,
     networks,
+    per_second,
+    quiet_hours,
     rate_limits,
     refuse_unsafe,
     syslog_address,
@@ -83,6 +86,8 @@ NAMES = (
     "HUB_TWILIO_DELETE_MEDIA",
     "HUB_CONVERSATIONS_IDENTITY",
     "HUB_TWILIO_MCS_URL",
+    "HUB_QUIET_HOURS",
+    "HUB_OUTBOUND_PER_SECOND",
 )
 
 
@@ -133,6 +138,9 @@ class Settings:
     twilio_delete_media: bool = True  # delete an MMS's media from Twilio once stored
     conversations_identity: str = "care-team"  # Author of the hub's Conversations messages
     twilio_mcs_url: str = "https://mcs.us1.twilio.com"  # where chat media are fetched from
+    # Outreach and reminders wait out these local hours (patient's zone); None: no quiet hours.
+    quiet_hours: tuple[time, time] | None = (time(21), time(8))
+    outbound_per_second: float = 1.0  # outreach sends per second and channel (a long code: 1)
 
     @property
     def local_mode(self) -> bool:
@@ -365,4 +373,6 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         twilio_delete_media=delete_media == "on",
         conversations_identity=identity,
         twilio_mcs_url=mcs_url,
+        quiet_hours=quiet_hours(raw.get("HUB_QUIET_HOURS", "21:00-08:00")),
+        outbound_per_second=per_second(raw.get("HUB_OUTBOUND_PER_SECOND", "1")),
     )

@@ -35,7 +35,9 @@ CLINICAL_ROLES = {"nurse", "care_manager"}
 # What staff may type in; "call" is only ever measured (a callback through the practice line).
 TYPED_SOURCES = {"callback": "callback call", "message review": "message review",
                  "coordination": "care coordination"}
-SOURCES = {**TYPED_SOURCES, "call": "call through the practice line"}
+SOURCES = {**TYPED_SOURCES, "call": "call through the practice line",
+           "outreach call": "outreach call (its length)",
+           "outreach text": "outreach text exchange"}
 MAX_MINUTES = 240  # one entry; more is far likelier a typo than a night's work
 # CPT time thresholds, minutes in the calendar month.
 CCM_99490 = 20  # clinical staff (the billing practitioner's time counts too)

@@ -58,6 +58,8 @@ def _claim(session: Session, now: datetime, limit: int, only_id: int | None) -> 
     query = select(Outbound.id).where(_due(now))
     if only_id is not None:
         query = query.where(Outbound.id == only_id)
+    else:  # outreach leaves paced, behind the pages (messages.paced_send)
+        query = query.where(Outbound.kind != "outreach")
     ids = list(session.scalars(
         query.order_by(Outbound.next_attempt_at, Outbound.id).limit(limit)
         .with_for_update(skip_locked=True)

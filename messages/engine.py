@@ -1,8 +1,8 @@
 """The engine's tick: take in this host's spool, page for received contacts, fire due
 escalation timers, page about transition tasks near their deadline, send outbound, fetch MMS
-photos from Twilio, alert the managers about coverage gaps, run the self-test, checkpoint the
-log's head outside the database, summarise refused webhooks, and leave a heartbeat for
-``/readyz``.
+photos from Twilio, queue and send outreach (paced, after the pages), alert the managers about
+coverage gaps, run the self-test, checkpoint the log's head outside the database, summarise
+refused webhooks, and leave a heartbeat for ``/readyz``.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -18,12 +18,13 @@ from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from hub import heartbeat, log_anchor, refusals
+from hub import heartbeat, log_anchor, outreach, refusals
 from hub.models import utcnow
-from messages import texts
+from messages import paced_send, texts
 from messages.dispatch import dispatch_due
 from messages.links import Links
 from messages.media_fetch import fetch_due
+from messages.outreach_texts import OutreachTexts
 from messages.page_texts import PageTexts
 from messages.runtime import Runtime
 from messages.spool_intake import take_in as take_in_spooled
@@ -56,6 +57,14 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
                                      rounds_every=rt.policy.rounds_every()),
         # photos of MMS kept with their contacts: fetched, stored encrypted, deleted at Twilio
         "media": lambda: fetch_due(rt, now),
+        # plans' occurrences and reminders due: queued behind the pages just sent
+        "outreach_queued": lambda: outreach.run_due(
+            rt.sessions, OutreachTexts(rt.settings.practice_name, rt.settings.practice_number),
+            outreach.Clock(rt.settings.tz, rt.settings.quiet_hours), now,
+            limit=outreach.batch_for(rt.settings.outbound_per_second)),
+        # the next second's outreach, each at its slot (HUB_OUTBOUND_PER_SECOND)
+        "outreach_sent": lambda: paced_send.send_due(rt.sessions, rt.transport, pages, now,
+                                                     rt.settings.outbound_per_second),
         # at most once an hour, in one process: text the managers about coverage gaps
         "coverage_alerts": lambda: alert_managers(
             rt.sessions, now, partial(texts.coverage_alert, tz=rt.settings.tz)),

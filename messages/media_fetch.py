@@ -59,9 +59,10 @@ def fetch_due(rt: Runtime, now: datetime, limit: int = 20) -> int:
                 delete = settings.twilio_delete_media and not chat
                 if status == "pending":
                     data, content_type = _get(http, url, auth, settings.attachment_max_bytes)
-                    _record(rt, row_id, lambda s, row: media_fetches.fetched(
-                        s, row, data, content_type, now, delete,
-                        source="chat" if chat else "mms"))
+                    source = "chat" if chat else "mms"
+                    _record(rt, row_id, lambda s, row, data=data, kind=content_type,
+                            delete=delete, source=source: media_fetches.fetched(
+                                s, row, data, kind, now, delete, source=source))
                 if status == "deleting" or delete:
                     _delete(http, url, auth)
                     _record(rt, row_id, lambda s, row: media_fetches.deleted(s, row, now))

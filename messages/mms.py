@@ -31,7 +31,8 @@ def allowed_url(url: str, api_url: str, account_sid: str, message_sid: str) -> b
     api, got = urlsplit(api_url), urlsplit(url)
     if (got.scheme, got.netloc) != (api.scheme, api.netloc) or got.query or got.fragment:
         return False
-    prefix = f"{api.path.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}/Media/"
+    prefix = (f"{api.path.rstrip('/')}/2010-04-01/Accounts/{account_sid}"
+              f"/Messages/{message_sid}/Media/")
     return got.path.startswith(prefix) and bool(MEDIA_SID.fullmatch(got.path[len(prefix):]))
 
 

@@ -41,8 +41,10 @@ def _status(rt: Runtime, kept: Kept) -> None:
     field = "MessageSid" if form.get("MessageSid") else "CallSid"
     state = form.get("MessageStatus") or form.get("SmsStatus") or form.get("CallStatus") or ""
     code = form.get("ErrorCode", "")
+    seconds = form.get("CallDuration", "")
     webhooks.take_in_status(rt, field, form[field], state,
-                            int(code) if code.isdigit() else None, kept.at)
+                            int(code) if code.isdigit() else None, kept.at,
+                            int(seconds) if seconds.isdigit() and len(seconds) <= 6 else 0)
 
 
 def _call(rt: Runtime, kept: Kept) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import contact_log, outbox
+from hub import contact_log, outbox, outreach_time
 from hub.models import Outbound
 from messages.transport import UNREACHABLE_CODES
 from routing.escalation import hasten
@@ -20,8 +20,9 @@ REDELIVERIES = 1
 
 
 def record_status(session: Session, sid: str, status: str, error_code: int | None,
-                  now: datetime) -> bool:
-    """Apply one status callback; return False when the Sid is not one of ours."""
+                  now: datetime, seconds: int = 0) -> bool:
+    """Apply one status callback (``seconds``: a call's CallDuration); return False when the
+    Sid is not one of ours."""
     row = session.scalar(select(Outbound).where(Outbound.provider_sid == sid)
                          .with_for_update())
     if row is None:
@@ -30,6 +31,8 @@ def record_status(session: Session, sid: str, status: str, error_code: int | Non
         return True  # late or out-of-order callbacks never undo a final state
     if status in SUCCESS:
         row.status = "delivered"
+        if row.kind == "outreach" and row.channel == "call":
+            outreach_time.call_ended(session, row, seconds, now)
         contact_log.append(session, "outbound.delivered", contact_id=row.contact_id, at=now,
                            detail={"outbound_id": row.id, "channel": row.channel,
                                    "status": status})

@@ -290,16 +290,17 @@ def status() -> Response:
         return Response("MessageSid or CallSid is missing", status=400)
     state = forms.status("MessageStatus", "SmsStatus", "CallStatus")
     rt = runtime.current()
-    take_in_status(rt, found[0], found[1], state, forms.error_code(), utcnow())
+    take_in_status(rt, found[0], found[1], state, forms.error_code(), utcnow(),
+                   forms.seconds("CallDuration"))
     work_soon(rt)
     return Response(status=204)
 
 
 def take_in_status(rt: runtime.Runtime, field: str, sid: str, state: str, code: int | None,
-                   now: datetime) -> None:
+                   now: datetime, seconds: int = 0) -> None:
     """Apply one status callback (from the webhook, or kept on the spool)."""
     with rt.session() as session:
-        if not record_status(session, sid, state, code, now) and field == "CallSid":
+        if not record_status(session, sid, state, code, now, seconds) and field == "CallSid":
             voice.call_ended(session, sid, state)
 
 

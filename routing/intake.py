@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub import patient_chart, quarantine
+from hub import outreach, patient_chart, quarantine
 from hub.contacts import new_ack_codes
 from hub.db import id_in
 from hub.models import Contact
@@ -97,4 +97,5 @@ def _route(session: Session, ids: list[int], policy: Policy, wording: PageWordin
     for contact, code in zip(contacts, new_ack_codes(session, len(contacts)), strict=True):
         _start(writer, contact, code, contact.patient_id in consented, policy)
     writer.write()
+    outreach.link_replies(session, contacts, now)  # a text back answers the hub's outreach
     return len(contacts)

@@ -38,6 +38,7 @@ SHOWING = {
     ("oncall",): "access.view_escalation",
     ("ccm-minutes",): "ccm.report",
     ("export-care-plan",): "care_plan.exported",
+    ("outreach", "list"): "access.view_outreach",
 }
 
 
@@ -83,6 +84,9 @@ AUDITED_ELSEWHERE = {
     ("fhir-client", "add"), ("fhir-client", "deactivate"),  # no patient data; logged
     ("patients",), ("staff", "list"),  # lists, logged with the count of lines shown
     ("coverage",),  # staff only, logged
+    # outreach plans, reminders, a zone, minutes: changes, logged; echo what was typed
+    ("outreach", "plan"), ("outreach", "stop"), ("outreach", "timezone"),
+    ("outreach", "minutes"), ("reminder", "add"), ("reminder", "cancel"),
 }
 NO_PATIENT_DATA = {
     ("import-schedule",), ("verify-log",), ("rotate-keys",), ("scheduler",), ("seed-demo",),

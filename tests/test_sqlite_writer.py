@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-
 from sqlalchemy.orm import sessionmaker
 
 from hub.db import make_engine, read_snapshot

@@ -27,6 +27,7 @@ from hub.cli.fhir_feed import export_transitions_command, fhir_client_group
 from hub.cli.log import export_log_command, rotate_keys_command, verify_log_command
 from hub.cli.oncall import coverage_command, oncall_command
 from hub.cli.ops import outbox_command, scheduler_command, seed_demo_command
+from hub.cli.outreach import outreach_group, reminder_group
 from hub.cli.override import override_group, swap_group
 from hub.cli.patients import patients_command
 from hub.cli.plan_rule import plan_rule_group
@@ -51,7 +52,8 @@ for _command in (import_fhir_command, import_schedule_command, export_log_comman
                  plan_rule_group, care_plan_group, ccm_minutes_command,
                  export_care_plan_command, rotation_group, override_group, swap_group,
                  patients_command, staff_group, db_group, quarantine_group,
-                 fhir_client_group, export_transitions_command, triage_feedback_group):
+                 fhir_client_group, export_transitions_command, triage_feedback_group,
+                 outreach_group, reminder_group):
     cli.add_command(_command)
 
 

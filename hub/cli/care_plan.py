@@ -19,7 +19,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
-from hub import care_plan, care_plan_sheet, contact_log
+from hub import care_plan, care_plan_sheet, contact_log, outreach, outreach_view
 from hub.cli.patient_option import GivenPatient, actor, patient_option
 from hub.cli.times import parse_date
 from hub.db import rows_changed
@@ -154,7 +154,8 @@ def show_command(given: GivenPatient) -> None:
     rt = runtime.current()
     with rt.session() as session:
         patient = given.find(session)
-        lines = as_text(care_plan_sheet.build(session, patient, rt.settings.tz))
+        lines = as_text(outreach_view.care_plan(session, patient, outreach.Clock(
+            rt.settings.tz, rt.settings.quiet_hours)))
         lines[0] += f" (patient {patient.id})"
         contact_log.append(session, "access.view_care_plan", actor=actor(),
                            detail={"patient_id": patient.id})

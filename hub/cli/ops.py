@@ -37,9 +37,12 @@ def outbox_command(limit: int) -> None:
         rows = list(session.scalars(select(Outbound).order_by(Outbound.id.desc()).limit(limit)))
         for row in reversed(rows):
             text = row.body if row.channel == "sms" else CALLS.get(row.kind, f"({row.kind} call)")
+            to = row.to_number
+            if row.kind == "outreach":  # a patient's number and plan: not shown unaudited
+                text, to = "(outreach: hub outreach list --patient ID shows it)", "a patient"
             queued = row.created_at.astimezone(rt.settings.tz)
             click.echo(f"#{row.id} {queued:%Y-%m-%d %H:%M:%S %Z} {row.kind} {row.channel} "
-                       f"to {row.to_number} [{row.status}]\n    {text}")
+                       f"to {to} [{row.status}]\n    {text}")
         if not rows:
             click.echo("the outbox is empty")
 

@@ -28,7 +28,7 @@ from hub.fhir.bundle import Entry
 from hub.fhir.mapping import concept_text
 from hub.fhir.plan import quantity_text
 from hub.models import PlanRule
-from hub.triage.instructions import Derived, derive, looks_like_instruction
+from hub.triage.instructions import derive, looks_like_instruction
 
 LOINC = "http://loinc.org"
 # LOINC measure -> (word for the reader, metric of a value above the goal, of one below)

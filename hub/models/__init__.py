@@ -22,6 +22,7 @@ from hub.models.keys import KeyCheck, KeySplit
 from hub.models.log import LogEntry, LogHead
 from hub.models.media import MediaFetch
 from hub.models.opt_out import TextOptOut
+from hub.models.outreach import Outreach, OutreachPlan, SendPace
 from hub.models.people import Caregiver, Patient, PatientPhone, Staff
 from hub.models.plan import CarePlan, CarePlanActivity, CarePlanField, Goal, Prognosis
 from hub.models.portal import PortalCode, PortalReply, PortalSession
@@ -63,6 +64,8 @@ __all__ = [
     "MediaFetch",
     "Medication",
     "Outbound",
+    "Outreach",
+    "OutreachPlan",
     "Page",
     "Patient",
     "PatientPhone",
@@ -78,6 +81,7 @@ __all__ = [
     "RowFailure",
     "ScheduleCalendar",
     "ScheduleOverride",
+    "SendPace",
     "Shift",
     "Staff",
     "StaffSession",

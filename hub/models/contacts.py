@@ -96,7 +96,7 @@ class Outbound(Base):
                       Index("ix_outbound_staff_sent", "staff_id", "channel", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # page | bundle | reply | alert | callback | fallback (the last-resort call)
+    # page | bundle | reply | alert | callback | fallback (the last-resort call) | outreach
     kind: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(8))  # sms | call | chat (a Conversation)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)

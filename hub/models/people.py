@@ -64,6 +64,8 @@ class Patient(Base):
     # and one indexed query finds the patient, nothing decrypted.
     birth_index: Mapped[str | None] = mapped_column(String(64), index=True)
     language: Mapped[str] = mapped_column(String(16), default="en")
+    # IANA zone outreach and reminders are timed in (None: the practice's HUB_TIMEZONE).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     # Continuity: the team member this patient should reach first when on shift.
     care_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

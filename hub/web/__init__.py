@@ -23,6 +23,7 @@ from hub.web import (
     staff,
     staff_actions,
     staff_files,
+    staff_outreach,
     staff_transitions,
 )
 
@@ -34,9 +35,9 @@ def init_app(app: Flask, exempt: tuple[str, ...] = ()) -> None:
     blueprints Twilio posts to, which carry no CSRF token), ``/metrics`` with the webhooks'
     timing, and the ``local`` filter their templates show times with (the practice's time
     zone)."""
-    for module in (health, auth, fhir_api, staff, staff_actions, staff_files, staff_transitions,
-                   manager, manager_ccm, manager_audit, manager_transitions, portal,
-                   portal_messages):
+    for module in (health, auth, fhir_api, staff, staff_actions, staff_files, staff_outreach,
+                   staff_transitions, manager, manager_ccm, manager_audit, manager_transitions,
+                   portal, portal_messages):
         app.register_blueprint(module.bp)
     app.register_blueprint(assets)
     limiter = security.init_app(app, exempt)

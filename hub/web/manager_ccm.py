@@ -1,6 +1,7 @@
 """The manager's CCM page: each patient's minutes of a calendar month against the CPT
-codes, the codes the practice billed (recorded here) checked against the minutes and the
-combinations Medicare refuses, and the same as a CSV download. Both views are audited
+codes (with how much of it was outreach), the codes the practice billed (recorded here)
+checked against the minutes and the combinations Medicare refuses, the month's outreach and
+every STOP/START, and the same minutes as a CSV download. Both views are audited
 (they name patients); recording what was billed is logged."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from hub import care_time, contact_log
 from hub.models import CcmBilling, Patient, utcnow
-from hub.reports import ccm_codes
+from hub.reports import ccm_codes, outreach
 from hub.web.manager_access import manager_id, manager_required, record_view
 from messages import runtime
 
@@ -71,9 +72,13 @@ def _lines(month: str) -> list[Line]:
 def ccm() -> str:
     month = _month(request.args.get("month"))
     start, end = care_time.month_bounds(month, runtime.current().settings.tz)
+    with runtime.current().session() as db:
+        reach = {"minutes": outreach.minutes_by_patient(db, start, end),
+                 "outcomes": outreach.outcomes(db, start, end),
+                 "preferences": outreach.preference_changes(db, start, end)}
     return render_template("manager/ccm.html", month=month, lines=_lines(month),
                            shown=ccm_codes.shown, first_day=start.date(),
-                           last_day=(end - timedelta(days=1)).date())
+                           last_day=(end - timedelta(days=1)).date(), reach=reach)
 
 
 @bp.post("/manager/ccm/<ref>/billed")

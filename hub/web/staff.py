@@ -16,17 +16,18 @@ from sqlalchemy.orm import Session as DbSession  # "session" is Flask's here
 
 from hub import (
     attachments,
-    care_plan_sheet,
     care_time,
     contact_log,
     media_fetches,
     opt_outs,
+    outreach_view,
     patient_chart,
     staff_access,
     transitions,
     triage_feedback,
 )
 from hub.models import CarePlan, Condition, Contact, Patient, PlanRule, PortalReply, utcnow
+from hub.outreach import Clock
 from messages import runtime
 
 bp = Blueprint("staff", __name__, template_folder="templates")
@@ -129,7 +130,8 @@ def care_plan_page(ref: str) -> Any:
         if how is None:
             return forbidden(patient, request.path)
         # what `hub care-plan show` prints too
-        sheet = care_plan_sheet.build(db, patient, runtime.current().settings.tz)
+        settings = runtime.current().settings
+        sheet = outreach_view.care_plan(db, patient, Clock(settings.tz, settings.quiet_hours))
         contact_log.append(db, "access.view_care_plan", actor=f"staff:{current_user.id}",
                            detail=_audited({"patient_id": patient.id}, how))
         return render_template("care_plan.html", sheet=sheet, glass=how == "glass")
