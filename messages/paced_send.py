@@ -162,7 +162,8 @@ def send_due(sessions: sessionmaker[Session], transport: Transport, wording: Pag
             taken = claim(session, channel, now, rate)
             slots = {row.id: slot for row, slot in taken}
             work, refused = dispatch._prepare(session, [row for row, _ in taken], now,
-                                              wording, dispatch.DEFAULT_SMS_LIMIT)
+                                              wording, dispatch.DEFAULT_SMS_LIMIT,
+                                              dispatch.DEFAULT_ROUNDS_EVERY)
         if not taken:
             continue
         if refused:
