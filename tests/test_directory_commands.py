@@ -163,5 +163,6 @@ def test_every_command_with_a_patient_option_uses_the_one_patient_type(app):
     assert set(with_patient) == {tuple(c) for c in PATIENT_COMMANDS} | {
         ("care-plan", "set"), ("care-plan", "clear"), ("plan-rule", "set"),
         ("plan-rule", "remove"), ("plan-rule", "confirm"), ("plan-rule", "change"),
-        ("plan-rule", "off"), ("plan-rule", "on")}
+        ("plan-rule", "off"), ("plan-rule", "on"), ("outreach", "plan"), ("outreach", "stop"),
+        ("outreach", "timezone"), ("outreach", "list"), ("reminder", "add")}
     assert all(param.type is PATIENT for param in with_patient.values())
