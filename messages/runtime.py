@@ -42,6 +42,13 @@ class Runtime:
         with db.session_scope(self.sessions) as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads, in one snapshot, and holds no write lock: on SQLite a
+        long report or export never makes a webhook wait for the database's one writer."""
+        with db.read_snapshot(self.sessions) as session:
+            yield session
+
     def spool(self) -> Spool:
         """This host's spool of webhooks kept while the database is unreachable."""
         return Spool(self.settings.spool_dir, self.cipher, self.settings.spool_max_bytes)

@@ -312,6 +312,25 @@ def practice(rt):
 
 
 @pytest.fixture
+def maya(rt, practice, client):
+    """Maya, the practice manager, signed in with her second factor (Ben has a password)."""
+    import pyotp
+
+    from hub.models import Staff
+    from hub.staff_accounts import enroll_totp, set_password
+    from tests.staff_login import sign_in
+
+    with rt.session() as session:
+        for person in (practice.maya, practice.ben, practice.nora):
+            set_password(session.get(Staff, person.id), "pw-123456-long")
+        secret = pyotp.parse_uri(enroll_totp(session.get(Staff, practice.maya.id), "Care line")
+                                 ).secret
+    assert sign_in(client, "maya@clinic.test", "pw-123456-long",
+                   totp=secret).status_code == 302
+    return practice
+
+
+@pytest.fixture
 def staff_only(rt):
     """The practice of tests/practice.py with its shifts taken away: each story sets its own."""
     from sqlalchemy import select

@@ -19,19 +19,6 @@ MONDAY = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York (HUB_TIME
 NOVEMBER = {"since": "2026-11-01", "until": "2026-11-30"}
 
 
-@pytest.fixture
-def maya(rt, practice, client):
-    """Maya, the practice manager, signed in with her second factor (Ben has a password)."""
-    with rt.session() as session:
-        for person in (practice.maya, practice.ben, practice.nora):
-            set_password(session.get(Staff, person.id), "pw-123456-long")
-        secret = pyotp.parse_uri(enroll_totp(session.get(Staff, practice.maya.id), "Care line")
-                                 ).secret
-    assert sign_in(client, "maya@clinic.test", "pw-123456-long",
-                   totp=secret).status_code == 302
-    return practice
-
-
 def contact(session, ref: str, received: datetime, patient_id: int | None = None,
             urgency: str = "routine", pages: tuple[tuple[int, float], ...] = (),
             ack: tuple[int, float] | None = None) -> Contact:

@@ -13,7 +13,6 @@ from hub.models import Contact, LogEntry, Staff
 from hub.staff_accounts import set_password
 from tests.practice import WALTER
 from tests.staff_login import post_form, sign_in
-from tests.test_manager_pages import maya  # noqa: F401  (the manager, signed in)
 
 REFILL = "no chest pain today, just need my refill"
 

@@ -37,7 +37,7 @@ def ccm_minutes_command(month: str | None, given: GivenPatient | None, names: bo
         start, end = care_time.month_bounds(month, tz)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--month") from None
-    with rt.session() as session:
+    with rt.reading() as session:  # no write lock while it reads (SQLite's one writer)
         patient_id = None if given is None else given.find(session).id
         rows = care_time.month_totals(session, start, end, patient_id)
         shown = {}
@@ -56,5 +56,6 @@ def ccm_minutes_command(month: str | None, given: GivenPatient | None, names: bo
                      _yes(row.meets_99491)] + ([str(shown.get(row.patient_id, ""))]
                                                if names else [])
             click.echo("\t".join(cells))
+    with rt.session() as session:
         contact_log.append(session, "ccm.report", actor=actor(), detail={
             "month": month, "patient_id": patient_id, "patients": len(rows), "names": names})

@@ -80,10 +80,11 @@ def export_transitions_command(since: datetime | None, until: datetime | None) -
     if until is not None:
         query = query.where(TransitionTask.discharged_at
                             < start_of(until.date() + timedelta(days=1)))
-    with rt.session() as session:
+    with rt.reading() as session:  # no write lock while it reads (SQLite's one writer)
         rows = list(session.scalars(query))
         resources = list(transition.resources(rows, ns, utcnow()))
+        audited = {"tasks": len(rows), "patient_ids": sorted({r.patient_id for r in rows})}
+    with rt.session() as session:
         contact_log.append(session, "transitions.exported", actor=actor(), detail={
-            "tasks": len(rows), "resources": dict(Counter(r["resourceType"] for r in resources)),
-            "patient_ids": sorted({r.patient_id for r in rows})})
+            **audited, "resources": dict(Counter(r["resourceType"] for r in resources))})
     write_collection(sys.stdout, resources, ns)

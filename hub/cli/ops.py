@@ -33,7 +33,7 @@ CALLS = {
 def outbox_command(limit: int) -> None:
     """Show the latest outbound messages and calls (the local outbox in local mode)."""
     rt = runtime.current()
-    with rt.session() as session:
+    with rt.reading() as session:
         rows = list(session.scalars(select(Outbound).order_by(Outbound.id.desc()).limit(limit)))
         for row in reversed(rows):
             text = row.body if row.channel == "sms" else CALLS.get(row.kind, f"({row.kind} call)")

@@ -20,7 +20,7 @@ def quarantine_group() -> None:
 def list_command() -> None:
     """List the rows set aside (the error is the exception's type only)."""
     rt = runtime.current()
-    with rt.session() as session:
+    with rt.reading() as session:
         rows = quarantine.quarantined(session)
         for row in rows:
             since = (row.quarantined_at or row.last_at).astimezone(rt.settings.tz)

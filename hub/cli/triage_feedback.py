@@ -42,11 +42,13 @@ def export_command(out: Path) -> None:
     except OSError as exc:
         raise click.BadParameter(f"cannot write {out}: {exc.strerror}",
                                  param_hint="--out") from None
-    with runtime.current().session() as session:
+    rt = runtime.current()
+    with rt.reading() as session:  # no write lock while it reads (SQLite's one writer)
         rows, skipped = triage_feedback.labelled_rows(session)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            for row in rows:
-                file.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        for row in rows:
+            file.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with rt.session() as session:
         contact_log.append(session, "triage_feedback.exported", actor=actor(), detail={
             "rows": len(rows), "without_words": skipped, "file": out.name})
     click.echo(f"{len(rows)} labelled examples written to {out}"

@@ -49,7 +49,7 @@ def _timings(period: log_filter.LogFilter) -> list[response_times.Timing]:
     settings = runtime.current().settings
     start, end = log_filter.day_bounds(period.since, period.until, settings.tz)
     assert start is not None and end is not None
-    with runtime.current().session() as db:
+    with runtime.current().reading() as db:
         return response_times.timings(db, start, end, settings.tz)
 
 
@@ -65,7 +65,7 @@ def overview() -> str:
     found = _timings(period)
     hours = rt.policy.hours
     now = utcnow()
-    with rt.session() as db:
+    with rt.reading() as db:
         where = log_filter.conditions(period, tz)
         outcomes = {name: int(db.scalar(select(func.count()).select_from(Contact).where(
             *where, *log_filter.conditions(log_filter.LogFilter(outcome=name), tz))) or 0)
@@ -97,7 +97,7 @@ def response_chart() -> Response:
     period = _period()
     start, end = log_filter.day_bounds(period.since, period.until, settings.tz)
     assert start is not None and end is not None
-    with runtime.current().session() as db:
+    with runtime.current().reading() as db:
         weeks = response_times.one_measure(db, start, end, settings.tz, measure)
     svg = bar_chart(f"Minutes {response_times.MEASURES[measure]}, by week",
                     [w.label for w in weeks],
@@ -115,7 +115,7 @@ def interruptions_chart() -> Response:
     start, end = log_filter.day_bounds(period.since, period.until, rt.settings.tz)
     assert start is not None and end is not None
     hours = rt.policy.hours
-    with rt.session() as db:
+    with rt.reading() as db:
         people = interruptions.per_staff(db, start, end, rt.settings.tz,
                                          hours.is_open if hours is not None else None)
         names = timeline.staff_names(db, {p.staff_id for p in people})
@@ -135,32 +135,34 @@ def log() -> str:
     before = request.args.get("before", "")
     if before and not before.isdigit():
         abort(400, description="before: a contact id")
-    with rt.session() as db:
+    with rt.reading() as db:
         try:
             contacts, next_before = log_filter.page(db, found, rt.settings.tz,
                                                     int(before) if before else None)
         except log_filter.BadFilter as exc:
             abort(400, description=str(exc))
-        record_view(db, "access.view_contact_log", filter=found.query_args(),
-                    patient_ids=sorted({c.patient_id for c in contacts if c.patient_id}))
-        return render_template(
+        page = render_template(
             "manager/log.html", contacts=contacts, found=found, next_before=next_before,
             channels=log_filter.CHANNELS, urgencies=log_filter.URGENCIES,
             states=log_filter.STATES, outcomes=log_filter.OUTCOMES, first_page=not before,
             staff_names=timeline.staff_names(db, {c.acknowledged_by_id for c in contacts
                                                   if c.acknowledged_by_id}))
+        patient_ids = sorted({c.patient_id for c in contacts if c.patient_id})
+    record_view("access.view_contact_log", filter=found.query_args(), patient_ids=patient_ids)
+    return page
 
 
 @bp.get("/manager/c/<ref>")
 @manager_required
 def contact_timeline(ref: str) -> str:
     """One contact's whole story, and who looked at it; the view itself audited."""
-    with runtime.current().session() as db:
+    with runtime.current().reading() as db:
         contact = db.scalar(select(Contact).where(Contact.ref == ref))
         if contact is None:
             abort(404, description="no contact with that reference")
         steps, pages = timeline.build(db, contact.id)
-        record_view(db, "access.view_timeline", contact_id=contact.id,
-                    patient_id=contact.patient_id)
-        return render_template("manager/timeline.html", contact=contact, steps=steps,
+        page = render_template("manager/timeline.html", contact=contact, steps=steps,
                                pages=pages)
+        seen = {"contact_id": contact.id, "patient_id": contact.patient_id}
+    record_view("access.view_timeline", **seen)
+    return page

@@ -13,9 +13,9 @@ from typing import Any
 
 from flask import abort, request
 from flask_login import current_user, login_required
-from sqlalchemy.orm import Session as DbSession
 
 from hub import contact_log
+from messages import runtime
 
 MANAGER_ROLES = ("manager", "admin")
 
@@ -36,8 +36,13 @@ def manager_id() -> int:
     return int(current_user.id)
 
 
-def record_view(db: DbSession, event: str, contact_id: int | None = None,
-                **detail: Any) -> None:
-    """Write the access audit of a view of patient data: who, what, and from where."""
-    contact_log.append(db, event, contact_id=contact_id, actor=f"staff:{manager_id()}",
-                       detail={**detail, "from": request.remote_addr})
+def record_view(event: str, contact_id: int | None = None, **detail: Any) -> None:
+    """Write the access audit of a view of patient data: who, what, and from where.
+
+    Its own short write, after the page's reading (``Runtime.reading``) and before the page
+    is answered: a report's long read never holds the database's one writer on SQLite, and
+    no page goes out unaudited.
+    """
+    with runtime.current().session() as db:
+        contact_log.append(db, event, contact_id=contact_id, actor=f"staff:{manager_id()}",
+                           detail={**detail, "from": request.remote_addr})

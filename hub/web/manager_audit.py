@@ -24,7 +24,7 @@ def audit() -> str:
     before = request.args.get("before", "")
     if before and not before.isdigit():
         abort(400, description="before: an entry number")
-    with runtime.current().session() as db:
+    with runtime.current().reading() as db:
         rows, next_before = access_audit.page(db, int(before) if before else None)
         staff_ids = {i for i in (timeline.actor_id(r.actor) for r in rows) if i is not None}
         patient_ids = {r.patient_id for r in rows if r.patient_id is not None}
@@ -32,12 +32,13 @@ def audit() -> str:
             select(Patient.id, Patient.ref, Patient.name).where(Patient.id.in_(patient_ids)))}
         review = access_audit.last_review(db)
         reviewer = review.reviewed_by.name if review else None
-        record_view(db, "access.view_audit", patient_ids=sorted(patient_ids))
-        return render_template(
+        page = render_template(
             "manager/audit.html", rows=rows, next_before=next_before, patients=patients,
             names=timeline.staff_names(db, staff_ids), review=review, reviewer=reviewer,
             unreviewed=access_audit.unreviewed(db, review),
             actor_id=timeline.actor_id, now=utcnow())
+    record_view("access.view_audit", patient_ids=sorted(patient_ids))
+    return page
 
 
 @bp.post("/manager/audit/sign-off")

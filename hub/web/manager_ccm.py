@@ -48,7 +48,7 @@ def _lines(month: str) -> list[Line]:
     """Each patient with time or billed codes this month (names decrypted: only these)."""
     rt = runtime.current()
     start, end = care_time.month_bounds(month, rt.settings.tz)
-    with rt.session() as db:
+    with rt.reading() as db:
         times = {t.patient_id: t for t in care_time.month_totals(db, start, end)}
         bills = {b.patient_id: b.codes.split() for b in db.scalars(
             select(CcmBilling).where(CcmBilling.month == month))}
@@ -56,8 +56,8 @@ def _lines(month: str) -> list[Line]:
         patients = {p.id: p for p in db.scalars(select(Patient).where(Patient.id.in_(ids)))}
         for patient in patients.values():
             db.expunge(patient)  # read after the session: its name is already decrypted
-        record_view(db, "access.view_ccm_minutes", month=month, patient_ids=ids,
-                    download=request.path.endswith(".csv"))
+    record_view("access.view_ccm_minutes", month=month, patient_ids=ids,
+                download=request.path.endswith(".csv"))
     lines = []
     for pid in ids:
         codes = ccm_codes.for_month(times.get(pid) or care_time.MonthTime(pid, 0, 0, 0))
@@ -72,7 +72,7 @@ def _lines(month: str) -> list[Line]:
 def ccm() -> str:
     month = _month(request.args.get("month"))
     start, end = care_time.month_bounds(month, runtime.current().settings.tz)
-    with runtime.current().session() as db:
+    with runtime.current().reading() as db:
         reach = {"minutes": outreach.minutes_by_patient(db, start, end),
                  "outcomes": outreach.outcomes(db, start, end),
                  "preferences": outreach.preference_changes(db, start, end)}

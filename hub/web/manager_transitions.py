@@ -27,11 +27,12 @@ def transitions() -> str:
     if not 1 <= weeks <= 104:
         abort(400, description="weeks: 1 to 104")
     rt, now = runtime.current(), utcnow()
-    with rt.session() as db:
+    with rt.reading() as db:
         tasks = report.recent(db, now - timedelta(weeks=weeks))
-        record_view(db, "access.view_transitions", weeks=weeks,
-                    patient_ids=sorted({t.patient_id for t in tasks}))
-        return render_template(
+        page = render_template(
             "manager/transitions.html", tasks=tasks, weeks=report.weeks(tasks, rt.settings.tz, now),
             states=report.STATES, state=lambda t: state(t, now), classes=DISCHARGE_CLASSES,
             shown_weeks=weeks)
+        patient_ids = sorted({t.patient_id for t in tasks})
+    record_view("access.view_transitions", weeks=weeks, patient_ids=patient_ids)
+    return page
