@@ -21,7 +21,7 @@ from hub import contact_log, opt_outs, outbox, quarantine
 from hub.db import id_in
 from hub.models import Outbound, Staff
 from hub.phones import phone_index
-from messages import page_limits, round_calls, texts
+from messages import page_calls, page_limits, round_calls, texts
 from messages.page_texts import PageTexts
 from messages.transport import UNREACHABLE_CODES, SendError, Transport
 from routing.escalation import call_instead, hasten
@@ -205,6 +205,7 @@ def _prepare(session: Session, claimed: list[Outbound], now: datetime, wording: 
     calls one per person and round), and the opted-out ones."""
     shaped = page_limits.shape(session, claimed, now, wording.links, LEASE, sms_limit)
     shaped = round_calls.shape(session, shaped, now, wording.links, LEASE, rounds_every)
+    shaped = page_calls.shape(session, shaped, now, LEASE)  # one call per person and pass
     refused = _opted_out(session, shaped)
     return [(r.id, r.channel, r.to_number, r.body, _page_call_url(r, wording),
              r.unsure_since is not None) for r in shaped if r.id not in refused], refused
@@ -214,6 +215,8 @@ def _page_call_url(row: Outbound, wording: PageTexts) -> str | None:
     """A paging call fetches its TwiML from the hub after answering machine detection."""
     if row.kind in outbox.PAGE_KINDS and row.channel == "call" and row.page_id is not None:
         return wording.links.page_call(row.page_id)
+    if row.kind == page_calls.KIND:
+        return wording.links.page_bundle_call(row.id)
     return None
 
 
