@@ -14,6 +14,9 @@ from hub.models import Outbound, Staff
 # A page to one person about one contact: on any step, or (``round``) the last-resort
 # round's call to a manager, which a round bundles (messages.round_calls).
 PAGE_KINDS = ("page", "round")
+# Rows that carry other rows' pages: an SMS or a last-resort round's call about several
+# contacts (``bundle``), one paging call about several (``call_bundle``, messages.page_calls).
+BUNDLE_KINDS = ("bundle", "call_bundle")
 
 
 def row(*, kind: str, channel: str, to: str, body: str, now: datetime,
@@ -39,7 +42,7 @@ def queue(session: Session, *, kind: str, channel: str, to: str, body: str, now:
 def carried(session: Session, row: Outbound) -> list[Outbound]:
     """The page rows an outbound row carries: itself, a bundle's pages (not its alerts), or
     none."""
-    if row.kind == "bundle":
+    if row.kind in BUNDLE_KINDS:
         return list(session.scalars(select(Outbound).where(
             Outbound.bundle_id == row.id, Outbound.kind.in_(PAGE_KINDS)).order_by(Outbound.id)))
     return [row] if row.kind in PAGE_KINDS else []

@@ -280,20 +280,34 @@ def _outbound(row: Outreach, patient: Patient, number: PatientPhone, staff: dict
 
 def link_replies(session: Session, contacts: Sequence[Contact], now: datetime) -> int:
     """Link each patient's text to the outreach it answers (the latest sent to them in the
-    last day, not yet answered); logged on the contact."""
-    linked = 0
-    for contact in contacts:
-        if contact.channel != "sms" or contact.patient_id is None or contact.match != "patient":
+    last day, not yet answered); logged on the contact. One query for the whole batch, not
+    one per text."""
+    texts = [c for c in contacts
+             if c.channel == "sms" and c.patient_id is not None and c.match == "patient"]
+    if not texts:
+        return 0
+    earliest = min(c.received_at for c in texts) - REPLY_WINDOW
+    latest = max(c.received_at for c in texts)
+    candidates = session.execute(
+        select(Outreach.id, Outreach.patient_id, Outbound.sent_at)
+        .join(Outbound, Outbound.id == Outreach.outbound_id)
+        .where(id_in(session, Outreach.patient_id, {c.patient_id for c in texts}),
+               Outreach.status == "queued", Outreach.channel == "sms",
+               Outbound.sent_at.is_not(None), Outbound.sent_at >= earliest,
+               Outbound.sent_at <= latest)).all()
+    if not candidates:
+        return 0
+    linked, taken = 0, set()
+    for contact in texts:
+        fitting = [(sent_at, outreach_id) for outreach_id, patient_id, sent_at in candidates
+                   if patient_id == contact.patient_id and outreach_id not in taken
+                   and contact.received_at - REPLY_WINDOW <= sent_at <= contact.received_at]
+        if not fitting:
             continue
-        answered = session.scalar(
-            select(Outreach).join(Outbound, Outbound.id == Outreach.outbound_id)
-            .where(Outreach.patient_id == contact.patient_id, Outreach.status == "queued",
-                   Outreach.channel == "sms", Outbound.sent_at.is_not(None),
-                   Outbound.sent_at >= contact.received_at - REPLY_WINDOW,
-                   Outbound.sent_at <= contact.received_at)
-            .order_by(Outbound.sent_at.desc()).limit(1))
+        answered = session.get(Outreach, max(fitting)[1])
         if answered is None:
             continue
+        taken.add(answered.id)
         answered.status, answered.reply_contact_id = "replied", contact.id
         contact_log.append(session, "outreach.replied", contact_id=contact.id, at=now,
                            detail={"outreach_id": answered.id, "kind": answered.kind})

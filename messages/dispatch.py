@@ -14,14 +14,14 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.orm import Session, load_only, sessionmaker
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log, opt_outs, outbox, quarantine
 from hub.db import id_in
 from hub.models import Outbound, Staff
 from hub.phones import phone_index
-from messages import page_limits, round_calls, texts
+from messages import page_calls, page_limits, round_calls, texts
 from messages.page_texts import PageTexts
 from messages.transport import UNREACHABLE_CODES, SendError, Transport
 from routing.escalation import call_instead, hasten
@@ -205,6 +205,7 @@ def _prepare(session: Session, claimed: list[Outbound], now: datetime, wording: 
     calls one per person and round), and the opted-out ones."""
     shaped = page_limits.shape(session, claimed, now, wording.links, LEASE, sms_limit)
     shaped = round_calls.shape(session, shaped, now, wording.links, LEASE, rounds_every)
+    shaped = page_calls.shape(session, shaped, now, LEASE)  # one call per person and pass
     refused = _opted_out(session, shaped)
     return [(r.id, r.channel, r.to_number, r.body, _page_call_url(r, wording),
              r.unsure_since is not None) for r in shaped if r.id not in refused], refused
@@ -214,6 +215,8 @@ def _page_call_url(row: Outbound, wording: PageTexts) -> str | None:
     """A paging call fetches its TwiML from the hub after answering machine detection."""
     if row.kind in outbox.PAGE_KINDS and row.channel == "call" and row.page_id is not None:
         return wording.links.page_call(row.page_id)
+    if row.kind == page_calls.KIND:
+        return wording.links.page_bundle_call(row.id)
     return None
 
 
@@ -263,24 +266,25 @@ def _record(sessions: sessionmaker[Session],
             quarantine.failed(sessions, "outbound", row_id, error, now, wording.set_aside)
 
 
-# What recording a send touches: never the number or the body (two decryptions a row saved).
-_SENT_FIELDS = load_only(Outbound.id, Outbound.contact_id, Outbound.kind, Outbound.channel,
-                         Outbound.staff_id, Outbound.status, Outbound.provider_sid,
-                         Outbound.sent_at, Outbound.last_error, Outbound.unsure_since,
-                         Outbound.version)
-
-
 def _mark_sent(session: Session, sent: dict[int, str], now: datetime) -> int:
-    entries = []
-    rows = list(session.scalars(select(Outbound).where(id_in(session, Outbound.id, sent))
-                                .options(_SENT_FIELDS).order_by(Outbound.id).with_for_update()))
-    for row in rows:
-        row.status, row.provider_sid, row.sent_at = "sent", sent[row.id], now
-        row.last_error, row.unsure_since = None, None
-        entries.append(contact_log.Entry(
-            "outbound.sent", row.contact_id, at=now,
-            detail={"outbound_id": row.id, "kind": row.kind, "channel": row.channel,
-                    "staff_id": row.staff_id, "sid": sent[row.id]}))
-    session.flush()
-    contact_log.append_all(session.connection(), entries)
+    """Mark the rows sent with one UPDATE executed for all of them (never loading the
+    number or the body: two decryptions a row saved), and log each send."""
+    rows = session.execute(
+        select(Outbound.id, Outbound.contact_id, Outbound.kind, Outbound.channel,
+               Outbound.staff_id)
+        .where(id_in(session, Outbound.id, sent)).order_by(Outbound.id).with_for_update()).all()
+    if not rows:
+        return 0
+    conn = session.connection()
+    conn.execute(_SENT, [{"row_id": row.id, "sid": sent[row.id], "now": now} for row in rows])
+    contact_log.append_all(conn, [contact_log.Entry(
+        "outbound.sent", row.contact_id, at=now,
+        detail={"outbound_id": row.id, "kind": row.kind, "channel": row.channel,
+                "staff_id": row.staff_id, "sid": sent[row.id]}) for row in rows])
     return len(rows)
+
+
+_SENT = (update(Outbound.__table__)
+         .where(Outbound.__table__.c.id == bindparam("row_id"))
+         .values(status="sent", provider_sid=bindparam("sid"), sent_at=bindparam("now"),
+                 last_error=None, unsure_since=None))

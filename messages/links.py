@@ -31,6 +31,10 @@ class Links:
         """Where a paging call fetches its TwiML once answering machine detection is done."""
         return f"{self.public_url}/twilio/page-call/{page_id}"
 
+    def page_bundle_call(self, bundle_id: int) -> str:
+        """Where one paging call about several contacts fetches its TwiML once answered."""
+        return f"{self.public_url}/twilio/page-bundle-call/{bundle_id}"
+
     def call(self, stage: str) -> str:
         """A live call's menu callbacks: language, which, birth-date, menu."""
         return f"{self.public_url}/twilio/call/{stage}"

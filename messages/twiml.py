@@ -103,6 +103,25 @@ def round_call(refs: list[str], urgent: int, gather_url: str) -> str:
             f"line inbox.</Say></Gather><Say>No key pressed. Goodbye.</Say></Response>")
 
 
+def page_bundle_call(refs: list[str], urgent: int, gather_url: str) -> str:
+    """One paging call about several contacts due at once for the person it rings
+    (references only): press 1 to acknowledge them all."""
+    how_many = (f"{len(refs)} contacts, {urgent} urgent, are" if urgent
+                else f"{len(refs)} contacts are")
+    return (f"{_TWIML_HEAD}<Response>"
+            f'<Gather action="{escape(gather_url, _ATTRIBUTE)}" method="POST" numDigits="1" '
+            f'timeout="10">'
+            f"<Say>{'Urgent care' if urgent else 'Care'} line page. {how_many} waiting for "
+            f"you: {_refs_said(refs)}. Press 1 to acknowledge all of them, or open the care "
+            f"line inbox.</Say></Gather><Say>No key pressed. Goodbye.</Say></Response>")
+
+
+def all_taken() -> str:
+    """A call about contacts that were all taken by someone before it was answered."""
+    return (f"{_TWIML_HEAD}<Response><Say>Care line. Those contacts have already been "
+            "taken. Goodbye.</Say></Response>")
+
+
 def fallback_round_call(refs: list[str], urgent: int) -> str:
     """A last-resort round's one call to the fallback number about several contacts."""
     words = (f"Care line. {len(refs)} contacts{f', {urgent} urgent,' if urgent else ''} have "

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from hub import contact_log, contacts
 from hub.matching import identify
-from hub.models import Call, CallAttempt, Page, utcnow
+from hub.models import Call, CallAttempt, Outbound, Page, utcnow
 from hub.phones import NotAPhoneNumber, phone_index, to_e164
 from hub.triage import Triage
-from messages import call_flow, call_twiml, forms, outage, runtime
+from messages import call_flow, call_twiml, forms, outage, page_calls, runtime, twiml
 from messages.kick import work_soon
 from messages.links import Links
 from messages.page_texts import PageTexts
@@ -239,5 +239,36 @@ def page_call(page_id: int) -> Response:
             answer = call_twiml.hang_up()
         else:
             answer = PageTexts(Links(rt.settings.public_url)).page(page.contact, page.id, "call")
+    work_soon(rt)
+    return _xml(answer)
+
+
+@bp.post("/page-bundle-call/<int:bundle_id>")
+@twilio_signed
+def page_bundle_call(bundle_id: int) -> Response:
+    """One paging call about several contacts was answered: a person hears how many wait
+    and their references, and presses 1 to acknowledge them all; a machine gets nothing, and
+    each contact still waiting is brought to its next step, as for a single paging call."""
+    answered_by = request.form.get("AnsweredBy", "unknown")
+    rt = runtime.current()
+    now = utcnow()
+    with rt.session() as session:
+        bundle = session.get(Outbound, bundle_id)
+        if bundle is None or bundle.kind != page_calls.KIND:
+            abort(404, description="no paging call with that id")
+        waiting = page_calls.waiting(session, bundle)
+        if answered_by in MACHINES:
+            for contact in waiting:
+                contact_log.append(session, "page.machine", contact_id=contact.id, at=now,
+                                   detail={"bundle_id": bundle.id, "staff_id": bundle.staff_id,
+                                           "answered_by": answered_by})
+                hasten(session, contact.id, now, f"call {bundle.id} reached a machine")
+            answer = call_twiml.hang_up()
+        elif not waiting:
+            answer = twiml.all_taken()
+        else:
+            answer = twiml.page_bundle_call(
+                [c.ref for c in waiting], sum(c.urgency == "urgent" for c in waiting),
+                Links(rt.settings.public_url).round_ack(bundle.id))
     work_soon(rt)
     return _xml(answer)

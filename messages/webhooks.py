@@ -344,7 +344,7 @@ def round_ack(bundle_id: int) -> Response:
     rt = runtime.current()
     with rt.session() as session:
         bundle = session.get(Outbound, bundle_id)
-        if bundle is None or bundle.kind != "bundle" or bundle.staff_id is None:
+        if bundle is None or bundle.kind not in outbox.BUNDLE_KINDS or bundle.staff_id is None:
             abort(404, description="no round call with that id")
         staff, taken, now = session.get(Staff, bundle.staff_id), 0, utcnow()
         for page in outbox.carried(session, bundle) if digits == "1" and staff else []:

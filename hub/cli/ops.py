@@ -23,6 +23,8 @@ CALLS = {
     "fallback": "(last-resort call to the fallback number: nobody on call acknowledged)",
     "round": "(last-resort round's call to a manager: press 1 to acknowledge)",
     "bundle": "(last-resort round's one call about several contacts)",
+    "call_bundle": "(one paging call about several contacts due at once: press 1 to "
+                   "acknowledge them all)",
 }
 
 
