@@ -4,7 +4,9 @@ Written by clinicians in ``config/triage.toml``. A concept is a list of words or
 word of five letters or more also matches its common misspellings (one letter dropped, added,
 changed, or two swapped: "breth", "brreath", "braeth"), a four-letter word its swaps ("pian").
 The misspellings are worked out once, at load, into one dictionary: finding the concepts of a
-message is then one lookup per word, whatever its length.
+message is then one lookup per word, whatever its length. Words that table does not know are
+then read by sound and, when long, at two edits (:mod:`hub.triage.fuzzy`: "bomitando",
+"corason", "unconsious").
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from hub.triage.fuzzy import Fuzzy
 from hub.triage.normalize import normalize
 from hub.triage.phrases import PhraseIndex
 
@@ -58,10 +61,15 @@ class Lexicon:
             for variant in _misspellings(word):
                 self.spelling.setdefault(variant, word)
         self.spelling.update({word: word for word in vocabulary})
+        self.fuzzy = Fuzzy(vocabulary)
 
     def canonical(self, words: list[str]) -> list[str]:
         """Each word as the lexicon spells it (unknown words unchanged)."""
-        return list(map(self.spelling.get, words, words))
+        spelling = self.spelling
+        unknown = [w for w in dict.fromkeys(words) if w not in spelling]
+        if not unknown or not (heard := self.fuzzy.words(unknown)):
+            return list(map(spelling.get, words, words))
+        return [spelling.get(w) or heard.get(w, w) for w in words]
 
     def find(self, words: list[str]) -> dict[str, list[tuple[int, int]]]:
         """Where each concept occurs: concept -> [(start, end) word positions].

@@ -150,7 +150,7 @@ def weights(text: str, index: _Index) -> list[Reading]:
         if number is None:
             continue
         if _MORE_AFTER_UNIT.match(text, at):  # "4 lbs heavier"
-            if int(number.group(1)) < 100:
+            if float(number.group(1)) < 100:
                 out.append(Reading(f"weight_gain_{_period(text, number.start(), at)}",
                                    _pounds(number.group(1), unit), position=i - 1))
             continue
