@@ -52,7 +52,8 @@ def figures(triager, classify_row, rows: list[dict], show: bool) -> dict:  # typ
            "sensitivity": 1 - len(missed) / len(urgent) if urgent else None,
            "specificity": 1 - len(alarms) / len(routine) if routine else None,
            "crises": len(crises), "told_988": len(told), "by_language": {},
-           "crashed": len(crashed), "missed_by_kind": dict(Counter(rows[i].get("kind", "?") for i in missed))}
+           "crashed": len(crashed),
+           "missed_by_kind": dict(Counter(rows[i].get("kind", "?") for i in missed))}
     for lang in sorted({r.get("lang", "?") for r in rows}):
         u = [i for i in urgent if rows[i].get("lang") == lang]
         n = [i for i in routine if rows[i].get("lang") == lang]

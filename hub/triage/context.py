@@ -15,6 +15,13 @@ Apart from those, a mention inside a figure of speech the practice lists (``figu
 neighbor had a stroke") is set aside whatever else the message says: the words are not about
 the patient's body now. Denials are not figures of speech and stay as above.
 
+A mention (or a reading) in a **hypothetical** clause the practice lists (``hypothetical``:
+"what should I do if I ever fall and hit my head", "if my sugar ever goes over 300", "what
+are the signs of a stroke", "si me caigo y me pego en la cabeza tengo que ir") is set aside
+too, when that clause itself says nothing of now or of change: it asks about a future or a
+possibility, not about the patient's body now. Another clause that reports the symptom now
+keeps the message urgent.
+
 It is never applied to a crisis (988) flag, and a set-aside mention only ever leaves the other
 mentions and readings of the message to decide: one other red flag keeps it urgent. Every
 set-aside mention is reported, so the log shows why a message was not urgent.
@@ -51,11 +58,13 @@ class Context:
     use_distant_past: bool
     denial_endings: dict[str, list[tuple[str, ...]]]
     figurative: re.Pattern[str] | None = None
+    hypothetical: re.Pattern[str] | None = None
 
     @classmethod
     def from_config(cls, raw: dict[str, Any]) -> Context:
         past = [p for p in raw.get("distant_past", ()) if p]
         figures = [p for p in raw.get("figurative", ()) if p]
+        hypotheses = [p for p in raw.get("hypothetical", ()) if p]
         endings: dict[str, list[tuple[str, ...]]] = {}
         for entry in raw.get("denials", ()):
             if words := tuple(normalize(entry).split()):
@@ -73,6 +82,8 @@ class Context:
             use_distant_past=bool(raw.get("discount_distant_past", False)),
             denial_endings=endings,
             figurative=re.compile("|".join(f"(?:{p})" for p in figures)) if figures else None,
+            hypothetical=(re.compile("|".join(f"(?:{p})" for p in hypotheses))
+                          if hypotheses else None),
         )
 
     def speaks_of_now(self, words: Sequence[str]) -> bool:
@@ -113,6 +124,7 @@ class MessageContext:
         self._aside: dict[int, bool] = {}
         self._distant: dict[int, bool] = {}
         self._figures: dict[int, list[tuple[int, int]]] = {}
+        self._hypothetical: dict[int, bool] = {}
 
     @property
     def active(self) -> bool:
@@ -153,11 +165,23 @@ class MessageContext:
                 for m in pattern.finditer(clause)]
         return any(first <= at <= last for first, last in self._figures[start])
 
+    def hypothetical(self, at: int) -> bool:
+        """Whether word ``at``'s clause asks about a possibility (and says nothing of now)."""
+        pattern = self.context.hypothetical
+        if pattern is None:
+            return False
+        start, end = self._clause(at)
+        if start not in self._hypothetical:
+            clause = self.words[start:end]
+            self._hypothetical[start] = (
+                pattern.search(" ".join(clause)) is not None
+                and not self.context.speaks_of_now(clause))
+        return self._hypothetical[start]
+
     def sets_aside(self, at: int) -> bool:
         """Whether the mention starting at word ``at`` is set aside (see the module doc)."""
-        if not self.active:
-            return False
         if at not in self._aside:
-            self._aside[at] = ((self.context.use_denials and self.context.denied(self.words, at))
-                               or self.distant(at))
+            self._aside[at] = self.hypothetical(at) or self.active and (
+                (self.context.use_denials and self.context.denied(self.words, at))
+                or self.distant(at))
         return self._aside[at]

@@ -1,4 +1,4 @@
-"""Spellings the one-edit table of the lexicon does not reach: by sound, and two edits in long words.
+"""Spellings the lexicon's one-edit table does not reach: by sound, and two edits in long words.
 
 People write symptoms as they say them: "bomitando", "corason", "callo" (cayó), "asfixia"
 as "asfisia", "dolor de cavesa"; and long words with two slips: "breathign" is one, but

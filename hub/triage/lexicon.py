@@ -44,7 +44,9 @@ class Lexicon:
     {'breath': [(0, 3)], 'chest': [(5, 6)]}
     """
 
-    def __init__(self, concepts: Mapping[str, Iterable[str]]) -> None:
+    def __init__(self, concepts: Mapping[str, Iterable[str]],
+                 real_words: frozenset[str] = frozenset()) -> None:
+        """``real_words``: words never read as a misspelling (hub.triage.real_words)."""
         self.concepts = frozenset(concepts)
         entries: list[tuple[tuple[str, ...], str]] = []
         for concept, phrases in concepts.items():
@@ -60,13 +62,17 @@ class Lexicon:
         for word in sorted(vocabulary, key=lambda w: (-len(w), w)):  # same in every process
             for variant in _misspellings(word):
                 self.spelling.setdefault(variant, word)
+        self.real_words = real_words - vocabulary
+        for word in self.real_words & self.spelling.keys():
+            del self.spelling[word]
         self.spelling.update({word: word for word in vocabulary})
         self.fuzzy = Fuzzy(vocabulary)
 
     def canonical(self, words: list[str]) -> list[str]:
         """Each word as the lexicon spells it (unknown words unchanged)."""
         spelling = self.spelling
-        unknown = [w for w in dict.fromkeys(words) if w not in spelling]
+        unknown = [w for w in dict.fromkeys(words)
+                   if w not in spelling and w not in self.real_words]
         if not unknown or not (heard := self.fuzzy.words(unknown)):
             return list(map(spelling.get, words, words))
         return [spelling.get(w) or heard.get(w, w) for w in words]

@@ -37,25 +37,50 @@ _UNIT_AFTER = re.compile(r" " + _UNITS + r"\b")
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?) $")
 _MORE_AFTER_UNIT = re.compile(r"\S+ (?:more|heavier|up|mas|de mas|arriba)\b")
 _WEEK = re.compile(r"\b(?:week|weeks|7 days|semana|semanas|7 dias)\b")
+_WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|"
+                      r"miercoles|jueves|viernes|sabado|domingo|last week|la semana)\b")
+_TODAY = frozenset({"today", "now", "morning", "tonight", "hoy", "ahora", "manana"})
+_BARE_NUMBER = re.compile(r"(?<![\d/.])(\d{2,3}(?:\.\d)?)(?![\d.]| / | over | sobre )")
 _KG_TO_LB = 2.20462
 SPO2_WORDS = ("spo2", "o2", "oxygen", "oxigeno", "sat", "sats", "saturation", "saturacion",
               "oximeter", "oximetro", "ox", "pulseox")
 # the first number within a few words of an oxygen word, unless it is a flow ("2 liters")
-_SPO2_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,4}?\s+(\d{2,3})\b(?!\s*(?:l|liters|litres|"
+_SPO2_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,6}?\s+(\d{2,3})\b(?!\s*(?:l|liters|litres|"
                       r"litros|lpm|lt)\b)")
+PULSE_WORDS = ("pulse", "rate", "hr", "bpm", "heartrate", "pulso", "latidos", "ritmo", "watch",
+               "reloj", "frecuencia")
+# "pulse is 38", "heart rate 44", "apple watch says 148", "el reloj marca 150": the first number
+# within a few words (not a blood pressure's, not a time or a count of minutes)
+_PULSE_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,3}?\s+(\d{2,3})\b(?!\s*(?:/|over|sobre|min|"
+                       r"minutes|minutos|mins|hours|horas|am|pm|days|dias|years|anos|lb|lbs)\b)")
+_BPM_BEFORE = re.compile(r"\b(\d{2,3}) $")
+# "top number 186 bottom 104", "la de arriba 180": a systolic written alone
+_TOP_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,2}?\s+(\d{2,3})\b(?:\s+(?:bottom|de abajo|la de abajo|"
+                     r"diastolic|diastolica)(?:\s+(?:number|numero|is|es|en))?\s+(\d{2,3})\b)?")
+TOP_WORDS = ("top", "upper", "systolic", "sistolica", "arriba")
+TEMP_WORDS = ("temp", "temperature", "temperatura", "fever", "fiebre", "calentura", "thermometer",
+              "termometro")
+# "temp 101.2", "fever of 101", "fiebre de 39": a number within a few words after the word...
+_TEMP_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,3}?\s+(\d{2,3}(?:\.\d)?)\b(?!\s*(?:/|over|lb|lbs|"
+                      r"hours|horas|days|dias|minutes|minutos|years|anos)\b)")
+# ...or just before it ("38.6 de fiebre", "38.1 on the ear thermometer")
+_TEMP_BEFORE = re.compile(r"\b(\d{2,3}(?:\.\d)?) (?:\S+ ){0,3}$")
 
 
 _FAMILY = {**{w: "glucose" for w in GLUCOSE_WORDS}, **{w: "weight" for w in WEIGHT_WORDS},
            **{w: "unit" for w in UNIT_WORDS}, **{w: "spo2" for w in SPO2_WORDS},
            **{w: "gain" for w in GAIN_WORDS},
-           **{w: "bp" for w in ("/", "over", "sobre", "entre")}}
+           **{w: "bp" for w in ("/", "over", "sobre", "entre")},
+           **{w: "pulse" for w in PULSE_WORDS}, **{w: "top" for w in TOP_WORDS},
+           **{w: "temp" for w in TEMP_WORDS}}
 _BP_NUMBER = re.compile(r"\d{2,3}")
 
 
 @dataclass(frozen=True)
 class Reading:
     """One reading; ``kind`` is bp|glucose|glucose_hi|glucose_lo|weight|weight_gain_day|
-    weight_gain_week|spo2, ``value`` in mmHg (systolic), mg/dL or lb, ``second`` the diastolic."""
+    weight_gain_week|spo2|pulse|temp, ``value`` in mmHg (systolic), mg/dL, lb, % or beats a
+    minute (temp in Fahrenheit), ``second`` the diastolic."""
 
     kind: str
     value: float
@@ -177,6 +202,77 @@ def oxygen(text: str, index: _Index) -> list[Reading]:
     return out
 
 
+def pulses(text: str, index: _Index) -> list[Reading]:
+    """Heart rates: "pulse is 38", "heart rate 44", "watch says 148", "110 bpm" (25 to 250)."""
+    out = []
+    for i in index.keywords.get("pulse", ()):
+        at = index.start(i)
+        if index.words[i] == "bpm":
+            match = _BPM_BEFORE.search(text, max(0, at - 4), at)
+        else:
+            match = _PULSE_AT.match(text, at)
+        if match is not None and 25 <= int(match.group(1)) <= 250:
+            out.append(Reading("pulse", int(match.group(1)),
+                               position=index.word_at(match.start(1))))
+    return out
+
+
+def systolics(text: str, index: _Index) -> list[Reading]:
+    """A blood pressure written by its numbers' names: "top number 186 bottom 104"."""
+    out = []
+    for at in index.offsets("top"):
+        match = _TOP_AT.match(text, at)
+        if match is not None and 60 <= int(match.group(1)) <= 300:
+            second = int(match.group(2)) if match.group(2) else None
+            out.append(Reading("bp", int(match.group(1)), second,
+                               position=index.word_at(match.start(1))))
+    return out
+
+
+def temperatures(text: str, index: _Index) -> list[Reading]:
+    """Temperatures, in Fahrenheit (a Celsius figure, 34 to 43, is converted): 97 to 108."""
+    out = []
+    for at in index.offsets("temp"):
+        for match in (_TEMP_AT.match(text, at), _TEMP_BEFORE.search(text, max(0, at - 20), at)):
+            if match is None:
+                continue
+            value = float(match.group(1))
+            value = value * 9 / 5 + 32 if 34 <= value <= 43 else value
+            if 97 <= value <= 108:
+                out.append(Reading("temp", round(value, 1),
+                                   position=index.word_at(match.start(1))))
+    return out
+
+
+def weight_change(found: list[Reading], text: str, index: _Index) -> list[Reading]:
+    """Two weights in one message ("weighed 182 yesterday and 186.5 this morning") give a
+    gain: the last weight less the lowest one before it, over a day or (when the message names
+    a week or a weekday) a week. Once a weight is read, the other numbers within 30 lb of it
+    (not a blood pressure's) are weights too."""
+    first = next((r for r in found if r.kind == "weight"), None)
+    if first is None:
+        return []
+    taken = {r.position for r in found if r.kind != "weight"}
+    weights = {r.position: r for r in found if r.kind == "weight"}
+    for match in _BARE_NUMBER.finditer(text):
+        at = index.word_at(match.start(1))
+        if at not in weights and at not in taken and abs(float(match.group(1)) - first.value) < 30:
+            weights[at] = Reading("weight", float(match.group(1)), position=at)
+    if len(weights) < 2:
+        return []
+    ordered = [weights[k] for k in sorted(weights)]
+    # today's weight: the one nearest a word of today ("211 today, was 207 on monday"), else
+    # the last one written
+    todays = [i for i, w in enumerate(index.words) if w in _TODAY]
+    now = min(ordered, key=lambda r: min(abs(r.position - i) for i in todays)) if todays \
+        else ordered[-1]
+    gain = now.value - min(r.value for r in ordered if r is not now)
+    if not 0 < gain < 30:
+        return []
+    period = "week" if _WEEK.search(text) or _WEEKDAY.search(text) else "day"
+    return [Reading(f"weight_gain_{period}", round(gain, 1), position=now.position)]
+
+
 def readings(text: str, words: list[str] | None = None) -> list[Reading]:
     """Every reading in a normalized message (``words``: its words, when already split)."""
     index = _Index(text, words)
@@ -185,6 +281,13 @@ def readings(text: str, words: list[str] | None = None) -> list[Reading]:
     bp = blood_pressures(index)
     found = bp + glucoses(text, index, {r.position for r in bp} | {r.position + 2 for r in bp})
     found += weights(text, index)
+    found += weight_change(found, text, index)
     if "spo2" in index.keywords:
         found += oxygen(text, index)
+    if "pulse" in index.keywords:
+        found += pulses(text, index)
+    if "top" in index.keywords:
+        found += systolics(text, index)
+    if "temp" in index.keywords:
+        found += temperatures(text, index)
     return list(dict.fromkeys(found))  # "glucose meter says HI": one reading, not two
