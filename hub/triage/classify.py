@@ -99,6 +99,12 @@ class Triager:
             self.profiles = Profiles.from_config(config.get("patient", {}))
             self.thresholds = {k: float(v) for k, v in config["thresholds"].items()}
             self.flags = [self._flag(i, raw) for i, raw in enumerate(config["flags"])]
+            # which flags a concept can start: a message looks only at the flags of the
+            # concepts it holds (in the file's order)
+            self._flags_of: dict[str, list[int]] = {}
+            for i, flag in enumerate(self.flags):
+                for concept in set(flag.any_of + flag.near):
+                    self._flags_of.setdefault(concept, []).append(i)
             self.context = Context.from_config(config.get("context", {}))
         except KeyError as exc:
             raise TriageConfigError(f"triage config: missing {exc}") from None
@@ -143,7 +149,11 @@ class Triager:
         fired, set_aside = [], []
         conditional = False
         denied: dict[str, list[tuple[int, int]]] = {}  # asserted concepts, denials left out
-        for flag in self.flags:
+        flags_of = self._flags_of
+        candidates = sorted({i for concept in found for i in flags_of.get(concept, ())})
+        for flag in map(self.flags.__getitem__, candidates):
+            if flag.near and not all(c in found for c in flag.near):
+                continue
             seen = found
             if flag.asserted and any(c in found for c in flag.asserted):
                 seen = dict(found)
@@ -206,6 +216,8 @@ class Triager:
                 return "pulse_low"
         if reading.kind == "temp" and reading.value >= t.get("temperature_high", 999):
             return "temperature_high"
+        if reading.kind == "potassium" and reading.value >= t.get("potassium_high", 99):
+            return "potassium_high"
         return None
 
     def classify(self, text: str | None, plan: Sequence[PlanRule] = (),
@@ -220,8 +232,9 @@ class Triager:
         words = normalized.split()
         context = self.context.for_message(words)
         found = tuple(readings(normalized, words))
-        current = tuple(r for r in found if not (context.distant(r.position)
-                                                 or context.hypothetical(r.position)))
+        current = _latest_glucose(tuple(
+            r for r in found if not (context.distant(r.position)
+                                     or context.hypothetical(r.position))), words)
         flags, flags_aside, conditional = self._red_flags(words, context, patient, current)
         fired = [f"flag:{flag.name}" for flag in flags]
         set_aside = [f"flag:{flag.name}" for flag in flags_aside]
@@ -248,6 +261,21 @@ class Triager:
         """The patient profiles (heart_failure, anticoagulated...) of a problem list, as
         (code, text) pairs, and a medication list."""
         return self.profiles.of(conditions, medications)
+
+
+RECHECK = frozenset({"rechecked", "recheck", "came", "now", "later", "subio", "amaneci", "ahora",
+                     "despues", "luego", "rechequee", "volvi"})
+
+
+def _latest_glucose(found: tuple[Reading, ...], words: list[str]) -> tuple[Reading, ...]:
+    """A low or high sugar treated and checked again ("68 before breakfast, had juice and it
+    came up to 112"; "subio a 98"): the last glucose of the message is the one that counts,
+    when the message says it was checked again."""
+    sugars = [r for r in found if r.kind == "glucose"]
+    if len(sugars) < 2 or RECHECK.isdisjoint(words):
+        return found
+    last = max(sugars, key=lambda r: r.position)
+    return tuple(r for r in found if r.kind != "glucose" or r is last)
 
 
 def _near(positions: list[list[tuple[int, int]]], window: int) -> Iterator[int]:

@@ -10,7 +10,7 @@ from the lexicon's vocabulary, then cheap per word:
   word's key (or one edit from it, for keys of five letters or more) reads as that word;
 - **two edits** for words of eight letters or more (the symmetric-deletion method: each
   vocabulary word's spellings with up to two letters dropped, looked up with the message
-  word's own), checked with a real edit distance.
+  word's with up to one), checked with a real edit distance.
 
 A word the lexicon knows exactly or at one edit never gets here (:class:`Lexicon` asks only
 about words it does not know), and a key shared by two lexicon words keeps the first in a
@@ -113,7 +113,10 @@ class Fuzzy:
         if found is not None or len(written) < MIN_TWO_EDITS:
             return found
         best: tuple[int, str] | None = None
-        for variant in _deletes(written):
+        # the message word with up to one letter dropped, against the vocabulary's spellings
+        # with up to two dropped: two letters missing, or one changed, or one missing and one
+        # added (two letters added are not looked for: it keeps a word's cost to its length)
+        for variant in {written, *(written[:i] + written[i + 1:] for i in range(len(written)))}:
             for word in self.deleted.get(variant, ()):
                 d = distance(written, word)
                 if d <= 2 and (best is None or (d, word) < best):

@@ -30,7 +30,7 @@ UNIT_WORDS = ("lb", "lbs", "pound", "pounds", "libra", "libras", "kg", "kgs", "k
               "kilogramos")
 GAIN_WORDS = ("gained", "gain", "gaining", "up", "put", "subi", "aumente", "aumento", "subio",
               "gane")
-_WEIGHT_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,3}?\s+(\d{2,3}(?:\.\d+)?)\b")
+_WEIGHT_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,5}?\s+(\d{2,3}(?:\.\d+)?)\b")
 _UNITS = r"(?:lb|lbs|pound|pounds|libra|libras|kg|kgs|kilo|kilos|kilogramos)"
 _GAIN_AT = re.compile(r"(?:put on|\S+)(?:\s+(?!\d)\S+){0,2}?\s+(\d{1,2})\s+" + _UNITS + r"\b")
 _UNIT_AFTER = re.compile(r" " + _UNITS + r"\b")
@@ -43,12 +43,12 @@ _TODAY = frozenset({"today", "now", "morning", "tonight", "hoy", "ahora", "manan
 _BARE_NUMBER = re.compile(r"(?<![\d/.])(\d{2,3}(?:\.\d)?)(?![\d.]| / | over | sobre )")
 _KG_TO_LB = 2.20462
 SPO2_WORDS = ("spo2", "o2", "oxygen", "oxigeno", "sat", "sats", "saturation", "saturacion",
-              "oximeter", "oximetro", "ox", "pulseox")
+              "oximeter", "oximetro", "oxigenometro", "ox", "pulseox")
 # the first number within a few words of an oxygen word, unless it is a flow ("2 liters")
 _SPO2_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,6}?\s+(\d{2,3})\b(?!\s*(?:l|liters|litres|"
                       r"litros|lpm|lt)\b)")
 PULSE_WORDS = ("pulse", "rate", "hr", "bpm", "heartrate", "pulso", "latidos", "ritmo", "watch",
-               "reloj", "frecuencia")
+               "reloj", "frecuencia", "latiendo", "beating")
 # "pulse is 38", "heart rate 44", "apple watch says 148", "el reloj marca 150": the first number
 # within a few words (not a blood pressure's, not a time or a count of minutes)
 _PULSE_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,3}?\s+(\d{2,3})\b(?!\s*(?:/|over|sobre|min|"
@@ -58,6 +58,8 @@ _BPM_BEFORE = re.compile(r"\b(\d{2,3}) $")
 _TOP_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,2}?\s+(\d{2,3})\b(?:\s+(?:bottom|de abajo|la de abajo|"
                      r"diastolic|diastolica)(?:\s+(?:number|numero|is|es|en))?\s+(\d{2,3})\b)?")
 TOP_WORDS = ("top", "upper", "systolic", "sistolica", "arriba")
+POTASSIUM_WORDS = ("potassium", "potasio", "k")
+_POTASSIUM_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,4}?\s+(\d(?:\.\d)?)\b")
 TEMP_WORDS = ("temp", "temperature", "temperatura", "fever", "fiebre", "calentura", "thermometer",
               "termometro")
 # "temp 101.2", "fever of 101", "fiebre de 39": a number within a few words after the word...
@@ -72,15 +74,15 @@ _FAMILY = {**{w: "glucose" for w in GLUCOSE_WORDS}, **{w: "weight" for w in WEIG
            **{w: "gain" for w in GAIN_WORDS},
            **{w: "bp" for w in ("/", "over", "sobre", "entre")},
            **{w: "pulse" for w in PULSE_WORDS}, **{w: "top" for w in TOP_WORDS},
-           **{w: "temp" for w in TEMP_WORDS}}
+           **{w: "temp" for w in TEMP_WORDS}, **{w: "potassium" for w in POTASSIUM_WORDS}}
 _BP_NUMBER = re.compile(r"\d{2,3}")
 
 
 @dataclass(frozen=True)
 class Reading:
     """One reading; ``kind`` is bp|glucose|glucose_hi|glucose_lo|weight|weight_gain_day|
-    weight_gain_week|spo2|pulse|temp, ``value`` in mmHg (systolic), mg/dL, lb, % or beats a
-    minute (temp in Fahrenheit), ``second`` the diastolic."""
+    weight_gain_week|spo2|pulse|temp|potassium, ``value`` in mmHg (systolic), mg/dL, lb, %,
+    beats a minute, Fahrenheit or mmol/L, ``second`` the diastolic."""
 
     kind: str
     value: float
@@ -153,6 +155,25 @@ def glucoses(text: str, index: _Index, bp_words: set[int]) -> list[Reading]:
             high = meter.group(1) in ("hi", "high", "alto")
             out.append(Reading("glucose_hi" if high else "glucose_lo", 600 if high else 20,
                                position=index.word_at(meter.start(1))))
+    return out
+
+
+# a sugar checked again after a first one: "came up to 112", "subio a 98", "amaneci en 105"
+_RECHECK = re.compile(r"\b(?:came up to|went up to|went down to|back up to|now|its|subio a|bajo a|"
+                      r"amaneci en|amanecio en|rechecked|recheck|later)\s+(?:(?!\d)\S+\s+){0,3}?"
+                      r"(\d{2,3})\b" + _NOT_AFTER_GLUCOSE)
+
+
+def rechecked(text: str, index: _Index, found: list[Reading]) -> list[Reading]:
+    """Sugars a message gives after its first one, on a word of checking again."""
+    first = min((r.position for r in found if r.kind == "glucose"), default=None)
+    if first is None:
+        return []
+    out = []
+    for match in _RECHECK.finditer(text, index.start(first)):
+        value = int(match.group(1))
+        if 20 <= value <= 600:
+            out.append(Reading("glucose", value, position=index.word_at(match.start(1))))
     return out
 
 
@@ -244,6 +265,17 @@ def temperatures(text: str, index: _Index) -> list[Reading]:
     return out
 
 
+def potassiums(text: str, index: _Index) -> list[Reading]:
+    """A lab's potassium the patient was told: "potassium is 6.8", "el potasio en 6.8"."""
+    out = []
+    for at in index.offsets("potassium"):
+        match = _POTASSIUM_AT.match(text, at)
+        if match is not None and 2 <= float(match.group(1)) <= 9.9:
+            out.append(Reading("potassium", float(match.group(1)),
+                               position=index.word_at(match.start(1))))
+    return out
+
+
 def weight_change(found: list[Reading], text: str, index: _Index) -> list[Reading]:
     """Two weights in one message ("weighed 182 yesterday and 186.5 this morning") give a
     gain: the last weight less the lowest one before it, over a day or (when the message names
@@ -280,6 +312,8 @@ def readings(text: str, words: list[str] | None = None) -> list[Reading]:
         return []
     bp = blood_pressures(index)
     found = bp + glucoses(text, index, {r.position for r in bp} | {r.position + 2 for r in bp})
+    if "glucose" in index.keywords:
+        found += rechecked(text, index, found)
     found += weights(text, index)
     found += weight_change(found, text, index)
     if "spo2" in index.keywords:
@@ -290,4 +324,6 @@ def readings(text: str, words: list[str] | None = None) -> list[Reading]:
         found += systolics(text, index)
     if "temp" in index.keywords:
         found += temperatures(text, index)
+    if "potassium" in index.keywords:
+        found += potassiums(text, index)
     return list(dict.fromkeys(found))  # "glucose meter says HI": one reading, not two
