@@ -10,6 +10,7 @@ from config.settings import DEFAULT_TRIAGE
 from hub.triage import load_triager
 from hub.triage.classify import Triager
 from hub.triage.fuzzy import Fuzzy, distance, sound_key
+from hub.triage.labelled import rules_from
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +49,80 @@ def test_a_weight_gain_written_with_decimals_is_read_not_a_crash(triager):
     """"3.9 lbs more" once raised in the reading of weight gains (int of "3.9")."""
     result = triager.classify("weight 3.9 lbs more than yesterday")
     assert [r.value for r in result.readings if r.kind == "weight_gain_day"] == [3.9]
+
+
+def test_real_words_are_not_read_as_symptoms(triager):
+    """"doing" is one letter from "dying", "great" a sound from "breath": they stay words."""
+    assert not triager.classify("dad is doing great, just need his refill").urgent
+    assert not triager.classify("the swelling in my ankles is gone, great news").urgent
+
+
+@pytest.mark.parametrize("text", [
+    "3am and my belly pain is unbearable, cant stand up straight",
+    "took two nitros and the pressure in my chest is still there",
+    "used the inhaler 3 times, didnt help, wheezing and tight",
+    "my tongue is swelling up after the new pill",
+    "sudden headache worse than anything ive ever had",
+    "out of nowhere my left arm went numb and weak",
+    "mi nieto de 2 anos se trago una pila de reloj",
+    "la herida de la operacion huele feo y tengo calentura",
+    "mi papa en dialisis falto ayer y hoy amanecio bien debil con el corazon raro",
+    "haven't peed since yesterday morning",
+])
+def test_an_unseen_combination_of_a_symptom_and_a_cue_pages_at_2am(triager, text):
+    """Written for this test, not taken from any labelled set: a symptom word of one body
+    system with an acuity, onset or failed-remedy cue (or a known danger pair)."""
+    result = triager.classify(text)
+    assert result.urgent and result.guidance == "911", result.fired
+
+
+@pytest.mark.parametrize("text", [
+    "i have been saving up my sleeping pills, i have enough now",
+    "please tell my daughter i love her. i won't be around after tonight",
+    "le pido a Dios que ya me recoja, ya me canse de luchar",
+    "i keep thinking about the bridge near my house, it would be so easy",
+    "ya deje todo arreglado, mañana es el dia",
+    "how many of my blood pressure pills would it take",
+    "me volvi a cortar los brazos anoche",
+])
+def test_crisis_said_by_its_meaning_gets_988(triager, text):
+    assert triager.classify(text).guidance == "988"
+
+
+@pytest.mark.parametrize("text", [
+    "what should i do if i ever fall and hit my head? just want to know for the future",
+    "if my sugar ever goes over 300 what do i do? right now its 140",
+    "mom is confused in the evenings, same as always, nothing new. any tips for sleep?",
+    "my husband went to the ER for chest pain last month, they said it was reflux",
+])
+def test_a_question_about_a_possibility_or_the_usual_state_stays_routine(triager, text):
+    assert not triager.classify(text).urgent
+
+
+def test_a_denied_head_strike_is_no_head_strike_but_a_denied_chest_pain_still_pages(triager):
+    thinner = triager.profile([], ["apixaban 5 mg"])
+    assert not triager.classify("tripped on the rug, didnt hit my head, just sore", (), (),
+                                thinner).urgent
+    assert triager.classify("tripped on the rug and hit my head", (), (), thinner).urgent
+    assert triager.classify("no chest pain today").urgent  # the reviewed rule is unchanged
+
+
+def test_readings_in_new_words_meet_the_plans_own_instructions(triager):
+    plan = rules_from(["Call if your heart rate is over 120 or under 50 at rest",
+                       "Call right away for a temperature of 100.4 F or higher",
+                       "Call if weight up more than 3 lb in a day"])
+    assert [r.metric for r in plan] == ["pulse_above", "pulse_below", "temperature_above",
+                                        "weight_gain_day"]
+    assert triager.classify("watch says 134 just sitting here", plan).plan_rules == ("R1",)
+    assert triager.classify("tengo 38.4 de fiebre", plan).plan_rules == ("R3",)
+    assert triager.classify("weighed 182 yesterday and 186 this morning", plan).plan_rules == (
+        "R4",)
+    # without a plan, the practice's own thresholds: a pulse of 36, a top number of 190
+    assert "reading:pulse_low" in triager.classify("my pulse is 36 and im dizzy").fired
+    assert "reading:bp_high" in triager.classify("top number 190 bottom 100").fired
+
+
+def test_a_low_sugar_treated_and_checked_again_counts_by_its_last_reading(triager):
+    plan = rules_from(["Call if your sugar is under 70"])
+    assert not triager.classify("sugar was 64, had juice, came up to 110", plan).urgent
+    assert triager.classify("sugar was 64, had juice", plan).urgent
