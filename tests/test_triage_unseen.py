@@ -126,3 +126,34 @@ def test_a_low_sugar_treated_and_checked_again_counts_by_its_last_reading(triage
     plan = rules_from(["Call if your sugar is under 70"])
     assert not triager.classify("sugar was 64, had juice, came up to 110", plan).urgent
     assert triager.classify("sugar was 64, had juice", plan).urgent
+
+
+def test_the_second_opinion_only_raises_and_says_so(triager, tmp_path):
+    """The model pages a message the lexicon left routine; it never lowers one, a reading is
+    left to the thresholds, and a practice can switch it off."""
+    assert triager.second_opinion is not None
+    text = "my chest"  # two words no reviewed rule reads as a red flag
+    raised = triager.classify(text)
+    assert raised.urgent and raised.fired == ("model:911",)
+    assert not triager.classify("sugar 320 tonight").urgent  # the thresholds decide readings
+    assert triager.classify("chest pain since dinner").fired == ("flag:chest_pain",)
+    assert not triager.classify("can i get a refill on my lisinopril").urgent
+    path = tmp_path / "triage.toml"
+    path.write_text(DEFAULT_TRIAGE.read_text(encoding="utf-8").replace(
+        "[second_opinion]\nenabled = true", "[second_opinion]\nenabled = false"),
+        encoding="utf-8")
+    (tmp_path / "triage_model.json").write_text(
+        (DEFAULT_TRIAGE.parent / "triage_model.json").read_text(encoding="utf-8"))
+    off = load_triager(path)
+    assert off.second_opinion is None and not off.classify(text).urgent
+
+
+def test_the_model_file_names_every_weight_and_was_trained_on_development_rows_only():
+    import json
+
+    model = json.loads((DEFAULT_TRIAGE.parent / "triage_model.json").read_text())
+    assert model["trained_on"] >= 1500
+    assert all(isinstance(name, str) and name for name in model["urgent"]["weights"])
+    from hub.triage.train_second_opinion import development_rows
+
+    assert len(development_rows()) == model["trained_on"]

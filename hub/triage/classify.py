@@ -22,8 +22,12 @@ from hub.triage.profile import Profiles
 from hub.triage.readings import Reading, readings
 from hub.triage.real_words import FILE_NAME as REAL_WORDS_FILE
 from hub.triage.real_words import read as read_real_words
+from hub.triage.second_opinion import FILE_NAME as MODEL_FILE
+from hub.triage.second_opinion import SecondOpinion
+from hub.triage.second_opinion import load as load_second_opinion
 
 KINDS = ("emergency", "crisis")
+DENIALS_WITHIN = 400  # words: past them a pasted body's mentions all count as asserted
 _OPS = {">=": float.__ge__, "<=": float.__le__}
 
 
@@ -90,9 +94,12 @@ class Triage:
 class Triager:
     """Classifies messages with one practice's lexicon and thresholds."""
 
-    def __init__(self, config: dict[str, Any], real_words: frozenset[str] = frozenset()) -> None:
+    def __init__(self, config: dict[str, Any], real_words: frozenset[str] = frozenset(),
+                 second_opinion: SecondOpinion | None = None) -> None:
         """``real_words``: words never read as misspellings (hub.triage.real_words), less the
-        ones ``[spelling] kept`` names."""
+        ones ``[spelling] kept`` names; ``second_opinion``: the model that may raise a message
+        the lexicon left routine (hub.triage.second_opinion), or None."""
+        self.second_opinion = second_opinion
         kept = frozenset(normalize(" ".join(config.get("spelling", {}).get("kept", ()))).split())
         try:
             self.lexicon = Lexicon(config["concepts"], real_words - kept)
@@ -159,8 +166,9 @@ class Triager:
                 seen = dict(found)
                 for concept in flag.asserted:
                     if concept in found and concept not in denied:
-                        denied[concept] = [span for span in found[concept]
-                                           if not self.context.denied(words, span[0])]
+                        denied[concept] = [
+                            span for span in found[concept] if span[0] > DENIALS_WITHIN
+                            or not self.context.denied(words, span[0])]
                     if denied.get(concept):
                         seen[concept] = denied[concept]
                     else:
@@ -247,6 +255,12 @@ class Triager:
         fired = list(dict.fromkeys(fired))  # each rule once, in the order found
         set_aside = [rule for rule in dict.fromkeys(set_aside) if rule not in fired]
         if not fired:
+            # a reading is judged by the thresholds and the plan, not by the model
+            opinion = (self.second_opinion.judge(words)
+                       if self.second_opinion and not found else None)
+            if opinion is not None:  # the model only ever raises (hub.triage.second_opinion)
+                return Triage("urgent", guidance=opinion[0], fired=(f"model:{opinion[0]}",),
+                              readings=found, set_aside=tuple(set_aside), asks_patient=asks)
             return Triage("routine", readings=found, set_aside=tuple(set_aside),
                           asks_patient=asks)
         crisis = any(f.kind == "crisis" for f in flags)
@@ -303,4 +317,10 @@ def load_triager(path: Path, real_words: frozenset[str] | None = None) -> Triage
         raise TriageConfigError(f"triage config {path}: {exc}") from None
     if real_words is None:
         real_words = read_real_words(path.parent / REAL_WORDS_FILE)
-    return Triager(config, real_words)
+    opinion = config.get("second_opinion", {})
+    model = None
+    if opinion.get("enabled", False):
+        model = load_second_opinion(path.parent / str(opinion.get("model", MODEL_FILE)),
+                                    float(opinion.get("threshold", 0.8)),
+                                    float(opinion.get("crisis_threshold", 0.5)))
+    return Triager(config, real_words, model)

@@ -20,6 +20,7 @@ from hub.triage.normalize import normalize
 from hub.triage.phrases import PhraseIndex
 
 _LETTERS = string.ascii_lowercase
+FUZZY_WITHIN = 400  # words
 
 
 def _misspellings(word: str) -> set[str]:
@@ -71,7 +72,9 @@ class Lexicon:
     def canonical(self, words: list[str]) -> list[str]:
         """Each word as the lexicon spells it (unknown words unchanged)."""
         spelling = self.spelling
-        unknown = [w for w in dict.fromkeys(words)
+        # words read by sound and at two edits: the distinct unknown ones of the first few
+        # hundred words (a pasted 20,000-character body costs no more than a long message)
+        unknown = [w for w in dict.fromkeys(words[:FUZZY_WITHIN])
                    if w not in spelling and w not in self.real_words]
         if not unknown or not (heard := self.fuzzy.words(unknown)):
             return list(map(spelling.get, words, words))

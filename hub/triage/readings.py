@@ -39,6 +39,7 @@ _MORE_AFTER_UNIT = re.compile(r"\S+ (?:more|heavier|up|mas|de mas|arriba)\b")
 _WEEK = re.compile(r"\b(?:week|weeks|7 days|semana|semanas|7 dias)\b")
 _WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|"
                       r"miercoles|jueves|viernes|sabado|domingo|last week|la semana)\b")
+WITHIN = 2000  # characters: a weight or sugar compared within the message, as number words
 _TODAY = frozenset({"today", "now", "morning", "tonight", "hoy", "ahora", "manana"})
 _BARE_NUMBER = re.compile(r"(?<![\d/.])(\d{2,3}(?:\.\d)?)(?![\d.]| / | over | sobre )")
 _KG_TO_LB = 2.20462
@@ -170,7 +171,7 @@ def rechecked(text: str, index: _Index, found: list[Reading]) -> list[Reading]:
     if first is None:
         return []
     out = []
-    for match in _RECHECK.finditer(text, index.start(first)):
+    for match in _RECHECK.finditer(text, index.start(first), WITHIN):
         value = int(match.group(1))
         if 20 <= value <= 600:
             out.append(Reading("glucose", value, position=index.word_at(match.start(1))))
@@ -286,7 +287,7 @@ def weight_change(found: list[Reading], text: str, index: _Index) -> list[Readin
         return []
     taken = {r.position for r in found if r.kind != "weight"}
     weights = {r.position: r for r in found if r.kind == "weight"}
-    for match in _BARE_NUMBER.finditer(text):
+    for match in _BARE_NUMBER.finditer(text, 0, WITHIN):
         at = index.word_at(match.start(1))
         if at not in weights and at not in taken and abs(float(match.group(1)) - first.value) < 30:
             weights[at] = Reading("weight", float(match.group(1)), position=at)
