@@ -157,3 +157,40 @@ def test_the_model_file_names_every_weight_and_was_trained_on_development_rows_o
     from hub.triage.train_second_opinion import development_rows
 
     assert len(development_rows()) == model["trained_on"]
+
+
+@pytest.mark.parametrize("text", [
+    "mi bebe de 2 meses tiene calentura de 38.5",
+    "severe allergic reaction, face swelling, can't swallow",
+    "my leg is cold, blue and numb since this afternoon",
+    "my son swallowed a magnet",
+    "crushing feeling behind my breastbone for 20 minutes",
+    "no puedo agarrar aire, me estoy ahogando",
+    "de repente no pude hablar bien y se me durmio la cara",
+    "le sale mucha sangre de la herida y no para",
+    "presion 75/40 y esta mareado",
+    "mi esposo tiene la cara hinchada y le cuesta respirar despues del camaron",
+])
+def test_a_night_message_in_words_no_labelled_set_holds_is_urgent(triager, text):
+    assert triager.classify(text).urgent
+
+
+@pytest.mark.parametrize("text", [
+    "i just want it all to stop. i have the pills ready",
+    "todos estarian mejor si yo no estuviera",
+    "ya no le encuentro sentido a nada, quiero dormirme y no despertar",
+])
+def test_a_crisis_in_words_no_labelled_set_holds_gets_988(triager, text):
+    assert triager.classify(text).guidance == "988"
+
+
+@pytest.mark.parametrize("text", [
+    "i'm dying to know my cholesterol results lol",
+    "this insurance is killing me, can i get a cheaper inhaler",
+    "me muero de risa con el video que mandaron jaja",
+    "i had chest pain two years ago and it was anxiety, just updating my history",
+    "weight 176 today same as always",
+    "can i drink alcohol with my blood thinner",
+])
+def test_a_routine_message_with_alarming_words_stays_routine(triager, text):
+    assert not triager.classify(text).urgent
