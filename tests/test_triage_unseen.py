@@ -179,6 +179,11 @@ def test_a_night_message_in_words_no_labelled_set_holds_is_urgent(triager, text)
     "i just want it all to stop. i have the pills ready",
     "todos estarian mejor si yo no estuviera",
     "ya no le encuentro sentido a nada, quiero dormirme y no despertar",
+    "i don't see a way out anymore",
+    "ya tengo todo planeado, nomas falta el dia",
+    "my husband is talking about shooting himself",
+    "me tome las pastillas a proposito para ya no despertar",
+    "life isn't worth living anymore",
 ])
 def test_a_crisis_in_words_no_labelled_set_holds_gets_988(triager, text):
     assert triager.classify(text).guidance == "988"
@@ -191,6 +196,11 @@ def test_a_crisis_in_words_no_labelled_set_holds_gets_988(triager, text):
     "i had chest pain two years ago and it was anxiety, just updating my history",
     "weight 176 today same as always",
     "can i drink alcohol with my blood thinner",
+    "i have a plan for my diet, can the nurse review it",
+    "the bridge on 5th is closed so i'll be late to my appointment",
+    "goodbye dr smith, we're moving to texas, thanks for everything",
+    "i gave away my old walker to a neighbor, can i get a new one",
+    "this is my last refill, can you send a new prescription",
 ])
 def test_a_routine_message_with_alarming_words_stays_routine(triager, text):
     assert not triager.classify(text).urgent
