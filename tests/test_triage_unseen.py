@@ -170,6 +170,11 @@ def test_the_model_file_names_every_weight_and_was_trained_on_development_rows_o
     "le sale mucha sangre de la herida y no para",
     "presion 75/40 y esta mareado",
     "mi esposo tiene la cara hinchada y le cuesta respirar despues del camaron",
+    "got bleach splashed in my eye and it burns",
+    "my son got a bad burn from the stove, skin is peeling and white",
+    "a dog bit my daughter's face, deep wound",
+    "my 1 year old hasn't had a wet diaper since yesterday and won't drink",
+    "di a luz hace una semana y tengo sangrado muy fuerte con coagulos",
 ])
 def test_a_night_message_in_words_no_labelled_set_holds_is_urgent(triager, text):
     assert triager.classify(text).urgent
