@@ -175,6 +175,10 @@ def test_the_model_file_names_every_weight_and_was_trained_on_development_rows_o
     "a dog bit my daughter's face, deep wound",
     "my 1 year old hasn't had a wet diaper since yesterday and won't drink",
     "di a luz hace una semana y tengo sangrado muy fuerte con coagulos",
+    "me duele muchisimo el pesho y me falta el aigre",
+    "se le ve la boca de lado y el brazo no lo mueve",
+    "mijo se tragó unas pastiyas de su abuela",
+    "my husbend is unconsious and wont wake",
 ])
 def test_a_night_message_in_words_no_labelled_set_holds_is_urgent(triager, text):
     assert triager.classify(text).urgent
