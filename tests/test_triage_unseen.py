@@ -210,6 +210,10 @@ def test_a_crisis_in_words_no_labelled_set_holds_gets_988(triager, text):
     "goodbye dr smith, we're moving to texas, thanks for everything",
     "i gave away my old walker to a neighbor, can i get a new one",
     "this is my last refill, can you send a new prescription",
+    "mi mama tuvo convulsiones de nina, ahora esta bien, el doctor nuevo pregunta",
+    "we need a form for my son's seizure medicine at school",
+    "dad's short of breath walking up stairs, same as last year",
+    "i almost fainted when i saw the bill",
 ])
 def test_a_routine_message_with_alarming_words_stays_routine(triager, text):
     assert not triager.classify(text).urgent
