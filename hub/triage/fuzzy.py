@@ -22,21 +22,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_SOUNDS = (  # order matters: ch before the silent h, ce/ci before c -> k
-    (re.compile(r"ch"), "\x01"), (re.compile(r"h"), ""), (re.compile(r"\x01"), "ch"),
-    (re.compile(r"qu(?=[ei])"), "k"), (re.compile(r"c(?=[ei])"), "s"), (re.compile(r"ck"), "k"),
-    (re.compile(r"c"), "k"), (re.compile(r"q"), "k"), (re.compile(r"z"), "s"),
-    (re.compile(r"v"), "b"), (re.compile(r"ll"), "y"), (re.compile(r"x(?=[aeiou])"), "ks"),
-    (re.compile(r"(.)\1"), r"\1"),
-)
+# in order: ch before the silent h, que/qui and ce/ci before c -> k (plain replaces, in C)
+_SOUNDS = (("ch", "\x01"), ("h", ""), ("\x01", "ch"), ("que", "ke"), ("qui", "ki"),
+           ("ce", "se"), ("ci", "si"), ("ck", "k"), ("c", "k"), ("q", "k"), ("z", "s"),
+           ("v", "b"), ("ll", "y"), ("xa", "ksa"), ("xe", "kse"), ("xi", "ksi"), ("xo", "kso"),
+           ("xu", "ksu"))
+_DOUBLED = re.compile(r"([a-z])\1+")
 MIN_SOUND, MIN_TWO_EDITS = 4, 8
 
 
 def sound_key(word: str) -> str:
     """"vomitando" and "bomitando" -> "bomitando"; "corazon", "corason" -> "korason"."""
-    for pattern, replacement in _SOUNDS:
-        word = pattern.sub(replacement, word)
-    return word
+    for letters, sound in _SOUNDS:
+        if letters in word:
+            word = word.replace(letters, sound)
+    return _DOUBLED.sub(r"\1", word)
 
 
 def _deletes(word: str) -> set[str]:
