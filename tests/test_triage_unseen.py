@@ -217,3 +217,12 @@ def test_a_crisis_in_words_no_labelled_set_holds_gets_988(triager, text):
 ])
 def test_a_routine_message_with_alarming_words_stays_routine(triager, text):
     assert not triager.classify(text).urgent
+
+
+def test_readings_and_plan_words_written_other_ways(triager):
+    plan = rules_from(["Call us if your top number is over 180 or the bottom number is over 110"])
+    assert [(r.metric, r.threshold) for r in plan] == [("bp_systolic_above", 180),
+                                                        ("bp_diastolic_above", 110)]
+    assert triager.classify("presion de 190 con 120").urgent
+    assert triager.classify("my sugar is in the 30s").urgent
+    assert "reading:pulse_high" in triager.classify("her heart is going 140 beats a minute").fired

@@ -30,7 +30,7 @@ MEASURES: dict[str, frozenset[str]] = {
     "glucose": frozenset({"sugar", "sugars", "glucose", "bg", "bs", "cbg", "azucar",
                           "glucosa", "glucemia", "glicemia"}),
     "bp": frozenset({"bp", "pressure", "presion", "systolic", "sistolica", "diastolic",
-                     "diastolica", "tension"}),
+                     "diastolica", "tension", "top", "bottom"}),
     "spo2": frozenset({"spo2", "o2", "oxygen", "saturation", "sat", "sats", "oximeter",
                        "oxigeno", "saturacion", "oximetro"}),
     "pulse": frozenset({"pulse", "rate", "hr", "bpm", "pulso", "frecuencia", "latidos"}),

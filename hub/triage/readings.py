@@ -18,7 +18,7 @@ GLUCOSE_WORDS = ("sugar", "suger", "sugars", "glucose", "glucoses", "bs", "bg", 
                  "glucosa", "azucar", "glicemia", "glucemia", "meter", "glucometer",
                  "glucometro", "dexcom", "libre", "cgm")
 # Anchored at a glucose word: the first number within the next few words...
-_GLUCOSE_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,6}?\s+(\d{2,3})\b" + _NOT_AFTER_GLUCOSE)
+_GLUCOSE_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,6}?\s+(\d{2,3})s?\b" + _NOT_AFTER_GLUCOSE)
 # ...or a meter that reads HI or LO...
 _METER_AT = re.compile(r"\S+(?:\s+\S+){0,3}?\s+(?:says|reads|shows|showing|said|read|dice|"
                        r"marca|sale|salio)\s+(hi|high|lo|low|alto|bajo)\b")
@@ -48,7 +48,8 @@ SPO2_WORDS = ("spo2", "o2", "oxygen", "oxigeno", "sat", "sats", "saturation", "s
 # the first number within a few words of an oxygen word, unless it is a flow ("2 liters")
 _SPO2_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,6}?\s+(\d{2,3})\b(?!\s*(?:l|liters|litres|"
                       r"litros|lpm|lt)\b)")
-PULSE_WORDS = ("pulse", "rate", "hr", "bpm", "heartrate", "pulso", "latidos", "ritmo", "watch",
+_AFTER_NUMBER = frozenset({"bpm", "beats", "latidos", "lpm"})
+PULSE_WORDS = ("pulse", "rate", "hr", "bpm", "beats", "lpm", "heartrate", "pulso", "latidos", "ritmo", "watch",
                "reloj", "frecuencia", "latiendo", "beating")
 # "pulse is 38", "heart rate 44", "apple watch says 148", "el reloj marca 150": the first number
 # within a few words (not a blood pressure's, not a time or a count of minutes)
@@ -73,7 +74,7 @@ _TEMP_BEFORE = re.compile(r"\b(\d{2,3}(?:\.\d)?) (?:\S+ ){0,3}$")
 _FAMILY = {**{w: "glucose" for w in GLUCOSE_WORDS}, **{w: "weight" for w in WEIGHT_WORDS},
            **{w: "unit" for w in UNIT_WORDS}, **{w: "spo2" for w in SPO2_WORDS},
            **{w: "gain" for w in GAIN_WORDS},
-           **{w: "bp" for w in ("/", "over", "sobre", "entre")},
+           **{w: "bp" for w in ("/", "over", "sobre", "entre", "con")},
            **{w: "pulse" for w in PULSE_WORDS}, **{w: "top" for w in TOP_WORDS},
            **{w: "temp" for w in TEMP_WORDS}, **{w: "potassium" for w in POTASSIUM_WORDS}}
 _BP_NUMBER = re.compile(r"\d{2,3}")
@@ -229,9 +230,10 @@ def pulses(text: str, index: _Index) -> list[Reading]:
     out = []
     for i in index.keywords.get("pulse", ()):
         at = index.start(i)
-        if index.words[i] == "bpm":
+        match = None
+        if index.words[i] in _AFTER_NUMBER:  # "110 bpm", "140 beats a minute"
             match = _BPM_BEFORE.search(text, max(0, at - 4), at)
-        else:
+        if match is None:
             match = _PULSE_AT.match(text, at)
         if match is not None and 25 <= int(match.group(1)) <= 250:
             out.append(Reading("pulse", int(match.group(1)),
