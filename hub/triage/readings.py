@@ -49,8 +49,8 @@ SPO2_WORDS = ("spo2", "o2", "oxygen", "oxigeno", "sat", "sats", "saturation", "s
 _SPO2_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,6}?\s+(\d{2,3})\b(?!\s*(?:l|liters|litres|"
                       r"litros|lpm|lt)\b)")
 _AFTER_NUMBER = frozenset({"bpm", "beats", "latidos", "lpm"})
-PULSE_WORDS = ("pulse", "rate", "hr", "bpm", "beats", "lpm", "heartrate", "pulso", "latidos", "ritmo", "watch",
-               "reloj", "frecuencia", "latiendo", "beating")
+PULSE_WORDS = ("pulse", "rate", "hr", "bpm", "beats", "lpm", "heartrate", "pulso", "latidos",
+               "ritmo", "watch", "reloj", "frecuencia", "latiendo", "beating")
 # "pulse is 38", "heart rate 44", "apple watch says 148", "el reloj marca 150": the first number
 # within a few words (not a blood pressure's, not a time or a count of minutes)
 _PULSE_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,3}?\s+(\d{2,3})\b(?!\s*(?:/|over|sobre|min|"
