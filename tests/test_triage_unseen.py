@@ -179,6 +179,9 @@ def test_the_model_file_names_every_weight_and_was_trained_on_development_rows_o
     "se le ve la boca de lado y el brazo no lo mueve",
     "mijo se tragó unas pastiyas de su abuela",
     "my husbend is unconsious and wont wake",
+    "no big deal but i coughed up some blood this morning, like a tablespoon",
+    "hate to be a pain but grandma hasn't eaten in 3 days and barely drinks",
+    "just fyi my insulin pump broke yesterday and i havent had insulin since, sugar 380 and nauseous",
 ])
 def test_a_night_message_in_words_no_labelled_set_holds_is_urgent(triager, text):
     assert triager.classify(text).urgent
@@ -193,6 +196,7 @@ def test_a_night_message_in_words_no_labelled_set_holds_is_urgent(triager, text)
     "my husband is talking about shooting himself",
     "me tome las pastillas a proposito para ya no despertar",
     "life isn't worth living anymore",
+    "my teenager posted 'goodbye' on social media and isnt answering",
 ])
 def test_a_crisis_in_words_no_labelled_set_holds_gets_988(triager, text):
     assert triager.classify(text).guidance == "988"
