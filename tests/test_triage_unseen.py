@@ -181,7 +181,7 @@ def test_the_model_file_names_every_weight_and_was_trained_on_development_rows_o
     "my husbend is unconsious and wont wake",
     "no big deal but i coughed up some blood this morning, like a tablespoon",
     "hate to be a pain but grandma hasn't eaten in 3 days and barely drinks",
-    "just fyi my insulin pump broke yesterday and i havent had insulin since, sugar 380 and nauseous",
+    "insulin pump broke yesterday and i havent had insulin since, sugar 380 and nauseous",
 ])
 def test_a_night_message_in_words_no_labelled_set_holds_is_urgent(triager, text):
     assert triager.classify(text).urgent
