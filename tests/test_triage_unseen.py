@@ -197,6 +197,10 @@ def test_a_night_message_in_words_no_labelled_set_holds_is_urgent(triager, text)
     "me tome las pastillas a proposito para ya no despertar",
     "life isn't worth living anymore",
     "my teenager posted 'goodbye' on social media and isnt answering",
+    "siento que estorbo en esta casa, mejor me voy para siempre",
+    "ya no le veo caso a vivir",
+    "me dan ganas de aventarme al tren",
+    "nobody would care if i died",
 ])
 def test_a_crisis_in_words_no_labelled_set_holds_gets_988(triager, text):
     assert triager.classify(text).guidance == "988"
@@ -218,6 +222,8 @@ def test_a_crisis_in_words_no_labelled_set_holds_gets_988(triager, text):
     "we need a form for my son's seizure medicine at school",
     "dad's short of breath walking up stairs, same as last year",
     "i almost fainted when i saw the bill",
+    "necesito la receta para que pueda seguir con el tratamiento",
+    "whats the point of the new pill if it doesnt work",
 ])
 def test_a_routine_message_with_alarming_words_stays_routine(triager, text):
     assert not triager.classify(text).urgent
