@@ -182,6 +182,9 @@ def test_the_model_file_names_every_weight_and_was_trained_on_development_rows_o
     "no big deal but i coughed up some blood this morning, like a tablespoon",
     "hate to be a pain but grandma hasn't eaten in 3 days and barely drinks",
     "insulin pump broke yesterday and i havent had insulin since, sugar 380 and nauseous",
+    "my stomach is swollen and hard and i haven't pooped or passed gas in 3 days, vomiting",
+    "my kid has a stiff neck, high fever and a rash that doesn't fade",
+    "i'm 8 months pregnant and my water broke and i see the cord",
 ])
 def test_a_night_message_in_words_no_labelled_set_holds_is_urgent(triager, text):
     assert triager.classify(text).urgent
