@@ -2,7 +2,8 @@
 
     python bench/triage_bench.py [--repeat 20]
 
-Prints, for ``tests/data/triage_messages.jsonl`` (the development set) and the held-out sets
+Prints, for ``tests/data/triage_messages.jsonl`` and ``triage_dev_*.jsonl`` (the development
+set) and the held-out sets
 ``tests/data/triage_heldout.jsonl`` and ``tests/data/triage_heldout_2.jsonl`` (written
 separately, see the README): sensitivity for emergencies and crises (urgent), specificity on
 routine messages, how many crises got the 988 answer; every missed emergency and every false
@@ -35,8 +36,11 @@ from hub.triage import load_triager  # noqa: E402
 from hub.triage.labelled import RowPatient, classify_row, load, patient_of  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = {"development": DATA / "triage_messages.jsonl", "held-out": DATA / "triage_heldout.jsonl",
-        "held-out 2": DATA / "triage_heldout_2.jsonl"}
+# the development set: the first labelled file and the development files written since
+# (triage_dev_*.jsonl, each by a writer of its own; see tests/data/triage_dev_sets.md)
+DEVELOPMENT_FILES = [DATA / "triage_messages.jsonl", *sorted(DATA.glob("triage_dev_*.jsonl"))]
+SETS = {"development": DEVELOPMENT_FILES, "held-out": [DATA / "triage_heldout.jsonl"],
+        "held-out 2": [DATA / "triage_heldout_2.jsonl"]}
 NOBODY = RowPatient()
 DEVELOPMENT = "development"  # the only set whose messages the bench may print
 GOALS = {"sensitivity": 1.0, "specificity": 0.90, "p99_ms": 1.0, "hostile_max_ms": 5.0}
@@ -107,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also list the development set's false alarms")
     args = parser.parse_args(argv)
     triager = load_triager(DEFAULT_TRIAGE)
-    sets = {name: load(path) for name, path in SETS.items() if path.exists()}
+    sets = {name: [row for path in paths for row in load(path)]
+            for name, paths in SETS.items() if all(path.exists() for path in paths)}
     result: dict = {"sets": {}}  # type: ignore[type-arg]
     print("triage benchmark (config/triage.toml); held-out sets: counts and figures only\n")
     print(f"{'set':12}{'messages':>9}{'urgent':>8}{'sensitivity':>13}{'routine':>9}"

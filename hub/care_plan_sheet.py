@@ -131,7 +131,9 @@ _WHEN = {"weight_gain_day": "weight up {} lb or more in a day",
          "glucose_below": "glucose {} mg/dL or less",
          "bp_systolic_above": "systolic {} mmHg or more",
          "bp_diastolic_above": "diastolic {} mmHg or more",
-         "bp_systolic_below": "systolic {} mmHg or less", "spo2_below": "SpO2 {}% or less"}
+         "bp_systolic_below": "systolic {} mmHg or less", "spo2_below": "SpO2 {}% or less",
+         "pulse_above": "pulse {} or more", "pulse_below": "pulse {} or less",
+         "temperature_above": "temperature {} F or more"}
 
 
 def _rule(r: PlanRule) -> Line:

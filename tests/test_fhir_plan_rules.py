@@ -144,13 +144,13 @@ def test_a_re_import_keeps_the_clinicians_decisions_and_follows_the_ehr_elsewher
 def test_a_spanish_plan_and_an_instruction_the_hub_cannot_read_are_both_shown(app, rt, practice):
     imported(rt, practice, plan_with(
         "Llame si sube más de 3 libras en un día o 5 libras en una semana.",
-        "Call the clinic if your heart rate is over 120."))
+        "Call the clinic if your peak flow is under 200."))
     assert {m: (r.threshold, r.state) for m, r in rules(rt, practice).items()} == {
         "weight_gain_day": (3, "derived"), "weight_gain_week": (5, "derived"),
         "weight_above": (180, "off")}  # his dry-weight goal: offered, not applied
     shown = hub(app, "care-plan", "show", "--patient", str(practice.walter.id)).output
     assert "Llame si sube más de 3 libras en un día" in shown
-    assert "not understood" in shown and "heart rate is over 120" in shown
+    assert "not understood" in shown and "peak flow is under 200" in shown
     listed = hub(app, "plan-rule", "list", "--patient", str(practice.walter.id)).output
     assert "[derived, from the EHR]" in listed
 

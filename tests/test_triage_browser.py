@@ -35,7 +35,7 @@ def test_ben_marks_a_false_alarm_and_reads_walters_derived_rules(browser, serve)
         walter.fhir_id = "walter"
         session.commit()
         import_bundle(session, copy.deepcopy(plan_with(
-            CALL_AT_3_LB, "Call the clinic if your heart rate is over 120.")))
+            CALL_AT_3_LB, "Call the clinic if your peak flow is under 200.")))
         session.commit()
         week = session.scalars(select(PlanRule).where(
             PlanRule.metric == "weight_gain_week")).one().code
@@ -58,7 +58,7 @@ def test_ben_marks_a_false_alarm_and_reads_walters_derived_rules(browser, serve)
     follow(phone, phone.get_by_role("link", name="Open the full care plan"))
     rules = phone.locator("table", has_text="Urgent when")
     assert "more than 3 lb in a day" in rules.inner_text()
-    assert "not understood" in rules.inner_text() and "heart rate" in rules.inner_text()
+    assert "not understood" in rules.inner_text() and "peak flow" in rules.inner_text()
     assert "off (from the EHR)" in rules.inner_text()
     fits(phone)
     shoot(phone, "care-plan-rules")

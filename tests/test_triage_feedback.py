@@ -65,7 +65,7 @@ def test_a_nurse_marks_a_false_alarm_the_manager_counts_it_and_it_is_exported(
 
 
 def test_a_routine_text_can_be_marked_should_have_been_urgent(app, rt, twilio, practice):
-    twilio.sms(WALTER, "feeling kind of off tonight, cant sleep")
+    twilio.sms(WALTER, "feeling kind of off today, not sleeping well")
     with rt.session() as session:
         contact = session.scalars(select(Contact)).one()
         assert contact.urgency == "routine"

@@ -45,7 +45,7 @@ def test_a_care_plans_plain_words_become_its_thresholds(instruction, expected):
 
 
 def test_an_instruction_the_hub_cannot_read_is_said_to_be_not_understood():
-    assert not_understood("Call the clinic if your heart rate is over 120")
+    assert not_understood("Call the clinic if your peak flow is under 200")
     assert not_understood("Llame si tiene mareos al levantarse")
     assert not not_understood("Weigh yourself every morning and write it down")  # no instruction
 

@@ -20,8 +20,14 @@ from hub.triage.normalize import normalize
 from hub.triage.plan_rules import PlanRule, fired_plan_rules
 from hub.triage.profile import Profiles
 from hub.triage.readings import Reading, readings
+from hub.triage.real_words import FILE_NAME as REAL_WORDS_FILE
+from hub.triage.real_words import read as read_real_words
+from hub.triage.second_opinion import FILE_NAME as MODEL_FILE
+from hub.triage.second_opinion import SecondOpinion
+from hub.triage.second_opinion import load as load_second_opinion
 
 KINDS = ("emergency", "crisis")
+DENIALS_WITHIN = 400  # words: past them a pasted body's mentions all count as asserted
 _OPS = {">=": float.__ge__, "<=": float.__le__}
 
 
@@ -40,6 +46,9 @@ class Flag:
     reading: tuple[str, str, float] | None = None  # ("glucose", ">=", 250): also needed
     # phrases that, covering a combination, make it something else ("dont want to die")
     unless: tuple[str, ...] = ()
+    # concepts that count only where no denial covers them ("didnt hit my head", "sin
+    # hinchazon"): for flags that infer an event from words near each other
+    asserted: tuple[str, ...] = ()
 
     def read(self, found: Sequence[Reading]) -> bool:
         """Whether the message's readings meet the flag's reading (when it names one)."""
@@ -85,12 +94,24 @@ class Triage:
 class Triager:
     """Classifies messages with one practice's lexicon and thresholds."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], real_words: frozenset[str] = frozenset(),
+                 second_opinion: SecondOpinion | None = None) -> None:
+        """``real_words``: words never read as misspellings (hub.triage.real_words), less the
+        ones ``[spelling] kept`` names; ``second_opinion``: the model that may raise a message
+        the lexicon left routine (hub.triage.second_opinion), or None."""
+        self.second_opinion = second_opinion
+        kept = frozenset(normalize(" ".join(config.get("spelling", {}).get("kept", ()))).split())
         try:
-            self.lexicon = Lexicon(config["concepts"])
+            self.lexicon = Lexicon(config["concepts"], real_words - kept)
             self.profiles = Profiles.from_config(config.get("patient", {}))
             self.thresholds = {k: float(v) for k, v in config["thresholds"].items()}
             self.flags = [self._flag(i, raw) for i, raw in enumerate(config["flags"])]
+            # which flags a concept can start: a message looks only at the flags of the
+            # concepts it holds (in the file's order)
+            self._flags_of: dict[str, list[int]] = {}
+            for i, flag in enumerate(self.flags):
+                for concept in set(flag.any_of + flag.near):
+                    self._flags_of.setdefault(concept, []).append(i)
             self.context = Context.from_config(config.get("context", {}))
         except KeyError as exc:
             raise TriageConfigError(f"triage config: missing {exc}") from None
@@ -109,6 +130,7 @@ class Triager:
                     any_of=tuple(raw.get("any", ())), near=tuple(raw.get("near", ())),
                     window=int(raw.get("window", 6)), when=raw.get("when"),
                     unless=tuple(raw.get("unless", ())),
+                    asserted=tuple(raw.get("asserted", ())),
                     reading=(reading[0], reading[1], float(reading[2])) if reading else None)
         if not flag.name or flag.kind not in KINDS:
             raise TriageConfigError(f"{where}: needs a name and kind emergency|crisis")
@@ -117,6 +139,9 @@ class Triager:
                                     f"{flag.when!r} (add [patient.{flag.when}])")
         if bool(flag.any_of) == bool(flag.near) or len(flag.near) == 1:
             raise TriageConfigError(f"{where} ({flag.name}): give `any`, or two+ `near`")
+        if not set(flag.asserted) <= set(flag.any_of + flag.near):
+            raise TriageConfigError(f"{where} ({flag.name}): `asserted` names a concept the "
+                                    "flag does not use")
         for concept in flag.any_of + flag.near + flag.unless:
             if concept not in self.lexicon.concepts:
                 raise TriageConfigError(f"{where} ({flag.name}): unknown concept {concept!r}")
@@ -130,9 +155,26 @@ class Triager:
         found = self.lexicon.find(words)
         fired, set_aside = [], []
         conditional = False
-        for flag in self.flags:
+        denied: dict[str, list[tuple[int, int]]] = {}  # asserted concepts, denials left out
+        flags_of = self._flags_of
+        candidates = sorted({i for concept in found for i in flags_of.get(concept, ())})
+        for flag in map(self.flags.__getitem__, candidates):
+            if flag.near and not all(c in found for c in flag.near):
+                continue
+            seen = found
+            if flag.asserted and any(c in found for c in flag.asserted):
+                seen = dict(found)
+                for concept in flag.asserted:
+                    if concept in found and concept not in denied:
+                        denied[concept] = [
+                            span for span in found[concept] if span[0] > DENIALS_WITHIN
+                            or not self.context.denied(words, span[0])]
+                    if denied.get(concept):
+                        seen[concept] = denied[concept]
+                    else:
+                        seen.pop(concept, None)
             if flag.when is not None:
-                if not any(c in found for c in flag.any_of + flag.near):
+                if not any(c in seen for c in flag.any_of + flag.near):
                     continue
                 conditional = True
                 if flag.when not in patient or not flag.read(found_readings):
@@ -141,13 +183,13 @@ class Triager:
                 continue
             if flag.any_of:
                 starts: Iterable[int] = (start for c in flag.any_of
-                                         for start, _ in found.get(c, ()))
-            elif all(concept in found for concept in flag.near):
-                starts = _near([found[c] for c in flag.near], flag.window)
+                                         for start, _ in seen.get(c, ()))
+            elif all(concept in seen for concept in flag.near):
+                starts = _near([seen[c] for c in flag.near], flag.window)
             else:
                 continue
             if flag.unless:
-                covers = [span for c in flag.unless for span in found.get(c, ())]
+                covers = [span for c in flag.unless for span in seen.get(c, ())]
                 starts = (s for s in starts if not any(a <= s < b for a, b in covers))
             mentioned = False
             for start in starts:
@@ -173,6 +215,17 @@ class Triager:
             return "glucose_low"
         if reading.kind in ("glucose", "glucose_hi") and reading.value > t["glucose_high"]:
             return "glucose_high"
+        if reading.kind == "spo2" and reading.value < t.get("spo2_low", 0):
+            return "spo2_low"
+        if reading.kind == "pulse":
+            if reading.value >= t.get("pulse_high", 999):
+                return "pulse_high"
+            if reading.value <= t.get("pulse_low", 0):
+                return "pulse_low"
+        if reading.kind == "temp" and reading.value >= t.get("temperature_high", 999):
+            return "temperature_high"
+        if reading.kind == "potassium" and reading.value >= t.get("potassium_high", 99):
+            return "potassium_high"
         return None
 
     def classify(self, text: str | None, plan: Sequence[PlanRule] = (),
@@ -187,7 +240,9 @@ class Triager:
         words = normalized.split()
         context = self.context.for_message(words)
         found = tuple(readings(normalized, words))
-        current = tuple(r for r in found if not context.distant(r.position))
+        current = _latest_glucose(tuple(
+            r for r in found if not (context.distant(r.position)
+                                     or context.hypothetical(r.position))), words)
         flags, flags_aside, conditional = self._red_flags(words, context, patient, current)
         fired = [f"flag:{flag.name}" for flag in flags]
         set_aside = [f"flag:{flag.name}" for flag in flags_aside]
@@ -200,6 +255,12 @@ class Triager:
         fired = list(dict.fromkeys(fired))  # each rule once, in the order found
         set_aside = [rule for rule in dict.fromkeys(set_aside) if rule not in fired]
         if not fired:
+            # a reading is judged by the thresholds and the plan, not by the model
+            opinion = (self.second_opinion.judge(words)
+                       if self.second_opinion and not found else None)
+            if opinion is not None:  # the model only ever raises (hub.triage.second_opinion)
+                return Triage("urgent", guidance=opinion[0], fired=(f"model:{opinion[0]}",),
+                              readings=found, set_aside=tuple(set_aside), asks_patient=asks)
             return Triage("routine", readings=found, set_aside=tuple(set_aside),
                           asks_patient=asks)
         crisis = any(f.kind == "crisis" for f in flags)
@@ -214,6 +275,21 @@ class Triager:
         """The patient profiles (heart_failure, anticoagulated...) of a problem list, as
         (code, text) pairs, and a medication list."""
         return self.profiles.of(conditions, medications)
+
+
+RECHECK = frozenset({"rechecked", "recheck", "came", "now", "later", "subio", "amaneci", "ahora",
+                     "despues", "luego", "rechequee", "volvi"})
+
+
+def _latest_glucose(found: tuple[Reading, ...], words: list[str]) -> tuple[Reading, ...]:
+    """A low or high sugar treated and checked again ("68 before breakfast, had juice and it
+    came up to 112"; "subio a 98"): the last glucose of the message is the one that counts,
+    when the message says it was checked again."""
+    sugars = [r for r in found if r.kind == "glucose"]
+    if len(sugars) < 2 or RECHECK.isdisjoint(words):
+        return found
+    last = max(sugars, key=lambda r: r.position)
+    return tuple(r for r in found if r.kind != "glucose" or r is last)
 
 
 def _near(positions: list[list[tuple[int, int]]], window: int) -> Iterator[int]:
@@ -232,10 +308,19 @@ def _near(positions: list[list[tuple[int, int]]], window: int) -> Iterator[int]:
             yield earliest
 
 
-def load_triager(path: Path) -> Triager:
-    """Read and check ``config/triage.toml`` (or another file)."""
+def load_triager(path: Path, real_words: frozenset[str] | None = None) -> Triager:
+    """Read and check ``config/triage.toml`` (or another file), with the real-word list
+    beside it (``triage_real_words.txt``) unless ``real_words`` is given."""
     try:
         config = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise TriageConfigError(f"triage config {path}: {exc}") from None
-    return Triager(config)
+    if real_words is None:
+        real_words = read_real_words(path.parent / REAL_WORDS_FILE)
+    opinion = config.get("second_opinion", {})
+    model = None
+    if opinion.get("enabled", False):
+        model = load_second_opinion(path.parent / str(opinion.get("model", MODEL_FILE)),
+                                    float(opinion.get("threshold", 0.8)),
+                                    float(opinion.get("crisis_threshold", 0.5)))
+    return Triager(config, real_words, model)

@@ -15,6 +15,18 @@ Apart from those, a mention inside a figure of speech the practice lists (``figu
 neighbor had a stroke") is set aside whatever else the message says: the words are not about
 the patient's body now. Denials are not figures of speech and stay as above.
 
+A mention in a message that says what it reports is the patient's **usual** state
+(``baseline``: "same as always", "como siempre", "like it's been") is set aside on the same
+conditions as a distant past. A present word in a clause that says all is well now
+(``resolved``: "ahorita nada", "she's ok now", "none since") does not count as speaking of now.
+
+A mention (or a reading) in a **hypothetical** clause the practice lists (``hypothetical``:
+"what should I do if I ever fall and hit my head", "if my sugar ever goes over 300", "what
+are the signs of a stroke", "si me caigo y me pego en la cabeza tengo que ir") is set aside
+too, when that clause itself says nothing of now or of change: it asks about a future or a
+possibility, not about the patient's body now. Another clause that reports the symptom now
+keeps the message urgent.
+
 It is never applied to a crisis (988) flag, and a set-aside mention only ever leaves the other
 mentions and readings of the message to decide: one other red flag keeps it urgent. Every
 set-aside mention is reported, so the log shows why a message was not urgent.
@@ -30,6 +42,11 @@ from typing import Any
 
 from hub.triage.normalize import BOUNDARY, normalize
 from hub.triage.phrases import PhraseIndex
+
+
+def _pattern(entries: Sequence[str]) -> re.Pattern[str] | None:
+    entries = [e for e in entries if e]
+    return re.compile("|".join(f"(?:{e})" for e in entries)) if entries else None
 
 
 def _phrases(entries: Sequence[str]) -> PhraseIndex[None]:
@@ -51,11 +68,16 @@ class Context:
     use_distant_past: bool
     denial_endings: dict[str, list[tuple[str, ...]]]
     figurative: re.Pattern[str] | None = None
+    hypothetical: re.Pattern[str] | None = None
+    resolved: re.Pattern[str] | None = None
+    now: PhraseIndex[None] = PhraseIndex(())
+    baseline: re.Pattern[str] | None = None
 
     @classmethod
     def from_config(cls, raw: dict[str, Any]) -> Context:
         past = [p for p in raw.get("distant_past", ()) if p]
         figures = [p for p in raw.get("figurative", ()) if p]
+        hypotheses = [p for p in raw.get("hypothetical", ()) if p]
         endings: dict[str, list[tuple[str, ...]]] = {}
         for entry in raw.get("denials", ()):
             if words := tuple(normalize(entry).split()):
@@ -73,11 +95,31 @@ class Context:
             use_distant_past=bool(raw.get("discount_distant_past", False)),
             denial_endings=endings,
             figurative=re.compile("|".join(f"(?:{p})" for p in figures)) if figures else None,
+            hypothetical=(re.compile("|".join(f"(?:{p})" for p in hypotheses))
+                          if hypotheses else None),
+            resolved=_pattern(raw.get("resolved", ())),
+            now=_phrases(raw.get("now", ())),
+            baseline=_pattern(raw.get("baseline", ())),
         )
 
     def speaks_of_now(self, words: Sequence[str]) -> bool:
-        """Whether the message says anything of the present or of change."""
-        return self.present.anywhere(words)
+        """Whether the message says anything of the present or of change: a present word in
+        a clause that does not say all is well now ("ahorita nada", "she's ok now", "none
+        since": ``resolved``)."""
+        if not self.present.anywhere(words):
+            return False
+        if self.resolved is None:
+            return True
+        clause: list[str] = []
+        for word in [*words, BOUNDARY]:
+            if word != BOUNDARY:
+                clause.append(word)
+                continue
+            if clause and self.present.anywhere(clause) and not self.resolved.search(
+                    " ".join(clause)):
+                return True
+            clause = []
+        return False
 
     def denied(self, words: Sequence[str], at: int) -> bool:
         """Whether a denial covers word ``at``: it stands before it in the same clause, with
@@ -113,6 +155,8 @@ class MessageContext:
         self._aside: dict[int, bool] = {}
         self._distant: dict[int, bool] = {}
         self._figures: dict[int, list[tuple[int, int]]] = {}
+        self._hypothetical: dict[int, bool] = {}
+        self._usual: bool | None = None
 
     @property
     def active(self) -> bool:
@@ -153,11 +197,33 @@ class MessageContext:
                 for m in pattern.finditer(clause)]
         return any(first <= at <= last for first, last in self._figures[start])
 
+    def hypothetical(self, at: int) -> bool:
+        """Whether word ``at``'s clause asks about a possibility (and has no word of now:
+        ``now``, "right now", "ahorita"; "if it ever happens again" is still a possibility)."""
+        pattern = self.context.hypothetical
+        if pattern is None:
+            return False
+        start, end = self._clause(at)
+        if start not in self._hypothetical:
+            clause = self.words[start:end]
+            self._hypothetical[start] = (
+                pattern.search(" ".join(clause)) is not None
+                and not self.context.now.anywhere(clause))
+        return self._hypothetical[start]
+
+    def usual(self) -> bool:
+        """Whether the message says what it reports is the patient's usual state ("same as
+        always", "como siempre", "like it's been") and nothing of now or of change."""
+        if self._usual is None:
+            pattern = self.context.baseline
+            self._usual = bool(self.active and self.context.use_distant_past and pattern
+                               and pattern.search(" ".join(self.words)))
+        return self._usual
+
     def sets_aside(self, at: int) -> bool:
         """Whether the mention starting at word ``at`` is set aside (see the module doc)."""
-        if not self.active:
-            return False
         if at not in self._aside:
-            self._aside[at] = ((self.context.use_denials and self.context.denied(self.words, at))
-                               or self.distant(at))
+            self._aside[at] = self.hypothetical(at) or self.active and (
+                (self.context.use_denials and self.context.denied(self.words, at))
+                or self.distant(at) or self.usual())
         return self._aside[at]

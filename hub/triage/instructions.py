@@ -30,9 +30,11 @@ MEASURES: dict[str, frozenset[str]] = {
     "glucose": frozenset({"sugar", "sugars", "glucose", "bg", "bs", "cbg", "azucar",
                           "glucosa", "glucemia", "glicemia"}),
     "bp": frozenset({"bp", "pressure", "presion", "systolic", "sistolica", "diastolic",
-                     "diastolica", "tension"}),
+                     "diastolica", "tension", "top", "bottom"}),
     "spo2": frozenset({"spo2", "o2", "oxygen", "saturation", "sat", "sats", "oximeter",
                        "oxigeno", "saturacion", "oximetro"}),
+    "pulse": frozenset({"pulse", "rate", "hr", "bpm", "pulso", "frecuencia", "latidos"}),
+    "temp": frozenset({"temperature", "temp", "fever", "temperatura", "fiebre", "calentura"}),
 }
 _MEASURE_OF = {word: kind for kind, words in MEASURES.items() for word in words}
 _DIASTOLIC = frozenset({"diastolic", "diastolica", "bottom", "minima"})
@@ -101,9 +103,25 @@ def _unit_after(words: list[str], at: int) -> str:
     return next((w for w in words[at + 1:at + 3] if w in _UNITS), "")
 
 
+def _direction_after(words: list[str], at: int) -> str | None:
+    """"100.4 F or higher", "50 o menos": the direction written after the number."""
+    for word in words[at + 1:at + 6]:
+        if word in ("higher", "more", "above", "greater", "mas", "mayor", "over"):
+            return "above"
+        if word in ("lower", "less", "below", "under", "menos", "menor"):
+            return "below"
+    return None
+
+
 def _one(measure: str, direction: str | None, value: float, words: list[str], at: int,
          diastolic: bool) -> list[Derived]:
     unit = _unit_after(words, at)
+    if measure == "temp":  # a temperature instruction reads as a rise: "100.4 F or higher"
+        direction = direction or _direction_after(words, at) or "above"
+        fahrenheit = value * 9 / 5 + 32 if 34 <= value <= 43 else value
+        return [Derived("temperature_above", round(fahrenheit, 1))] if (
+            direction == "above" and 97 <= fahrenheit <= 106) else []
+    direction = direction or _direction_after(words, at)
     if measure == "weight":
         if unit.startswith("k"):
             value = round(value * _KG_TO_LB, 1)
@@ -119,6 +137,8 @@ def _one(measure: str, direction: str | None, value: float, words: list[str], at
         if unit == "mmol" or value < 35:
             value = float(round(value * _MMOL_TO_MGDL))
         return [Derived(f"glucose_{direction}", value)] if 20 <= value <= 700 else []
+    if measure == "pulse":
+        return [Derived(f"pulse_{direction}", value)] if 25 <= value <= 250 else []
     if measure == "spo2":
         return [Derived("spo2_below", value)] if direction == "below" and 50 <= value <= 100 \
             else []

@@ -4,7 +4,9 @@ Written by clinicians in ``config/triage.toml``. A concept is a list of words or
 word of five letters or more also matches its common misspellings (one letter dropped, added,
 changed, or two swapped: "breth", "brreath", "braeth"), a four-letter word its swaps ("pian").
 The misspellings are worked out once, at load, into one dictionary: finding the concepts of a
-message is then one lookup per word, whatever its length.
+message is then one lookup per word, whatever its length. Words that table does not know are
+then read by sound and, when long, at two edits (:mod:`hub.triage.fuzzy`: "bomitando",
+"corason", "unconsious").
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from hub.triage.fuzzy import Fuzzy
 from hub.triage.normalize import normalize
 from hub.triage.phrases import PhraseIndex
 
 _LETTERS = string.ascii_lowercase
+FUZZY_WITHIN = 400  # words
 
 
 def _misspellings(word: str) -> set[str]:
@@ -41,7 +45,9 @@ class Lexicon:
     {'breath': [(0, 3)], 'chest': [(5, 6)]}
     """
 
-    def __init__(self, concepts: Mapping[str, Iterable[str]]) -> None:
+    def __init__(self, concepts: Mapping[str, Iterable[str]],
+                 real_words: frozenset[str] = frozenset()) -> None:
+        """``real_words``: words never read as a misspelling (hub.triage.real_words)."""
         self.concepts = frozenset(concepts)
         entries: list[tuple[tuple[str, ...], str]] = []
         for concept, phrases in concepts.items():
@@ -57,11 +63,22 @@ class Lexicon:
         for word in sorted(vocabulary, key=lambda w: (-len(w), w)):  # same in every process
             for variant in _misspellings(word):
                 self.spelling.setdefault(variant, word)
+        self.real_words = real_words - vocabulary
+        for word in self.real_words & self.spelling.keys():
+            del self.spelling[word]
         self.spelling.update({word: word for word in vocabulary})
+        self.fuzzy = Fuzzy(vocabulary)
 
     def canonical(self, words: list[str]) -> list[str]:
         """Each word as the lexicon spells it (unknown words unchanged)."""
-        return list(map(self.spelling.get, words, words))
+        spelling = self.spelling
+        # words read by sound and at two edits: the distinct unknown ones of the first few
+        # hundred words (a pasted 20,000-character body costs no more than a long message)
+        unknown = [w for w in dict.fromkeys(words[:FUZZY_WITHIN])
+                   if w not in spelling and w not in self.real_words]
+        if not unknown or not (heard := self.fuzzy.words(unknown)):
+            return list(map(spelling.get, words, words))
+        return [spelling.get(w) or heard.get(w, w) for w in words]
 
     def find(self, words: list[str]) -> dict[str, list[tuple[int, int]]]:
         """Where each concept occurs: concept -> [(start, end) word positions].

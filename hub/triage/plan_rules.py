@@ -14,7 +14,8 @@ from hub.triage.readings import Reading
 
 UNITS = {"weight_gain_day": "lb", "weight_gain_week": "lb", "glucose_above": "mg/dL",
          "glucose_below": "mg/dL", "bp_systolic_above": "mmHg", "bp_diastolic_above": "mmHg",
-         "bp_systolic_below": "mmHg", "spo2_below": "%", "weight_above": "lb"}
+         "bp_systolic_below": "mmHg", "spo2_below": "%", "weight_above": "lb",
+         "pulse_above": "bpm", "pulse_below": "bpm", "temperature_above": "F"}
 METRICS = tuple(UNITS)
 DAY_HOURS, WEEK_HOURS = 30.0, 7 * 24.0  # "since yesterday" spans more than 24 hours
 
@@ -63,6 +64,13 @@ def _value(rule: PlanRule, found: Sequence[Reading],
         kind = "spo2" if rule.metric == "spo2_below" else "bp"
         lows = [r.value for r in found if r.kind == kind]
         return min(lows) if lows else None
+    if rule.metric == "pulse_above":
+        return largest(("pulse",))
+    if rule.metric == "pulse_below":
+        lows = [r.value for r in found if r.kind == "pulse"]
+        return min(lows) if lows else None
+    if rule.metric == "temperature_above":
+        return largest(("temp",))
     if rule.metric == "weight_above":
         return largest(("weight",))
     return None
