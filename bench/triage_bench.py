@@ -4,7 +4,8 @@
 
 Prints, for ``tests/data/triage_messages.jsonl`` and ``triage_dev_*.jsonl`` (the development
 set) and the held-out sets ``tests/data/triage_heldout.jsonl``, ``triage_heldout_2.jsonl``
-and ``triage_heldout_3.jsonl`` (each written separately, see the README): sensitivity for emergencies and crises (urgent), specificity on
+and ``triage_heldout_3.jsonl`` (each written separately, see the README): sensitivity for
+emergencies and crises (urgent), specificity on
 routine messages, how many crises got the 988 answer; every missed emergency and every false
 alarm of the development set only (a held-out set is reported in counts and figures alone:
 its messages stay out of tuning). A row's "plan" (conditions, medications, instructions)
