@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.triage.context import Context, MessageContext
-from hub.triage.lexicon import Lexicon
+from hub.triage.lexicon import shared_lexicon
 from hub.triage.normalize import normalize
 from hub.triage.plan_rules import PlanRule, fired_plan_rules
 from hub.triage.profile import Profiles
@@ -102,7 +102,7 @@ class Triager:
         self.second_opinion = second_opinion
         kept = frozenset(normalize(" ".join(config.get("spelling", {}).get("kept", ()))).split())
         try:
-            self.lexicon = Lexicon(config["concepts"], real_words - kept)
+            self.lexicon = shared_lexicon(config["concepts"], real_words - kept)
             self.profiles = Profiles.from_config(config.get("patient", {}))
             self.thresholds = {k: float(v) for k, v in config["thresholds"].items()}
             self.flags = [self._flag(i, raw) for i, raw in enumerate(config["flags"])]

@@ -11,6 +11,8 @@ then read by sound and, when long, at two edits (:mod:`hub.triage.fuzzy`: "bomit
 
 from __future__ import annotations
 
+import functools
+import json
 import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -105,3 +107,17 @@ class Lexicon:
                     if len(phrase) == 2 or tuple(words[start:end]) == phrase:
                         found[concept].append((start, end))
         return dict(found)
+
+
+def shared_lexicon(concepts: Mapping[str, Iterable[str]],
+                   real_words: frozenset[str] = frozenset()) -> Lexicon:
+    """The lexicon of these concepts and words, built once per process and shared: building
+    its misspelling indexes takes about two seconds, and every app a process creates reads
+    the same file (a web worker once; the test suite hundreds of times). A lexicon never
+    changes once built, so sharing it decides nothing."""
+    return _built(json.dumps({k: list(v) for k, v in concepts.items()}), real_words)
+
+
+@functools.lru_cache(maxsize=4)
+def _built(concepts_json: str, real_words: frozenset[str]) -> Lexicon:
+    return Lexicon(json.loads(concepts_json), real_words)
