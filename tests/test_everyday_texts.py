@@ -247,7 +247,7 @@ def test_a_caregiver_who_writes_in_spanish_is_answered_in_spanish(twilio, practi
 def test_a_short_or_mixed_message_keeps_the_profiles_language(twilio, practice,
                                                                languages_loaded):
     assert "Thank you" in said(twilio.sms(LENA, "gracias"))
-    assert "Thank you" in said(twilio.sms(WALTER, "my daughter says I look mareado"))
+    assert "Thank you" in said(twilio.sms(WALTER, "my daughter picked up the receta, gracias"))
 
 
 def test_an_unknown_sender_writing_spanish_is_answered_in_spanish(twilio, practice,
