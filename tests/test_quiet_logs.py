@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -63,11 +64,32 @@ def test_the_local_hub_ticking_for_seconds_writes_no_line_per_tick(tmp_path):
         port = probe.getsockname()[1]
     hub = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(6)  # some five ticks after start-up
-    hub.terminate()
-    out, err = hub.communicate(timeout=30)
-    assert "demo practice seeded" in out
-    assert "apscheduler" not in err and "Running job" not in err and "executed" not in err
+    out: list[str] = []
+    err: list[str] = []
+    seeded = threading.Event()
+
+    def read(stream, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+        for line in stream:
+            lines.append(line)
+            if "demo practice seeded" in line:
+                seeded.set()
+
+    readers = [threading.Thread(target=read, args=(hub.stdout, out), daemon=True),
+               threading.Thread(target=read, args=(hub.stderr, err), daemon=True)]
+    for reader in readers:
+        reader.start()
+    try:
+        assert seeded.wait(90), "the local hub did not start: " + "".join(err)[-2000:]
+        time.sleep(5)  # some five ticks after start-up
+    finally:
+        hub.terminate()
+        hub.wait(timeout=30)
+        for reader in readers:
+            reader.join(10)
+        hub.stdout.close()  # type: ignore[union-attr]
+        hub.stderr.close()  # type: ignore[union-attr]
+    said = "".join(err)
+    assert "apscheduler" not in said and "Running job" not in said and "executed" not in said
 
 
 def test_a_one_shot_command_prints_its_answer_not_the_journal(tmp_path):

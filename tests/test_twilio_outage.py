@@ -62,7 +62,7 @@ def test_twilio_hangs_after_taking_the_page_and_the_nurse_still_gets_it_once(
         rt, twilio, twilio_api, practice, monkeypatch):
     monkeypatch.setattr(rt.transport, "timeout", 0.3)
     twilio_api.fail_next(500, delay=1.0, taken=True)
-    twilio.sms(WALTER, "is anyone there tonight")
+    twilio.sms(WALTER, "is anyone there? need to ask about my appointment")
     (row,) = rows(rt)
     assert row.status == "pending" and row.unsure_since is not None
     tick(rt, now=utcnow() + timedelta(seconds=3))
@@ -77,7 +77,7 @@ def test_twilio_hangs_without_taking_the_page_and_it_is_sent_after_asking(
         rt, twilio, twilio_api, practice, monkeypatch):
     monkeypatch.setattr(rt.transport, "timeout", 0.3)
     twilio_api.fail_next(500, delay=1.0)
-    twilio.sms(WALTER, "is anyone there tonight")
+    twilio.sms(WALTER, "is anyone there? need to ask about my appointment")
     tick(rt, now=utcnow() + timedelta(seconds=3))
     kick.drain()
     (page,) = twilio_api.sent_to(BEN)
@@ -89,7 +89,7 @@ def test_while_twilio_cannot_even_be_asked_nothing_is_sent_blind(
         rt, twilio, twilio_api, practice, monkeypatch):
     monkeypatch.setattr(rt.transport, "timeout", 0.3)
     twilio_api.fail_next(500, delay=1.0, taken=True)
-    twilio.sms(WALTER, "is anyone there tonight")
+    twilio.sms(WALTER, "is anyone there? need to ask about my appointment")
     twilio_api.fail_next(503, times=1)  # the question itself fails
     tick(rt, now=utcnow() + timedelta(seconds=3))
     kick.drain()
