@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Text, bindparam, insert, literal, select, type_coerce, union_all
 
+from hub import hot_path
+from hub.crypto import active
 from hub.models import Condition, Medication, PlanRule, ReportedReading
 from hub.triage.classify import Triage, Triager
 from hub.triage.plan_rules import WEEK_HOURS
@@ -47,14 +49,31 @@ def rules_for(conn: Connection, patient_id: int) -> list[Rule]:
     return [Rule(code, metric, float(threshold)) for code, metric, threshold in rows]
 
 
+# Problems and medications in one statement on the hot path (a webhook runs it for any message
+# whose words matter only for some patients); the texts come back as stored, encrypted.
+_PATIENT = bindparam("patient_id")
+_PROBLEMS_AND_MEDICATIONS = union_all(
+    select(literal("condition").label("kind"), Condition.code.label("code"),
+           type_coerce(Condition.__table__.c.text, Text).label("text"),
+           Condition.clinical_status.label("status"))
+    .where(Condition.patient_id == _PATIENT),
+    select(literal("medication"), literal(None), type_coerce(Medication.__table__.c.text, Text),
+           Medication.status)
+    .where(Medication.patient_id == _PATIENT))
+
+
 def profile(conn: Connection, triager: Triager, patient_id: int) -> frozenset[str]:
     """The patient's profiles from their current problems and medications."""
-    conditions = [(code, text) for code, text, status in conn.execute(
-        select(Condition.code, Condition.text, Condition.clinical_status)
-        .where(Condition.patient_id == patient_id)) if status not in PAST_CONDITION]
-    medications = [text for text, status in conn.execute(
-        select(Medication.text, Medication.status).where(Medication.patient_id == patient_id))
-        if status not in PAST_MEDICATION]
+    cipher = active()
+    conditions: list[tuple[str | None, str | None]] = []
+    medications: list[str | None] = []
+    for kind, code, stored, status in hot_path.run(conn, _PROBLEMS_AND_MEDICATIONS,
+                                                   {"patient_id": patient_id}):
+        text = cipher.decrypt(stored) if stored is not None else None
+        if kind == "condition" and status not in PAST_CONDITION:
+            conditions.append((code, text))
+        elif kind == "medication" and status not in PAST_MEDICATION:
+            medications.append(text)
     return triager.profile(conditions, medications)
 
 

@@ -13,6 +13,12 @@ and its escalation timer; a call about a single contact is the ordinary paging c
 paging call, the bundle uses answering machine detection: a machine hears nothing and every
 contact still waiting is brought to its next step at once; an unanswered call leaves them
 to their timers. A call already tried once and perhaps placed (``unsure``) goes alone.
+
+And as GoAlert throttles voice per contact method, a person is rung at most once a minute
+(``CALL_GAP``): paging calls due while her phone rang less than a minute ago wait for the
+minute to end and then ring once, together (held like SMS beyond their limit, and logged so).
+A storm of urgent texts rings her once a minute, not once per dispatcher pass; each contact's
+SMS page and escalation timer go on meanwhile.
 """
 
 from __future__ import annotations
@@ -20,16 +26,18 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub import contact_log, outbox
 from hub.contacts import WAITING
 from hub.db import id_in
-from hub.models import Contact, Outbound
-from messages.page_limits import PAGE_FIELDS, cancel_taken, one_per_contact
+from hub.models import Contact, Outbound, Staff
+from messages.page_limits import PAGE_FIELDS, cancel_taken, hold, one_per_contact
 
 KIND = "call_bundle"
+CALL_GAP = timedelta(seconds=60)  # a person's phone rings for pages at most once in this
+RUNG_KINDS = ("page", KIND)  # the calls that count: paging calls and their bundles
 
 
 def _bundleable(row: Outbound) -> bool:
@@ -40,23 +48,26 @@ def _bundleable(row: Outbound) -> bool:
 def shape(session: Session, claimed: list[Outbound], now: datetime,
           lease: timedelta) -> list[Outbound]:
     """Of the rows about to go out, return what goes out now: one call per person for all
-    the paging calls claimed for them (a bundle when they name more than one contact)."""
+    the paging calls claimed for them (a bundle when they name more than one contact), none
+    for a person rung less than ``CALL_GAP`` ago (held until then); calls about contacts
+    someone took meanwhile are cancelled."""
     by_person: dict[int, list[Outbound]] = defaultdict(list)
     for row in claimed:
         if _bundleable(row):
             by_person[row.staff_id or 0].append(row)
-    several = {staff_id: rows for staff_id, rows in by_person.items()
-               if len({row.contact_id for row in rows}) > 1}
-    if not several:
+    if not by_person:
         return claimed
-    together = {row.id for rows in several.values() for row in rows}
-    send = [row for row in claimed if row.id not in together]
+    held = _hold_rung_lately(session, by_person, [row.id for row in claimed], now)
+    ringing = {row.id for rows in by_person.values() for row in rows}
+    send = [row for row in claimed if row.id not in held and row.id not in ringing]
+    if not by_person:
+        return send
     contacts = {c.id: c for c in session.scalars(
         select(Contact).where(id_in(session, Contact.id, {
-            row.contact_id for rows in several.values() for row in rows}))
+            row.contact_id for rows in by_person.values() for row in rows}))
         .options(PAGE_FIELDS))}
     entries: list[contact_log.Entry] = []
-    for staff_id, rows in sorted(several.items()):
+    for staff_id, rows in sorted(by_person.items()):
         firsts, again = one_per_contact(cancel_taken(session, rows, contacts, now))
         if len(firsts) == 1:
             send.append(firsts[0])
@@ -73,6 +84,29 @@ def shape(session: Session, claimed: list[Outbound], now: datetime,
     session.flush()
     contact_log.append_all(session.connection(), entries)
     return send
+
+
+def _hold_rung_lately(session: Session, by_person: dict[int, list[Outbound]],
+                      claimed_ids: list[int], now: datetime) -> set[int]:
+    """Hold the calls of each person rung less than ``CALL_GAP`` ago until the gap ends
+    (taken out of ``by_person``); return their ids. The person's staff row is locked while
+    deciding, so dispatchers side by side never ring her twice within the gap."""
+    held: set[int] = set()
+    for staff_id in sorted(by_person):
+        session.execute(select(Staff.id).where(Staff.id == staff_id)
+                        .with_for_update(key_share=True))
+        rung = session.execute(select(Outbound.sent_at).where(
+            Outbound.staff_id == staff_id, Outbound.channel == "call",
+            Outbound.kind.in_(RUNG_KINDS), Outbound.id.not_in(claimed_ids),
+            or_(Outbound.sent_at > now - CALL_GAP, Outbound.status == "sending"))).scalars()
+        last = max((at or now for at in rung), default=None)  # None sent_at: ringing now
+        if last is None:
+            continue
+        rows = by_person.pop(staff_id)
+        hold(session, rows, max(last + CALL_GAP, now + timedelta(seconds=1)), now,
+             f"one call per {int(CALL_GAP.total_seconds())} seconds")
+        held.update(row.id for row in rows)
+    return held
 
 
 def _bundle(session: Session, staff_id: int, rows: list[Outbound], now: datetime,

@@ -26,6 +26,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, load_only
 
 from hub import contact_log, outbox
+from hub.contact_log import Entry
 from hub.contacts import WAITING
 from hub.models import Contact, Outbound, Staff
 from messages import texts
@@ -55,9 +56,16 @@ def hold(session: Session, rows: list[Outbound], until: datetime, now: datetime,
     for row in rows:
         row.status, row.next_attempt_at, row.claimed_until = "pending", until, None
         row.attempts -= 1  # held by the limit, not a failed try
-        contact_log.append(session, "outbound.held", contact_id=row.contact_id, at=now,
-                           detail={"outbound_id": row.id, "staff_id": row.staff_id,
-                                   "until": until, "limit": limit})
+    _log(session, [Entry("outbound.held", row.contact_id, detail={
+        "outbound_id": row.id, "staff_id": row.staff_id, "until": until, "limit": limit},
+        at=now) for row in rows])
+
+
+def _log(session: Session, entries: list[Entry]) -> None:
+    """One insert for a pass's entries about many pages (a storm holds thousands)."""
+    if entries:
+        session.flush()
+        contact_log.append_all(session.connection(), entries)
 
 
 def _bundle(session: Session, rows: list[Outbound], contacts: dict[int, Contact],
@@ -73,25 +81,25 @@ def _bundle(session: Session, rows: list[Outbound], contacts: dict[int, Contact]
     bundle.status, bundle.claimed_until, bundle.attempts = "sending", now + lease, 1
     for row in rows:
         row.status, row.bundle_id = "bundled", bundle.id
-        contact_log.append(session, "outbound.bundled", contact_id=row.contact_id, at=now,
-                           detail={"outbound_id": row.id, "bundle_id": bundle.id,
-                                   "staff_id": row.staff_id, "pages_in_bundle": len(rows)})
+    _log(session, [Entry("outbound.bundled", row.contact_id, detail={
+        "outbound_id": row.id, "bundle_id": bundle.id, "staff_id": row.staff_id,
+        "pages_in_bundle": len(rows)}, at=now) for row in rows])
     return bundle
 
 
 def cancel_taken(session: Session, rows: list[Outbound], contacts: dict[int, Contact],
                   now: datetime) -> list[Outbound]:
     """Cancel the pages whose contact someone took meanwhile; return the others."""
-    live = []
+    live, entries = [], []
     for row in rows:
         contact = contacts.get(row.contact_id or 0)
         if contact is not None and contact.status not in WAITING:
             row.status = "cancelled"
-            contact_log.append(session, "outbound.cancelled", contact_id=row.contact_id,
-                               at=now, detail={"outbound_id": row.id,
-                                               "contact_status": contact.status})
+            entries.append(Entry("outbound.cancelled", row.contact_id, detail={
+                "outbound_id": row.id, "contact_status": contact.status}, at=now))
         else:
             live.append(row)
+    _log(session, entries)
     return live
 
 
@@ -116,12 +124,14 @@ def ride_along(session: Session, again: list[Outbound], carriers: list[Outbound]
     """Each repeated page is carried by the SMS that names its contact (the contact's own
     page, or the bundle that took it): marked bundled onto that SMS, never sent again."""
     by_contact = {row.contact_id: row for row in carriers}
+    entries = []
     for row in again:
         carrier = by_contact[row.contact_id]
         row.status, row.bundle_id = "bundled", carrier.bundle_id or carrier.id
-        contact_log.append(session, "outbound.bundled", contact_id=row.contact_id, at=now,
-                           detail={"outbound_id": row.id, "bundle_id": row.bundle_id,
-                                   "staff_id": row.staff_id, "same_contact_as": carrier.id})
+        entries.append(Entry("outbound.bundled", row.contact_id, detail={
+            "outbound_id": row.id, "bundle_id": row.bundle_id, "staff_id": row.staff_id,
+            "same_contact_as": carrier.id}, at=now))
+    _log(session, entries)
 
 
 def _within_limit(session: Session, staff_id: int, live: list[Outbound],

@@ -9,12 +9,14 @@ call up hears nothing, and each contact moves on to its next step at once.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from hub.models import Contact, LogEntry, Outbound, Timer, utcnow
 from messages.engine import tick
+from messages.page_calls import CALL_GAP
 from tests.practice import WALTER
 
 URGENT = ("I can't breathe properly since this morning", "my chest feels tight and I'm scared",
@@ -90,3 +92,35 @@ def test_a_call_answered_after_someone_took_every_contact_says_so(
     path = re.sub(r"^https?://[^/]+", "", calls[0].form["Url"])
     said = twilio.post(path, {"CallSid": "CA" + "3" * 32, "AnsweredBy": "human"}).text
     assert "already been taken" in said
+
+
+def test_a_nurse_rung_moments_ago_is_rung_again_once_when_the_minute_is_up(
+        rt, twilio, twilio_api, practice):
+    """GoAlert rings a contact method at most once a minute; so does the hub, per person."""
+    start = utcnow()
+    twilio.sms(WALTER, URGENT[0])
+    tick(rt, start)
+    twilio_api.wait_for(2)  # her SMS page and her call
+    assert [r.resource for r in twilio_api.requests].count("Calls") == 1
+
+    for body in URGENT[1:]:  # twenty seconds later, two more
+        twilio.sms(WALTER, body)
+    tick(rt, start + timedelta(seconds=20))
+    twilio_api.wait_for(4)  # each contact's own SMS page goes out at once
+    assert [r.resource for r in twilio_api.requests].count("Calls") == 1, "not rung again yet"
+    with rt.sessions() as session:
+        waiting = session.scalars(select(Outbound.next_attempt_at).where(
+            Outbound.channel == "call", Outbound.kind == "page",
+            Outbound.status == "pending")).all()
+        held = session.scalars(select(LogEntry.seq).where(
+            LogEntry.event == "outbound.held")).all()
+    assert len(waiting) == 2 and all(at == start + CALL_GAP for at in waiting)
+    assert len(held) == 2, "each held call is in the log"
+
+    tick(rt, start + CALL_GAP + timedelta(seconds=1))
+    twilio_api.wait_for(5)
+    calls = [r for r in twilio_api.requests if r.resource == "Calls"]
+    assert len(calls) == 2, "one more ring, for both contacts"
+    path = re.sub(r"^https?://[^/]+", "", calls[1].form["Url"])
+    said = twilio.post(path, {"CallSid": "CA" + "3" * 32, "AnsweredBy": "human"}).text
+    assert "2 contacts, 2 urgent, are waiting for you" in said
