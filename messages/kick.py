@@ -34,6 +34,7 @@ _running = threading.Lock()
 
 
 MAX_ROUNDS = 50  # a run then leaves any remaining backlog to the next kick or tick
+INTAKE_LIMIT = 500  # contacts routed in one round at most
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -53,13 +54,18 @@ def _run(rt: Runtime) -> None:
 
 def _rounds(rt: Runtime) -> None:
     pages = PageTexts(Links(rt.settings.public_url))
+    backlog = True  # contacts still waiting for intake after the last round
     for _ in range(MAX_ROUNDS):
-        paged = _duty("intake", lambda: process_received(rt.sessions, rt.policy, pages,
-                                                         utcnow()))
+        paged = _duty("intake", lambda: process_received(
+            rt.sessions, rt.policy, pages, utcnow(), limit=INTAKE_LIMIT)) if backlog else 0
         sent = _duty("sending", lambda: dispatch_due(
             rt.sessions, rt.transport, pages, utcnow(), sms_limit=rt.policy.sms_limit,
             rounds_every=rt.policy.rounds_every()))
-        if not paged and not sent:
+        # An intake that took less than it could left nobody behind: a contact committed
+        # since it began queued a run of its own. Sending goes on while it sends (an SMS
+        # refused becomes a call, queued by the send itself).
+        backlog = paged >= INTAKE_LIMIT
+        if not backlog and not sent:
             break
 
 
