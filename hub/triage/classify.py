@@ -17,6 +17,7 @@ from typing import Any
 from hub.triage.context import Context, MessageContext
 from hub.triage.lexicon import shared_lexicon
 from hub.triage.normalize import normalize
+from hub.triage.pieces import PIECE_CHARS, overlap_for, pieces
 from hub.triage.plan_rules import PlanRule, fired_plan_rules
 from hub.triage.profile import Profiles
 from hub.triage.readings import Reading, readings
@@ -113,6 +114,8 @@ class Triager:
                 for concept in set(flag.any_of + flag.near):
                     self._flags_of.setdefault(concept, []).append(i)
             self.context = Context.from_config(config.get("context", {}))
+            self._overlap = overlap_for(self.lexicon.longest,
+                                        max((f.window for f in self.flags), default=0))
         except KeyError as exc:
             raise TriageConfigError(f"triage config: missing {exc}") from None
         for key in ("glucose_low", "glucose_high", "bp_systolic_high", "bp_diastolic_high",
@@ -148,16 +151,18 @@ class Triager:
         return flag
 
     def _red_flags(self, words: list[str], context: MessageContext,
-                   patient: frozenset[str], found_readings: Sequence[Reading]
-                   ) -> tuple[list[Flag], list[Flag], bool]:
+                   patient: frozenset[str], found_readings: Sequence[Reading],
+                   crisis_only: bool = False) -> tuple[list[Flag], list[Flag], bool]:
         """(flags fired, flags only mentioned where context sets them aside, whether a flag
-        for some patients only was mentioned)."""
+        for some patients only was mentioned); ``crisis_only``: the crisis flags alone."""
         found = self.lexicon.find(words)
         fired, set_aside = [], []
         conditional = False
         denied: dict[str, list[tuple[int, int]]] = {}  # asserted concepts, denials left out
         flags_of = self._flags_of
         candidates = sorted({i for concept in found for i in flags_of.get(concept, ())})
+        if crisis_only:
+            candidates = [i for i in candidates if self.flags[i].kind == "crisis"]
         for flag in map(self.flags.__getitem__, candidates):
             if flag.near and not all(c in found for c in flag.near):
                 continue
@@ -234,11 +239,49 @@ class Triager:
         """Classify ``text``; ``plan`` are the patient's care-plan rules, ``recent_weights``
         their earlier weights as (hours ago, pounds) and ``patient`` the profiles their
         problem list and medications give (:meth:`profile`)."""
-        normalized = normalize(text)
-        if not normalized:
+        if text is None or len(text) <= PIECE_CHARS:
+            normalized = normalize(text)
+            if not normalized:
+                return Triage("routine", needs_details=True)
+            return self._classify(normalized, normalized.split(), plan, recent_weights, patient)
+        # a long message, piece by piece (hub.triage.pieces): read until the answer is 988,
+        # and once it is 911, the rest for crisis language only
+        found: list[Triage] = []
+        first: list[str] = []
+        carried: list[str] = []  # the piece before's last words
+        for n, piece in enumerate(pieces(text)):
+            normalized = normalize(piece, numbers=n == 0)
+            words = carried + normalized.split()
+            carried = words[-self._overlap:]
+            first = first or words
+            if any(t.guidance == "911" for t in found):
+                context = self.context.for_message(words, now=True)
+                if crises := self._red_flags(words, context, patient, (), crisis_only=True)[0]:
+                    found.append(Triage("urgent", "988", tuple(f"flag:{f.name}" for f in crises)))
+                    break
+            elif words:
+                found.append(self._classify(" ".join(words), words, plan, recent_weights,
+                                            patient, now=True, model=False))
+                if found[-1].guidance == "988":
+                    break
+        merged = _merged(found)
+        if not first:
             return Triage("routine", needs_details=True)
-        words = normalized.split()
-        context = self.context.for_message(words)
+        if merged.urgent or merged.readings or self.second_opinion is None:
+            return merged
+        # the model reads a long message's first words (hub.triage.second_opinion)
+        if (opinion := self.second_opinion.judge(first)) is None:
+            return merged
+        return Triage("urgent", guidance=opinion[0], fired=(f"model:{opinion[0]}",),
+                      set_aside=merged.set_aside, asks_patient=merged.asks_patient)
+
+    def _classify(self, normalized: str, words: list[str], plan: Sequence[PlanRule],
+                  recent_weights: Sequence[tuple[float, float]], patient: frozenset[str],
+                  now: bool | None = None, model: bool = True) -> Triage:
+        """Classify one message's (or one piece's, ``now`` then saying whether the whole
+        message speaks of now) normalized words; ``model``: whether the second opinion may
+        raise it."""
+        context = self.context.for_message(words, now)
         found = tuple(readings(normalized, words))
         current = _latest_glucose(tuple(
             r for r in found if not (context.distant(r.position)
@@ -257,7 +300,7 @@ class Triager:
         if not fired:
             # a reading is judged by the thresholds and the plan, not by the model
             opinion = (self.second_opinion.judge(words)
-                       if self.second_opinion and not found else None)
+                       if model and self.second_opinion and not found else None)
             if opinion is not None:  # the model only ever raises (hub.triage.second_opinion)
                 return Triage("urgent", guidance=opinion[0], fired=(f"model:{opinion[0]}",),
                               readings=found, set_aside=tuple(set_aside), asks_patient=asks)
@@ -275,6 +318,20 @@ class Triager:
         """The patient profiles (heart_failure, anticoagulated...) of a problem list, as
         (code, text) pairs, and a medication list."""
         return self.profiles.of(conditions, medications)
+
+
+def _merged(found: Sequence[Triage]) -> Triage:
+    """One answer from a long message's pieces: every rule any piece fired, in order; 988 if
+    any piece's crisis fired, else 911 if any emergency did, else the plan's answer."""
+    fired = tuple(dict.fromkeys(rule for t in found for rule in t.fired))
+    aside = tuple(dict.fromkeys(r for t in found for r in t.set_aside if r not in fired))
+    found_readings = tuple(dict.fromkeys(r for t in found for r in t.readings))
+    asks = any(t.asks_patient for t in found)
+    guidance = next((g for g in ("988", "911", "plan") if any(t.guidance == g for t in found)),
+                    None)
+    return Triage("urgent" if fired else "routine", guidance=guidance, fired=fired,
+                  plan_rules=tuple(dict.fromkeys(c for t in found for c in t.plan_rules)),
+                  readings=found_readings, set_aside=aside, asks_patient=asks)
 
 
 RECHECK = frozenset({"rechecked", "recheck", "came", "now", "later", "subio", "amaneci", "ahora",
