@@ -20,6 +20,7 @@ from hub.triage.normalize import normalize
 from hub.triage.pieces import PIECE_CHARS, overlap_for, pieces
 from hub.triage.plan_rules import PlanRule, fired_plan_rules
 from hub.triage.profile import Profiles
+from hub.triage.quoted import quoted_threshold
 from hub.triage.readings import Reading, readings
 from hub.triage.real_words import FILE_NAME as REAL_WORDS_FILE
 from hub.triage.real_words import read as read_real_words
@@ -186,16 +187,20 @@ class Triager:
                     continue
             elif flag.reading is not None and not flag.read(found_readings):
                 continue
+            covers = [span for c in flag.unless for span in seen.get(c, ())]
             if flag.any_of:
+                # a mention a figure overlaps is that figure ("wants to die at home")
                 starts: Iterable[int] = (start for c in flag.any_of
-                                         for start, _ in seen.get(c, ()))
+                                         for start, end in seen.get(c, ())
+                                         if not any(a < end and start < b for a, b in covers))
             elif all(concept in seen for concept in flag.near):
                 starts = _near([seen[c] for c in flag.near], flag.window)
             else:
                 continue
-            if flag.unless:
-                covers = [span for c in flag.unless for span in seen.get(c, ())]
-                starts = (s for s in starts if not any(a <= s < b for a, b in covers))
+            if covers and flag.near:
+                # a figure covering the combination's start or beginning within its window
+                starts = (s for s in starts
+                          if not any(a <= s < b or s <= a <= s + flag.window for a, b in covers))
             mentioned = False
             for start in starts:
                 mentioned = True
@@ -267,7 +272,7 @@ class Triager:
         merged = _merged(found)
         if not first:
             return Triage("routine", needs_details=True)
-        if merged.urgent or merged.readings or self.second_opinion is None:
+        if merged.urgent or merged.readings or merged.set_aside or self.second_opinion is None:
             return merged
         # the model reads a long message's first words (hub.triage.second_opinion)
         if (opinion := self.second_opinion.judge(first)) is None:
@@ -285,7 +290,8 @@ class Triager:
         found = tuple(readings(normalized, words))
         current = _latest_glucose(tuple(
             r for r in found if not (context.distant(r.position)
-                                     or context.hypothetical(r.position))), words)
+                                     or context.hypothetical(r.position)
+                                     or quoted_threshold(words, r.position))), words)
         flags, flags_aside, conditional = self._red_flags(words, context, patient, current)
         fired = [f"flag:{flag.name}" for flag in flags]
         set_aside = [f"flag:{flag.name}" for flag in flags_aside]
@@ -298,9 +304,11 @@ class Triager:
         fired = list(dict.fromkeys(fired))  # each rule once, in the order found
         set_aside = [rule for rule in dict.fromkeys(set_aside) if rule not in fired]
         if not fired:
-            # a reading is judged by the thresholds and the plan, not by the model
-            opinion = (self.second_opinion.judge(words)
-                       if model and self.second_opinion and not found else None)
+            # a reading is judged by the thresholds and the plan, not by the model; a mention
+            # the reviewed context set aside (a past, a hypothetical, a figure) was read, not
+            # missed: the model is a net for what the lexicon did not see
+            opinion = (self.second_opinion.judge(words) if model and self.second_opinion
+                       and not found and not set_aside else None)
             if opinion is not None:  # the model only ever raises (hub.triage.second_opinion)
                 return Triage("urgent", guidance=opinion[0], fired=(f"model:{opinion[0]}",),
                               readings=found, set_aside=tuple(set_aside), asks_patient=asks)
@@ -334,8 +342,8 @@ def _merged(found: Sequence[Triage]) -> Triage:
                   readings=found_readings, set_aside=aside, asks_patient=asks)
 
 
-RECHECK = frozenset({"rechecked", "recheck", "came", "now", "later", "subio", "amaneci", "ahora",
-                     "despues", "luego", "rechequee", "volvi"})
+RECHECK = frozenset({"rechecked", "recheck", "came", "went", "now", "later", "subio", "bajo",
+                     "amaneci", "ahora", "despues", "luego", "rechequee", "volvi"})
 
 
 def _latest_glucose(found: tuple[Reading, ...], words: list[str]) -> tuple[Reading, ...]:
