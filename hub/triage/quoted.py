@@ -5,8 +5,9 @@ Patients check a reading against the sheet they were given and quote its limit b
 The quoted figure reads like a blood pressure or a sugar, and it sits right at the plan's
 threshold. A number is a quoted threshold when a comparison word stands just before it
 ("over", "above", "under", "more than", "pasa de", "arriba de") and an instruction word
-("if", "si", "says", "dice", "plan", "sheet", "papel", "told") within a few words before
-that: "my sugar is over 400" stays a reading. Only the quoted number is set aside; every
+("if", "si", "says", "dice", "plan", "sheet", "papel", "told"; or "that", "eso": a reading
+already given, compared) within a few words before that: "my sugar is over 400" stays a
+reading. Only the quoted number is set aside; every
 other reading of the message counts as ever.
 """
 
@@ -17,9 +18,11 @@ from collections.abc import Sequence
 COMPARE = frozenset({"over", "above", "under", "below", "exceeds", "_above", "_below"})
 COMPARE_TWO = frozenset({"more", "less", "greater", "higher", "lower", "pasa", "mas", "menos",
                          "arriba", "abajo", "debajo", "encima", "mayor", "menor"})
+# words of an instruction quoted, or of a reading already given being compared ("is that
+# over 90", "eso esta arriba de 90 verdad")
 INSTRUCTION = frozenset({"if", "si", "says", "said", "say", "dice", "dijo", "decia", "plan",
                          "sheet", "paper", "papel", "hoja", "told", "instructions", "supposed",
-                         "llamar", "llame", "avisar"})
+                         "llamar", "llame", "avisar", "that", "thats", "eso", "esto"})
 LOOK_BACK = 8  # words before the comparison word
 
 
