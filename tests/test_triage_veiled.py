@@ -53,6 +53,9 @@ def test_the_slang_of_younger_writers_is_read_as_suicide(triager, text):
     "please tell the doctor thank you for the card, it was very kind",
     "my mother says she wants to die at home, not in a hospital. who sets up hospice?",
     "can i stop taking my metformin when i travel? ready to go on vacation friday",
+    "stopped taking my blood thinner for the procedure like they said, ready to go tomorrow",
+    "the dog is with my sister tonight while we are at the hospital",
+    "drove 30 kms to the pharmacy and they were closed",
 ])
 def test_the_look_alikes_of_those_crises_stay_routine(triager, text):
     assert not triager.classify(text).urgent
