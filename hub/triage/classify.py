@@ -21,7 +21,7 @@ from hub.triage.pieces import PIECE_CHARS, overlap_for, pieces
 from hub.triage.plan_rules import PlanRule, fired_plan_rules
 from hub.triage.profile import Profiles
 from hub.triage.quoted import quoted_threshold
-from hub.triage.readings import Reading, readings
+from hub.triage.readings import Reading, latest_glucose, readings
 from hub.triage.real_words import FILE_NAME as REAL_WORDS_FILE
 from hub.triage.real_words import read as read_real_words
 from hub.triage.second_opinion import FILE_NAME as MODEL_FILE
@@ -115,6 +115,9 @@ class Triager:
                 for concept in set(flag.any_of + flag.near):
                     self._flags_of.setdefault(concept, []).append(i)
             self.context = Context.from_config(config.get("context", {}))
+            self._crisis_index = self.lexicon.only(
+                c for f in self.flags if f.kind == "crisis" for c in f.any_of + f.near
+                + f.unless)
             self._overlap = overlap_for(self.lexicon.longest,
                                         max((f.window for f in self.flags), default=0))
         except KeyError as exc:
@@ -156,7 +159,7 @@ class Triager:
                    crisis_only: bool = False) -> tuple[list[Flag], list[Flag], bool]:
         """(flags fired, flags only mentioned where context sets them aside, whether a flag
         for some patients only was mentioned); ``crisis_only``: the crisis flags alone."""
-        found = self.lexicon.find(words)
+        found = self.lexicon.find(words, self._crisis_index if crisis_only else None)
         fired, set_aside = [], []
         conditional = False
         denied: dict[str, list[tuple[int, int]]] = {}  # asserted concepts, denials left out
@@ -254,17 +257,20 @@ class Triager:
         found: list[Triage] = []
         first: list[str] = []
         carried: list[str] = []  # the piece before's last words
-        for n, piece in enumerate(pieces(text)):
+        cut = pieces(text)
+        for n, piece in enumerate(cut):
+            if any(t.guidance == "911" for t in found):
+                # the rest at once, for crisis language only
+                words = carried + normalize(piece + "".join(cut), numbers=False).split()
+                context = self.context.for_message(words, now=True)
+                if crises := self._red_flags(words, context, patient, (), crisis_only=True)[0]:
+                    found.append(Triage("urgent", "988", tuple(f"flag:{f.name}" for f in crises)))
+                break
             normalized = normalize(piece, numbers=n == 0)
             words = carried + normalized.split()
             carried = words[-self._overlap:]
             first = first or words
-            if any(t.guidance == "911" for t in found):
-                context = self.context.for_message(words, now=True)
-                if crises := self._red_flags(words, context, patient, (), crisis_only=True)[0]:
-                    found.append(Triage("urgent", "988", tuple(f"flag:{f.name}" for f in crises)))
-                    break
-            elif words:
+            if words:
                 found.append(self._classify(" ".join(words), words, plan, recent_weights,
                                             patient, now=True, model=False))
                 if found[-1].guidance == "988":
@@ -288,7 +294,7 @@ class Triager:
         raise it."""
         context = self.context.for_message(words, now)
         found = tuple(readings(normalized, words))
-        current = _latest_glucose(tuple(
+        current = latest_glucose(tuple(
             r for r in found if not (context.distant(r.position)
                                      or context.hypothetical(r.position)
                                      or quoted_threshold(words, r.position))), words)
@@ -340,21 +346,6 @@ def _merged(found: Sequence[Triage]) -> Triage:
     return Triage("urgent" if fired else "routine", guidance=guidance, fired=fired,
                   plan_rules=tuple(dict.fromkeys(c for t in found for c in t.plan_rules)),
                   readings=found_readings, set_aside=aside, asks_patient=asks)
-
-
-RECHECK = frozenset({"rechecked", "recheck", "came", "went", "now", "later", "subio", "bajo",
-                     "amaneci", "ahora", "despues", "luego", "rechequee", "volvi"})
-
-
-def _latest_glucose(found: tuple[Reading, ...], words: list[str]) -> tuple[Reading, ...]:
-    """A low or high sugar treated and checked again ("68 before breakfast, had juice and it
-    came up to 112"; "subio a 98"): the last glucose of the message is the one that counts,
-    when the message says it was checked again."""
-    sugars = [r for r in found if r.kind == "glucose"]
-    if len(sugars) < 2 or RECHECK.isdisjoint(words):
-        return found
-    last = max(sugars, key=lambda r: r.position)
-    return tuple(r for r in found if r.kind != "glucose" or r is last)
 
 
 def _near(positions: list[list[tuple[int, int]]], window: int) -> Iterator[int]:

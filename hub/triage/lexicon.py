@@ -60,6 +60,7 @@ class Lexicon:
                     raise ValueError(f"concept {concept!r}: an empty entry")
                 entries.append((words, concept))
         self.index: PhraseIndex[str] = PhraseIndex(entries)
+        self._entries = entries
         vocabulary = {word for words, _ in entries for word in words}
         self.longest = max((len(words) for words, _ in entries), default=1)  # words
         # Exact words first, so a misspelling never shadows a real word of the lexicon.
@@ -87,14 +88,22 @@ class Lexicon:
             return known
         return list(map(heard.get, known, known))
 
-    def find(self, words: list[str]) -> dict[str, list[tuple[int, int]]]:
-        """Where each concept occurs: concept -> [(start, end) word positions].
+    def only(self, concepts: Iterable[str]) -> PhraseIndex[str]:
+        """An index of some concepts only (for :meth:`find`'s ``index``): the crisis language
+        read in the rest of a long message (hub.triage.pieces)."""
+        wanted = frozenset(concepts)
+        return PhraseIndex(entry for entry in self._entries if entry[1] in wanted)
+
+    def find(self, words: list[str], index: PhraseIndex[str] | None = None
+             ) -> dict[str, list[tuple[int, int]]]:
+        """Where each concept occurs: concept -> [(start, end) word positions]; ``index``:
+        the concepts of :meth:`only` (all of them by default).
 
         Set operations (in C) first pick the few words that can start a phrase; only those
         positions are then looked at one by one.
         """
         words = self.canonical(words)
-        index = self.index
+        index = self.index if index is None else index
         present = set(words)
         singles = index.single.keys() & present
         firsts = index.multi_first_words & present

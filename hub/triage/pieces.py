@@ -9,11 +9,11 @@ combination across a cut ("my chest ... hurts") is whole in one piece. Nothing i
 every word of the message is read until the answer is settled.
 
 :class:`hub.triage.classify.Triager` stops reading once a piece gives the crisis answer (988:
-nothing can raise it further), and once a piece gives 911 it reads the rest for crisis
-language only (the one thing that can still change the answer). Denials and distant pasts
-need the whole message (does it speak of now anywhere?), so a long message's mentions are
-never set aside for them; figures of speech and hypothetical clauses, read within a clause,
-are set aside as in any message.
+nothing can raise it further), and once a piece gives 911 it reads the rest at once for
+crisis language only (the one thing that can still change the answer). Denials and distant
+pasts need the whole message (does it speak of now anywhere?), so a long message's mentions
+are never set aside for them; figures of speech and hypothetical clauses, read within a
+clause, are set aside as in any message.
 """
 
 from __future__ import annotations

@@ -332,3 +332,18 @@ def readings(text: str, words: list[str] | None = None) -> list[Reading]:
     if "potassium" in index.keywords:
         found += potassiums(text, index)
     return list(dict.fromkeys(found))  # "glucose meter says HI": one reading, not two
+
+
+RECHECK = frozenset({"rechecked", "recheck", "came", "went", "now", "later", "subio", "bajo",
+                     "amaneci", "ahora", "despues", "luego", "rechequee", "volvi"})
+
+
+def latest_glucose(found: tuple[Reading, ...], words: list[str]) -> tuple[Reading, ...]:
+    """A low or high sugar treated and checked again ("68 before breakfast, had juice and it
+    came up to 112"; "subio a 98"): the last glucose of the message is the one that counts,
+    when the message says it was checked again."""
+    sugars = [r for r in found if r.kind == "glucose"]
+    if len(sugars) < 2 or RECHECK.isdisjoint(words):
+        return found
+    last = max(sugars, key=lambda r: r.position)
+    return tuple(r for r in found if r.kind != "glucose" or r is last)
