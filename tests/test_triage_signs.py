@@ -24,6 +24,7 @@ def triager() -> Triager:
     "something like a curtain over my left eye since I woke up",
     "my incision popped open and theres something bulging out",
     "se me abrio la herida de la operacion y sale liquido",
+    "the wound from my c section opened up and i can see fat",
     "his feeding tube fell out and we cant get it back in",
     "started keytruda last month and now i have watery diarrhea all day",
     "mom was totally normal at breakfast and now shes talking to people who arent there",

@@ -22,6 +22,7 @@ def triager() -> Triager:
     "dad took his oxygen off this morning and says hes done, wont let me put it back",
     "mi abuela dice que va a dejar de comer hasta morirse, ya no quiere nada",
     "ya estoy listo pa irme, bote mis medicinas y que sea lo que Dios quiera",
+    "i quit my insulin, im ready to meet my maker",
 ])
 def test_stopping_what_keeps_one_alive_with_a_readiness_to_die_is_a_crisis(triager, text):
     assert triager.classify(text).guidance == "988"
@@ -56,6 +57,8 @@ def test_the_slang_of_younger_writers_is_read_as_suicide(triager, text):
     "stopped taking my blood thinner for the procedure like they said, ready to go tomorrow",
     "the dog is with my sister tonight while we are at the hospital",
     "drove 30 kms to the pharmacy and they were closed",
+    "stopped my lisinopril because of the cough, is that ok?",
+    "ya no tomo la metformina porque me cae mal, que hago",
 ])
 def test_the_look_alikes_of_those_crises_stay_routine(triager, text):
     assert not triager.classify(text).urgent
