@@ -148,6 +148,17 @@ def test_the_second_opinion_only_raises_and_says_so(triager, tmp_path):
     assert off.second_opinion is None and not off.classify(text).urgent
 
 
+def test_the_second_opinion_never_overrules_what_the_reviewed_context_set_aside(triager):
+    """A mention the lexicon read and set aside (a past explained, a hypothetical, a figure of
+    speech) was not missed: the model is a net for what the lexicon did not see. On the first
+    look at two new writers (dev_d, dev_e, 720 rows), every model raise of such a message was
+    a false alarm."""
+    text = "i had chest pain two years ago and it was anxiety, just updating my history"
+    result = triager.classify(text)
+    assert not result.urgent and result.set_aside == ("flag:chest_pain",)
+    assert triager.second_opinion.judge(text.split()) is not None  # the model alone would page
+
+
 def test_the_model_file_names_every_weight_and_was_trained_on_development_rows_only():
     import json
 

@@ -17,9 +17,11 @@ from typing import Any
 from hub.triage.context import Context, MessageContext
 from hub.triage.lexicon import shared_lexicon
 from hub.triage.normalize import normalize
+from hub.triage.pieces import PIECE_CHARS, overlap_for, pieces
 from hub.triage.plan_rules import PlanRule, fired_plan_rules
 from hub.triage.profile import Profiles
-from hub.triage.readings import Reading, readings
+from hub.triage.quoted import quoted_threshold
+from hub.triage.readings import Reading, latest_glucose, readings
 from hub.triage.real_words import FILE_NAME as REAL_WORDS_FILE
 from hub.triage.real_words import read as read_real_words
 from hub.triage.second_opinion import FILE_NAME as MODEL_FILE
@@ -113,6 +115,11 @@ class Triager:
                 for concept in set(flag.any_of + flag.near):
                     self._flags_of.setdefault(concept, []).append(i)
             self.context = Context.from_config(config.get("context", {}))
+            self._crisis_index = self.lexicon.only(
+                c for f in self.flags if f.kind == "crisis" for c in f.any_of + f.near
+                + f.unless)
+            self._overlap = overlap_for(self.lexicon.longest,
+                                        max((f.window for f in self.flags), default=0))
         except KeyError as exc:
             raise TriageConfigError(f"triage config: missing {exc}") from None
         for key in ("glucose_low", "glucose_high", "bp_systolic_high", "bp_diastolic_high",
@@ -148,16 +155,18 @@ class Triager:
         return flag
 
     def _red_flags(self, words: list[str], context: MessageContext,
-                   patient: frozenset[str], found_readings: Sequence[Reading]
-                   ) -> tuple[list[Flag], list[Flag], bool]:
+                   patient: frozenset[str], found_readings: Sequence[Reading],
+                   crisis_only: bool = False) -> tuple[list[Flag], list[Flag], bool]:
         """(flags fired, flags only mentioned where context sets them aside, whether a flag
-        for some patients only was mentioned)."""
-        found = self.lexicon.find(words)
+        for some patients only was mentioned); ``crisis_only``: the crisis flags alone."""
+        found = self.lexicon.find(words, self._crisis_index if crisis_only else None)
         fired, set_aside = [], []
         conditional = False
         denied: dict[str, list[tuple[int, int]]] = {}  # asserted concepts, denials left out
         flags_of = self._flags_of
         candidates = sorted({i for concept in found for i in flags_of.get(concept, ())})
+        if crisis_only:
+            candidates = [i for i in candidates if self.flags[i].kind == "crisis"]
         for flag in map(self.flags.__getitem__, candidates):
             if flag.near and not all(c in found for c in flag.near):
                 continue
@@ -181,16 +190,20 @@ class Triager:
                     continue
             elif flag.reading is not None and not flag.read(found_readings):
                 continue
+            covers = [span for c in flag.unless for span in seen.get(c, ())]
             if flag.any_of:
+                # a mention a figure overlaps is that figure ("wants to die at home")
                 starts: Iterable[int] = (start for c in flag.any_of
-                                         for start, _ in seen.get(c, ()))
+                                         for start, end in seen.get(c, ())
+                                         if not any(a < end and start < b for a, b in covers))
             elif all(concept in seen for concept in flag.near):
                 starts = _near([seen[c] for c in flag.near], flag.window)
             else:
                 continue
-            if flag.unless:
-                covers = [span for c in flag.unless for span in seen.get(c, ())]
-                starts = (s for s in starts if not any(a <= s < b for a, b in covers))
+            if covers and flag.near:
+                # a figure covering the combination's start or beginning within its window
+                starts = (s for s in starts
+                          if not any(a <= s < b or s <= a <= s + flag.window for a, b in covers))
             mentioned = False
             for start in starts:
                 mentioned = True
@@ -234,15 +247,57 @@ class Triager:
         """Classify ``text``; ``plan`` are the patient's care-plan rules, ``recent_weights``
         their earlier weights as (hours ago, pounds) and ``patient`` the profiles their
         problem list and medications give (:meth:`profile`)."""
-        normalized = normalize(text)
-        if not normalized:
+        if text is None or len(text) <= PIECE_CHARS:
+            normalized = normalize(text)
+            if not normalized:
+                return Triage("routine", needs_details=True)
+            return self._classify(normalized, normalized.split(), plan, recent_weights, patient)
+        # a long message, piece by piece (hub.triage.pieces): read until the answer is 988,
+        # and once it is 911, the rest for crisis language only
+        found: list[Triage] = []
+        first: list[str] = []
+        carried: list[str] = []  # the piece before's last words
+        cut = pieces(text)
+        for n, piece in enumerate(cut):
+            if any(t.guidance == "911" for t in found):
+                # the rest at once, for crisis language only
+                words = carried + normalize(piece + "".join(cut), numbers=False).split()
+                context = self.context.for_message(words, now=True)
+                if crises := self._red_flags(words, context, patient, (), crisis_only=True)[0]:
+                    found.append(Triage("urgent", "988", tuple(f"flag:{f.name}" for f in crises)))
+                break
+            normalized = normalize(piece, numbers=n == 0)
+            words = carried + normalized.split()
+            carried = words[-self._overlap:]
+            first = first or words
+            if words:
+                found.append(self._classify(" ".join(words), words, plan, recent_weights,
+                                            patient, now=True, model=False))
+                if found[-1].guidance == "988":
+                    break
+        merged = _merged(found)
+        if not first:
             return Triage("routine", needs_details=True)
-        words = normalized.split()
-        context = self.context.for_message(words)
+        if merged.urgent or merged.readings or merged.set_aside or self.second_opinion is None:
+            return merged
+        # the model reads a long message's first words (hub.triage.second_opinion)
+        if (opinion := self.second_opinion.judge(first)) is None:
+            return merged
+        return Triage("urgent", guidance=opinion[0], fired=(f"model:{opinion[0]}",),
+                      set_aside=merged.set_aside, asks_patient=merged.asks_patient)
+
+    def _classify(self, normalized: str, words: list[str], plan: Sequence[PlanRule],
+                  recent_weights: Sequence[tuple[float, float]], patient: frozenset[str],
+                  now: bool | None = None, model: bool = True) -> Triage:
+        """Classify one message's (or one piece's, ``now`` then saying whether the whole
+        message speaks of now) normalized words; ``model``: whether the second opinion may
+        raise it."""
+        context = self.context.for_message(words, now)
         found = tuple(readings(normalized, words))
-        current = _latest_glucose(tuple(
+        current = latest_glucose(tuple(
             r for r in found if not (context.distant(r.position)
-                                     or context.hypothetical(r.position))), words)
+                                     or context.hypothetical(r.position)
+                                     or quoted_threshold(words, r.position))), words)
         flags, flags_aside, conditional = self._red_flags(words, context, patient, current)
         fired = [f"flag:{flag.name}" for flag in flags]
         set_aside = [f"flag:{flag.name}" for flag in flags_aside]
@@ -255,9 +310,11 @@ class Triager:
         fired = list(dict.fromkeys(fired))  # each rule once, in the order found
         set_aside = [rule for rule in dict.fromkeys(set_aside) if rule not in fired]
         if not fired:
-            # a reading is judged by the thresholds and the plan, not by the model
-            opinion = (self.second_opinion.judge(words)
-                       if self.second_opinion and not found else None)
+            # a reading is judged by the thresholds and the plan, not by the model; a mention
+            # the reviewed context set aside (a past, a hypothetical, a figure) was read, not
+            # missed: the model is a net for what the lexicon did not see
+            opinion = (self.second_opinion.judge(words) if model and self.second_opinion
+                       and not found and not set_aside else None)
             if opinion is not None:  # the model only ever raises (hub.triage.second_opinion)
                 return Triage("urgent", guidance=opinion[0], fired=(f"model:{opinion[0]}",),
                               readings=found, set_aside=tuple(set_aside), asks_patient=asks)
@@ -277,19 +334,18 @@ class Triager:
         return self.profiles.of(conditions, medications)
 
 
-RECHECK = frozenset({"rechecked", "recheck", "came", "now", "later", "subio", "amaneci", "ahora",
-                     "despues", "luego", "rechequee", "volvi"})
-
-
-def _latest_glucose(found: tuple[Reading, ...], words: list[str]) -> tuple[Reading, ...]:
-    """A low or high sugar treated and checked again ("68 before breakfast, had juice and it
-    came up to 112"; "subio a 98"): the last glucose of the message is the one that counts,
-    when the message says it was checked again."""
-    sugars = [r for r in found if r.kind == "glucose"]
-    if len(sugars) < 2 or RECHECK.isdisjoint(words):
-        return found
-    last = max(sugars, key=lambda r: r.position)
-    return tuple(r for r in found if r.kind != "glucose" or r is last)
+def _merged(found: Sequence[Triage]) -> Triage:
+    """One answer from a long message's pieces: every rule any piece fired, in order; 988 if
+    any piece's crisis fired, else 911 if any emergency did, else the plan's answer."""
+    fired = tuple(dict.fromkeys(rule for t in found for rule in t.fired))
+    aside = tuple(dict.fromkeys(r for t in found for r in t.set_aside if r not in fired))
+    found_readings = tuple(dict.fromkeys(r for t in found for r in t.readings))
+    asks = any(t.asks_patient for t in found)
+    guidance = next((g for g in ("988", "911", "plan") if any(t.guidance == g for t in found)),
+                    None)
+    return Triage("urgent" if fired else "routine", guidance=guidance, fired=fired,
+                  plan_rules=tuple(dict.fromkeys(c for t in found for c in t.plan_rules)),
+                  readings=found_readings, set_aside=aside, asks_patient=asks)
 
 
 def _near(positions: list[list[tuple[int, int]]], window: int) -> Iterator[int]:

@@ -140,8 +140,13 @@ class Context:
                 return False
         return False
 
-    def for_message(self, words: Sequence[str]) -> MessageContext:
-        return MessageContext(self, words)
+    def for_message(self, words: Sequence[str], now: bool | None = None) -> MessageContext:
+        """The rules applied to ``words``; ``now``: whether the whole message speaks of now,
+        when ``words`` are one piece of it (hub.triage.pieces)."""
+        found = MessageContext(self, words)
+        if now is not None:
+            found._active = (self.use_denials or self.use_distant_past) and not now
+        return found
 
 
 class MessageContext:

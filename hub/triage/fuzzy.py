@@ -15,6 +15,14 @@ from the lexicon's vocabulary, then cheap per word:
 A word the lexicon knows exactly or at one edit never gets here (:class:`Lexicon` asks only
 about words it does not know), and a key shared by two lexicon words keeps the first in a
 fixed order, so every process reads the same word the same way.
+
+Cost is bounded whatever the message: each distinct word is looked at once per message, and
+its answer is remembered for the process (:data:`MEMO_SIZE` words; patients reuse words). The
+sound key is read for every word of the message; the two-edit search, the one costly step
+(a few microseconds a word), for at most :data:`TWO_EDITS_PER_MESSAGE` new long words a
+message, in the order written: a pasted 20,000-character body of invented words costs no
+more than a long letter, and a red flag spelt within one edit or by its sound is found
+anywhere in it.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ _SOUNDS = (("ch", "\x01"), ("h", ""), ("\x01", "ch"), ("que", "ke"), ("qui", "ki
            ("xu", "ksu"))
 _DOUBLED = re.compile(r"([a-z])\1+")
 MIN_SOUND, MIN_TWO_EDITS = 4, 8
+TWO_EDITS_PER_MESSAGE = 200  # new (unremembered) long words searched at two edits
+MEMO_SIZE = 50_000  # words whose reading the process remembers (then starts afresh)
 
 
 def sound_key(word: str) -> str:
@@ -90,17 +100,34 @@ class Fuzzy:
             if len(word) >= MIN_TWO_EDITS:
                 for variant in _deletes(word):
                     self.deleted.setdefault(variant, []).append(word)
+        self._memo: dict[str, str | None] = {}
 
     def words(self, unknown: list[str]) -> dict[str, str]:
-        """The lexicon word each of ``unknown`` (words the one-edit table does not know)
-        stands for, where one does; the sound keys of all of them in one pass over the text."""
-        candidates = [w for w in unknown if len(w) >= MIN_SOUND and w.isalpha()]
-        if not candidates:
-            return {}
-        found = {}
-        for written, key in zip(candidates, sound_key(" ".join(candidates)).split(" "),
-                                strict=True):
-            if (word := self.word(written, key)) is not None:
+        """The lexicon word each of ``unknown`` (distinct words the one-edit table does not
+        know) stands for, where one does; the sound keys of all of them in one pass."""
+        memo = self._memo
+        found: dict[str, str] = {}
+        fresh = []
+        for written in unknown:
+            if written in memo:
+                if (word := memo[written]) is not None:
+                    found[written] = word
+            elif len(written) >= MIN_SOUND and written.isalpha():
+                fresh.append(written)
+        if not fresh:
+            return found
+        if len(memo) + len(fresh) > MEMO_SIZE:
+            memo.clear()
+        budget = TWO_EDITS_PER_MESSAGE
+        for written, key in zip(fresh, sound_key(" ".join(fresh)).split(" "), strict=True):
+            word = self.by_sound.get(key) or self.by_sound_near.get(key)
+            if word is None and len(written) >= MIN_TWO_EDITS:
+                if budget <= 0:
+                    continue  # not remembered: a later, shorter message searches it
+                budget -= 1
+                word = self._two_edits(written)
+            memo[written] = word
+            if word is not None:
                 found[written] = word
         return found
 
@@ -112,6 +139,9 @@ class Fuzzy:
         found = self.by_sound.get(key) or self.by_sound_near.get(key)
         if found is not None or len(written) < MIN_TWO_EDITS:
             return found
+        return self._two_edits(written)
+
+    def _two_edits(self, written: str) -> str | None:
         best: tuple[int, str] | None = None
         # the message word with up to one letter dropped, against the vocabulary's spellings
         # with up to two dropped: two letters missing, or one changed, or one missing and one

@@ -43,12 +43,16 @@ ABOVE = frozenset({"over", "above", "more", "greater", "higher", "exceeds", "exc
                    "mas", "mayor", "arriba", "encima", "sube", "suben", "aumenta", "aumento",
                    "sobre", "supera", "pasa", "_above"})
 BELOW = frozenset({"under", "below", "less", "lower", "drops", "falls", "fewer", "menos",
-                   "menor", "debajo", "baja", "bajo", "_below"})
+                   "menor", "debajo", "abajo", "baja", "bajo", "_below"})
 _DAY = frozenset({"day", "days", "dia", "dias", "overnight", "night", "noche", "24", "hours",
                   "horas", "1"})
 _WEEK = frozenset({"week", "weeks", "semana", "semanas", "7"})
 _UNITS = frozenset({"lb", "lbs", "pound", "pounds", "libra", "libras", "kg", "kgs", "kilo",
                     "kilos", "kilogramos", "mg", "mgdl", "mmol", "percent", "por", "mmhg"})
+_OTHER_UNITS = frozenset({"oz", "ounces", "onzas", "units", "unidades", "unit", "unidad",
+                          "tablets", "tabletas", "pills", "pastillas", "grams", "gramos", "g",
+                          "ml", "cc", "tablespoons", "cucharadas", "puffs", "inhalaciones",
+                          "times", "veces", "liters", "litros", "l"})
 _PERIOD_WORDS = frozenset({"hours", "hour", "horas", "hora", "days", "day", "dias", "dia",
                            "weeks", "week", "semana", "semanas", "minutes", "minutos"})
 _SMALL = {"a": 1, "an": 1, "one": 1, "un": 1, "una": 1, "uno": 1, "two": 2, "dos": 2,
@@ -57,6 +61,11 @@ _SMALL = {"a": 1, "an": 1, "one": 1, "un": 1, "una": 1, "uno": 1, "two": 2, "dos
 _CALL = re.compile(r"\b(call|calls|contact|notify|report|text|page|seek|phone|go to|llame|"
                    r"llamar|llamen|avise|avisar|avisenos|comuniquese|reporte|acuda|vaya)\b")
 _IF = re.compile(r"\b(if|when|whenever|si|cuando)\b")
+# an instruction to check something at a threshold ("check ketones if sugar over 250",
+# "revise cetonas si...", "si esta bajo 70 tome jugo y vuelva a medir") is a step of
+# self-care, not a reason to page: no rule, unless the sentence also says to call
+_CHECK = re.compile(r"\b(check|test|recheck|measure|revise|revisar|cheque|chequee|checar|mida|"
+                    r"medir)\b")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _SIGNS = str.maketrans({">": " _above ", "<": " _below ", "≥": " _above ", "≤": " _below "})
 
@@ -160,6 +169,9 @@ def derive(text: str | None) -> list[Derived]:
     if not text:
         return []
     words = _words(text)
+    joined = " ".join(words)
+    if _CHECK.search(joined) and not _CALL.search(joined):
+        return []
     found: list[Derived] = []
     measure: str | None = None
     direction: str | None = None
@@ -186,8 +198,8 @@ def derive(text: str | None) -> list[Derived]:
             value = float(_SMALL[word])
         if value is None:
             continue
-        if i + 1 < len(words) and words[i + 1] in _PERIOD_WORDS:
-            continue  # "in 24 hours", "7 days": a period, not a reading
+        if i + 1 < len(words) and words[i + 1] in _PERIOD_WORDS | _OTHER_UNITS:
+            continue  # "in 24 hours", "7 days", "4 oz of juice": not the measure's figure
         about = measure or _measure_ahead(words, i)
         if about is None:
             continue

@@ -16,13 +16,14 @@ import json
 import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import chain, compress, count, islice
+from operator import or_
 
 from hub.triage.fuzzy import Fuzzy
 from hub.triage.normalize import normalize
 from hub.triage.phrases import PhraseIndex
 
 _LETTERS = string.ascii_lowercase
-FUZZY_WITHIN = 400  # words
 
 
 def _misspellings(word: str) -> set[str]:
@@ -59,7 +60,9 @@ class Lexicon:
                     raise ValueError(f"concept {concept!r}: an empty entry")
                 entries.append((words, concept))
         self.index: PhraseIndex[str] = PhraseIndex(entries)
+        self._entries = entries
         vocabulary = {word for words, _ in entries for word in words}
+        self.longest = max((len(words) for words, _ in entries), default=1)  # words
         # Exact words first, so a misspelling never shadows a real word of the lexicon.
         self.spelling: dict[str, str] = {}
         for word in sorted(vocabulary, key=lambda w: (-len(w), w)):  # same in every process
@@ -74,22 +77,33 @@ class Lexicon:
     def canonical(self, words: list[str]) -> list[str]:
         """Each word as the lexicon spells it (unknown words unchanged)."""
         spelling = self.spelling
-        # words read by sound and at two edits: the distinct unknown ones of the first few
-        # hundred words (a pasted 20,000-character body costs no more than a long message)
-        unknown = [w for w in dict.fromkeys(words[:FUZZY_WITHIN])
-                   if w not in spelling and w not in self.real_words]
-        if not unknown or not (heard := self.fuzzy.words(unknown)):
-            return list(map(spelling.get, words, words))
-        return [spelling.get(w) or heard.get(w, w) for w in words]
+        # the distinct words neither table knows, each read by sound (and when long at two
+        # edits) once: hub.triage.fuzzy bounds and remembers that work
+        unknown = set(words).difference(spelling, self.real_words)  # in C
+        known = list(map(spelling.get, words, words))
+        if not unknown:
+            return known
+        in_order = [w for w in dict.fromkeys(words) if w in unknown]  # the budget's order
+        if not (heard := self.fuzzy.words(in_order)):
+            return known
+        return list(map(heard.get, known, known))
 
-    def find(self, words: list[str]) -> dict[str, list[tuple[int, int]]]:
-        """Where each concept occurs: concept -> [(start, end) word positions].
+    def only(self, concepts: Iterable[str]) -> PhraseIndex[str]:
+        """An index of some concepts only (for :meth:`find`'s ``index``): the crisis language
+        read in the rest of a long message (hub.triage.pieces)."""
+        wanted = frozenset(concepts)
+        return PhraseIndex(entry for entry in self._entries if entry[1] in wanted)
+
+    def find(self, words: list[str], index: PhraseIndex[str] | None = None
+             ) -> dict[str, list[tuple[int, int]]]:
+        """Where each concept occurs: concept -> [(start, end) word positions]; ``index``:
+        the concepts of :meth:`only` (all of them by default).
 
         Set operations (in C) first pick the few words that can start a phrase; only those
         positions are then looked at one by one.
         """
         words = self.canonical(words)
-        index = self.index
+        index = self.index if index is None else index
         present = set(words)
         singles = index.single.keys() & present
         firsts = index.multi_first_words & present
@@ -97,15 +111,22 @@ class Lexicon:
             return {}
         found: dict[str, list[tuple[int, int]]] = defaultdict(list)
         single, multi, last = index.single, index.multi, len(words) - 1
-        for start, word in enumerate(words):
+        # the positions where a single-word entry stands or a phrase's first two words do,
+        # picked in C: common words that begin phrases ("my", "la") cost nothing elsewhere
+        at_single = map(singles.__contains__, words)
+        pairs = zip(words, islice(words, 1, None), strict=False)
+        at_pair = chain(map(multi.__contains__, pairs), (False,))
+        for start in compress(count(), map(or_, at_single, at_pair)):
+            word = words[start]
             if word in singles:
                 for concept in single[word]:
                     found[concept].append((start, start + 1))
-            if word in firsts and start < last:
-                for phrase, concept in multi.get((word, words[start + 1]), ()):
-                    end = start + len(phrase)
-                    if len(phrase) == 2 or tuple(words[start:end]) == phrase:
-                        found[concept].append((start, end))
+            if word not in firsts or start == last:
+                continue
+            for phrase, concept in multi.get((word, words[start + 1]), ()):
+                end = start + len(phrase)
+                if len(phrase) == 2 or tuple(words[start:end]) == phrase:
+                    found[concept].append((start, end))
         return dict(found)
 
 

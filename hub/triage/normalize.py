@@ -41,9 +41,10 @@ def _strip_accents(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
-def normalize(text: str | None) -> str:
-    """Lowercase, accent-free, digits for number words, single spaces; ``/`` kept for 190/120
-    and each clause break (``, ; . ! ?``) kept as a ``.`` word."""
+def normalize(text: str | None, numbers: bool = True) -> str:
+    """Lowercase, accent-free, digits for number words (unless ``numbers`` is false: a long
+    message's later pieces), single spaces; ``/`` kept for 190/120 and each clause break
+    (``, ; . ! ?``) kept as a ``.`` word."""
     if not text:
         return ""
     text = _strip_accents(text.lower().replace("’", "'"))  # can't -> cant, don't -> dont
@@ -59,6 +60,8 @@ def normalize(text: str | None) -> str:
             text = pattern.sub(double, text)
     # Numbers in words are read in the first few thousand characters: where readings are
     # written, and text2num's cost grows quickly with runs of number words.
+    if not numbers:
+        return text
     head, tail = text[:NUMBER_WORDS_WITHIN], text[NUMBER_WORDS_WITHIN:]
     for language in ("en", "es"):
         head = alpha2digit(head, language)

@@ -32,7 +32,8 @@ GAIN_WORDS = ("gained", "gain", "gaining", "up", "put", "subi", "aumente", "aume
               "gane")
 _WEIGHT_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,5}?\s+(\d{2,3}(?:\.\d+)?)\b")
 _UNITS = r"(?:lb|lbs|pound|pounds|libra|libras|kg|kgs|kilo|kilos|kilogramos)"
-_GAIN_AT = re.compile(r"(?:put on|\S+)(?:\s+(?!\d)\S+){0,2}?\s+(\d{1,2})\s+" + _UNITS + r"\b")
+_GAIN_AT = re.compile(r"(?:put on|\S+)(?:\s+(?!\d)\S+){0,2}?\s+(\d{1,2}(?:\.\d+)?)\s+"
+                      + _UNITS + r"\b")
 _UNIT_AFTER = re.compile(r" " + _UNITS + r"\b")
 _NUMBER_BEFORE_UNIT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?) $")
 _MORE_AFTER_UNIT = re.compile(r"\S+ (?:more|heavier|up|mas|de mas|arriba)\b")
@@ -43,8 +44,8 @@ WITHIN = 2000  # characters: a weight or sugar compared within the message, as n
 _TODAY = frozenset({"today", "now", "morning", "tonight", "hoy", "ahora", "manana"})
 _BARE_NUMBER = re.compile(r"(?<![\d/.])(\d{2,3}(?:\.\d)?)(?![\d.]| / | over | sobre )")
 _KG_TO_LB = 2.20462
-SPO2_WORDS = ("spo2", "o2", "oxygen", "oxigeno", "sat", "sats", "saturation", "saturacion",
-              "oximeter", "oximetro", "oxigenometro", "ox", "pulseox")
+SPO2_WORDS = ("spo2", "o2", "oxygen", "oxigeno", "oxigenito", "pulsioximetro", "sat", "sats",
+              "saturation", "saturacion", "oximeter", "oximetro", "oxigenometro", "ox", "pulseox")
 # the first number within a few words of an oxygen word, unless it is a flow ("2 liters")
 _SPO2_AT = re.compile(r"\S+(?:\s+(?!\d)\S+){0,6}?\s+(\d{2,3})\b(?!\s*(?:l|liters|litres|"
                       r"litros|lpm|lt)\b)")
@@ -162,6 +163,7 @@ def glucoses(text: str, index: _Index, bp_words: set[int]) -> list[Reading]:
 
 # a sugar checked again after a first one: "came up to 112", "subio a 98", "amaneci en 105"
 _RECHECK = re.compile(r"\b(?:came up to|went up to|went down to|back up to|now|its|subio a|bajo a|"
+                      r"(?:came|went|got) (?:down|up) from \d{2,3} to|bajo de \d{2,3} a|"
                       r"amaneci en|amanecio en|rechecked|recheck|later)\s+(?:(?!\d)\S+\s+){0,3}?"
                       r"(\d{2,3})\b" + _NOT_AFTER_GLUCOSE)
 
@@ -172,7 +174,7 @@ def rechecked(text: str, index: _Index, found: list[Reading]) -> list[Reading]:
     if first is None:
         return []
     out = []
-    for match in _RECHECK.finditer(text, index.start(first), WITHIN):
+    for match in _RECHECK.finditer(text, max(0, index.start(first) - 24), WITHIN):
         value = int(match.group(1))
         if 20 <= value <= 600:
             out.append(Reading("glucose", value, position=index.word_at(match.start(1))))
@@ -330,3 +332,18 @@ def readings(text: str, words: list[str] | None = None) -> list[Reading]:
     if "potassium" in index.keywords:
         found += potassiums(text, index)
     return list(dict.fromkeys(found))  # "glucose meter says HI": one reading, not two
+
+
+RECHECK = frozenset({"rechecked", "recheck", "came", "went", "now", "later", "subio", "bajo",
+                     "amaneci", "ahora", "despues", "luego", "rechequee", "volvi"})
+
+
+def latest_glucose(found: tuple[Reading, ...], words: list[str]) -> tuple[Reading, ...]:
+    """A low or high sugar treated and checked again ("68 before breakfast, had juice and it
+    came up to 112"; "subio a 98"): the last glucose of the message is the one that counts,
+    when the message says it was checked again."""
+    sugars = [r for r in found if r.kind == "glucose"]
+    if len(sugars) < 2 or RECHECK.isdisjoint(words):
+        return found
+    last = max(sugars, key=lambda r: r.position)
+    return tuple(r for r in found if r.kind != "glucose" or r is last)

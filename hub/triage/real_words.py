@@ -20,7 +20,7 @@ Rebuild after changing the lexicon (the list then covers the new words' neighbou
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hub.triage.normalize import normalize
@@ -40,14 +40,22 @@ def build(lexicon, dictionary_words: Iterable[str]) -> list[str]:  # type: ignor
     """The dictionary words that ``lexicon`` (built without a real-word list) would read as
     another word of its own."""
     out = set()
-    for raw in dictionary_words:
-        word = normalize(raw.replace("'", ""))
+    for word in _with_plurals(normalize(raw.replace("'", "")) for raw in dictionary_words):
         if not word.isalpha() or len(word) < 4:
             continue
         read_as = lexicon.canonical([word])[0]
         if read_as != word and not same_stem(word, read_as):
             out.add(word)
     return sorted(out)
+
+
+def _with_plurals(words: Iterable[str]) -> Iterator[str]:
+    """Each word and its plural: the Spanish list gives "dolar" but not "dolares" (which is
+    one letter from "dolores")."""
+    for word in words:
+        yield word
+        if word.isalpha() and not word.endswith("s"):
+            yield word + ("s" if word[-1] in "aeiou" else "es")
 
 
 def same_stem(word: str, other: str) -> bool:
