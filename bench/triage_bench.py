@@ -3,9 +3,9 @@
     python bench/triage_bench.py [--repeat 20]
 
 Prints, for ``tests/data/triage_messages.jsonl`` and ``triage_dev_*.jsonl`` (the development
-set) and the held-out sets ``tests/data/triage_heldout.jsonl``, ``triage_heldout_2.jsonl``
-and ``triage_heldout_3.jsonl`` (each written separately, see the README): sensitivity for
-emergencies and crises (urgent), specificity on
+set) and the held-out sets ``tests/data/triage_heldout.jsonl``, ``triage_heldout_2.jsonl``,
+``triage_heldout_3.jsonl`` and ``triage_heldout_4.jsonl`` (each written separately, see the
+README): sensitivity for emergencies and crises (urgent), specificity on
 routine messages, how many crises got the 988 answer; every missed emergency and every false
 alarm of the development set only (a held-out set is reported in counts and figures alone:
 its messages stay out of tuning). A row's "plan" (conditions, medications, instructions)
@@ -41,7 +41,8 @@ DATA = ROOT / "tests" / "data"
 DEVELOPMENT_FILES = [DATA / "triage_messages.jsonl", *sorted(DATA.glob("triage_dev_*.jsonl"))]
 SETS = {"development": DEVELOPMENT_FILES, "held-out": [DATA / "triage_heldout.jsonl"],
         "held-out 2": [DATA / "triage_heldout_2.jsonl"],
-        "held-out 3": [DATA / "triage_heldout_3.jsonl"]}
+        "held-out 3": [DATA / "triage_heldout_3.jsonl"],
+        "held-out 4": [DATA / "triage_heldout_4.jsonl"]}
 NOBODY = RowPatient()
 DEVELOPMENT = "development"  # the only set whose messages the bench may print
 GOALS = {"sensitivity": 1.0, "specificity": 0.90, "p99_ms": 1.0, "hostile_max_ms": 5.0}

@@ -19,8 +19,9 @@ One run measures, on this machine:
 It prints a table, the ratio and PASS/FAIL per goal (a FAIL does not fail the process) and
 writes ``bench/results/webhook.json``; the load generator shares the servers' machine.
 
-    python bench/webhook_bench.py [--requests 2000] [--db postgresql|sqlite] [--threads 4]
-        [--connections per-webhook|reused] [--engine-during-load pause|run] [--sms-limit shipped]
+    python bench/webhook_bench.py [--requests 2000] [--shape both|embedded|production]
+        [--db postgresql|sqlite] [--engine inline|separate] [--engine-during-load pause|run]
+        [--threads 4] [--connections per-webhook|reused] [--sms-limit shipped|off]
 """
 
 from __future__ import annotations
@@ -75,8 +76,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="webhooks per load phase")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql",
-                        help="the production database (default) or the embedded one")
+    parser.add_argument("--shape", choices=tuple(SHAPES), default=None,
+                        help="both (the default): the embedded default (SQLite, the engine "
+                             "inside the web workers) and the production shape (PostgreSQL, a "
+                             "separate `hub scheduler`), each paging during the load and each "
+                             "against the bare endpoint; or one of them. --db, --engine or "
+                             "--engine-during-load given alone choose a shape of their own "
+                             "(default postgresql, separate, pause)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default=None,
+                        help="the production database or the embedded one")
     parser.add_argument("--warmup", type=int, default=50, help="uncounted webhooks first")
     parser.add_argument("--page-samples", type=int, default=300,
                         help="webhooks sent one at a time for webhook -> page")
@@ -91,12 +99,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="per-webhook: each webhook on a new connection, as Twilio sends "
                              "them (its documented connect timeout applies to every request); "
                              "reused: each client thread keeps one connection alive")
-    parser.add_argument("--engine", choices=("inline", "separate"), default="separate",
+    parser.add_argument("--engine", choices=("inline", "separate"), default=None,
                         help="HUB_ENGINE: web workers also route and page (inline), or only take "
                              "contacts in while a `hub scheduler` process pages")
     parser.add_argument("--engine-nice", type=int, default=0,
                         help="niceness of the separate scheduler process")
-    parser.add_argument("--engine-during-load", choices=("run", "pause"), default="pause",
+    parser.add_argument("--engine-during-load", choices=("run", "pause"), default=None,
                         help="pause: the separate engine is stopped (SIGSTOP) while the load "
                              "runs and continued after, as if it had cores or a host of its own: "
                              "the web tier is measured alone, the pages then go out from the "
@@ -111,6 +119,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "(raw stacks in results/); it takes CPU from the servers, so the "
                              "figures drop")
     return parser.parse_args(argv)
+
+
+# (db, engine, engine during the load) of each shape the issue's table names
+SHAPES = {"embedded": ("sqlite", "inline", "run"), "production": ("postgresql", "separate", "run"),
+          "both": None}
+CUSTOM_DEFAULTS = ("postgresql", "separate", "pause")
+
+
+def shapes_of(args: argparse.Namespace) -> list[argparse.Namespace]:
+    """The runs asked for: each a copy of ``args`` with its db, engine and engine's state."""
+    given = (args.db, args.engine, args.engine_during_load)
+    if args.shape is None and any(given):
+        chosen = [tuple(g or d for g, d in zip(given, CUSTOM_DEFAULTS, strict=True))]
+    elif args.shape in (None, "both"):
+        chosen = [SHAPES["embedded"], SHAPES["production"]]
+    else:
+        chosen = [SHAPES[args.shape]]
+    return [argparse.Namespace(**{**vars(args), "db": db, "engine": engine,
+                                  "engine_during_load": during})
+            for db, engine, during in chosen]
 
 
 def hub_settings(database_url: str, port: int, twilio_url: str, instance: Path,
@@ -407,7 +435,14 @@ def _routed_figures(args, out, routed_log, results, load_end, engine, engine0, p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    runs = [run_shape(args) for args in shapes_of(parse_args(argv))]
+    (RESULTS / "webhook.json").write_text(json.dumps(runs, indent=2, default=str) + "\n")
+    print(f"\nresults: {RESULTS / 'webhook.json'}")
+    return 0
+
+
+def run_shape(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+    """The bare endpoint, then the hub in one shape; its report printed and returned."""
     PAGES["resource"] = "Messages" if args.sms_limit == "off" else "Calls"
     from tests.practice import WALTER
 
@@ -436,10 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     r["ratio"] = r["hub"]["throughput_rps"] / r["bare"]["throughput_rps"]
     r["goals"] = judge(r)
     report(r)
-    for name in ("webhook.json", f"webhook_{args.db}.json"):
-        (RESULTS / name).write_text(json.dumps(r, indent=2, default=str) + "\n")
-    print(f"\nresults: {RESULTS / 'webhook.json'}")
-    return 0
+    (RESULTS / f"webhook_{args.db}_{args.engine}.json").write_text(
+        json.dumps(r, indent=2, default=str) + "\n")
+    return r
 
 
 if __name__ == "__main__":

@@ -51,13 +51,16 @@ def in_batches(sessions: sessionmaker[Session], kind: str,
     done, skip = 0, set[int]()
     while done < limit:
         claimed: list[T] = []
+        wanted = min(batch, limit - done)
         try:
             with sessions.begin() as session:
-                claimed = claim(session, min(batch, limit - done), skip)
+                claimed = claim(session, wanted, skip)
                 if not claimed:
                     return done
                 work(session, claimed)
             done += len(claimed)
+            if len(claimed) < wanted:  # none left to claim just now: no empty write to find it
+                return done
         except TRANSIENT:
             raise
         except Exception:

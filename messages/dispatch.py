@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log, opt_outs, outbox, quarantine
-from hub.db import id_in
+from hub.db import id_in, read_snapshot
 from hub.models import Outbound, Staff
 from hub.phones import phone_index
 from messages import page_calls, page_limits, round_calls, texts
@@ -50,6 +50,14 @@ def _due(now: datetime) -> ColumnElement[bool]:
     return and_(or_(Outbound.status == "pending",
                     (Outbound.status == "sending") & (Outbound.claimed_until < now)),
                 Outbound.next_attempt_at <= now)
+
+
+def _any_due(sessions: sessionmaker[Session], now: datetime) -> bool:
+    """Looked for in a read first: a pass that finds nothing due takes no write lock (on
+    SQLite, the one writer every webhook waits for)."""
+    with read_snapshot(sessions) as session:
+        return session.scalars(select(Outbound.id).where(_due(now), Outbound.kind != "outreach")
+                               .limit(1)).first() is not None
 
 
 def _claim(session: Session, now: datetime, limit: int, only_id: int | None) -> list[Outbound]:
@@ -155,13 +163,16 @@ def _send(transport: Transport, status_callback: str,
 def dispatch_due(sessions: sessionmaker[Session], transport: Transport, wording: PageTexts,
                  now: datetime, limit: int = 100, only_id: int | None = None,
                  sms_limit: SmsLimit = DEFAULT_SMS_LIMIT,
-                 rounds_every: timedelta = DEFAULT_ROUNDS_EVERY) -> int:
-    """Send due outbound rows; return how many were attempted.
+                 rounds_every: timedelta = DEFAULT_ROUNDS_EVERY, look_first: bool = True) -> int:
+    """Send due outbound rows; return how many were attempted (``look_first``: look for
+    one in a read before taking the write lock; not when pages were just queued).
 
     The claimed rows are sent side by side (Twilio's API takes a few hundred milliseconds a
     request: a burst of pages must not queue behind each other), then each outcome is
     recorded in its own transaction.
     """
+    if only_id is None and look_first and not _any_due(sessions, now):
+        return 0
     status_callback = wording.links.status_callback()
     work: list[tuple[int, str, str, str, str | None, bool]] = []
     refused: set[int] = set()

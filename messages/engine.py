@@ -1,8 +1,8 @@
-"""The engine's tick: take in this host's spool, page for received contacts, fire due
-escalation timers, page about transition tasks near their deadline, send outbound, fetch MMS
-photos from Twilio, queue and send outreach (paced, after the pages), alert the managers about
-coverage gaps, run the self-test, checkpoint the log's head outside the database, summarise
-refused webhooks, and leave a heartbeat for ``/readyz``.
+"""The engine's tick: take in this host's spool, release live calls nobody heard from, page
+for received contacts, fire due escalation timers, page about transition tasks near their
+deadline, send outbound, fetch MMS photos from Twilio, queue and send outreach (paced, after
+the pages), alert the managers about coverage gaps, run the self-test, checkpoint the log's
+head outside the database, summarise refused webhooks, and leave a heartbeat for ``/readyz``.
 
 Safe in every process at once (each row is claimed in the database). APScheduler only wakes it
 once a second; it keeps no jobs of ours in any store.
@@ -30,6 +30,7 @@ from messages.runtime import Runtime
 from messages.spool_intake import take_in as take_in_spooled
 from routing.coverage import alert_managers
 from routing.intake import process_received
+from routing.live_call import release_stale as release_stale_calls
 from routing.self_test import self_test
 from routing.timers import run_due
 from routing.transition_pages import page_due as page_transitions
@@ -48,6 +49,8 @@ def tick(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
     duties: dict[str, Callable[[], int]] = {
         # first: what this host kept on disk while the database was down, in order of arrival
         "kept": lambda: take_in_spooled(rt),
+        # live calls nobody heard from (a lost callback, a crashed worker): paged like a text
+        "calls_released": lambda: release_stale_calls(rt.sessions, now),
         "processed": lambda: process_received(rt.sessions, rt.policy, pages, now),
         "fired": lambda: run_due(rt.sessions, rt.policy, pages, now),
         # transition tasks still open near their deadline: paged like a contact

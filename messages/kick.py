@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from hub.models import utcnow
 from messages.dispatch import dispatch_due
@@ -54,17 +55,20 @@ def _run(rt: Runtime) -> None:
 
 def _rounds(rt: Runtime) -> None:
     pages = PageTexts(Links(rt.settings.public_url))
-    backlog = True  # contacts still waiting for intake after the last round
+    backlog, first = True, True  # contacts still waiting for intake after the last round
     for _ in range(MAX_ROUNDS):
-        paged = _duty("intake", lambda: process_received(
-            rt.sessions, rt.policy, pages, utcnow(), limit=INTAKE_LIMIT)) if backlog else 0
-        sent = _duty("sending", lambda: dispatch_due(
-            rt.sessions, rt.transport, pages, utcnow(), sms_limit=rt.policy.sms_limit,
-            rounds_every=rt.policy.rounds_every()))
+        # The first round knows a commit queued it: no read to look first.
+        paged = _duty("intake", partial(
+            process_received, rt.sessions, rt.policy, pages, utcnow(), limit=INTAKE_LIMIT,
+            look_first=not first)) if backlog else 0
+        sent = _duty("sending", partial(
+            dispatch_due, rt.sessions, rt.transport, pages, utcnow(),
+            sms_limit=rt.policy.sms_limit, rounds_every=rt.policy.rounds_every(),
+            look_first=not (first or paged)))
         # An intake that took less than it could left nobody behind: a contact committed
         # since it began queued a run of its own. Sending goes on while it sends (an SMS
         # refused becomes a call, queued by the send itself).
-        backlog = paged >= INTAKE_LIMIT
+        backlog, first = paged >= INTAKE_LIMIT, False
         if not backlog and not sent:
             break
 

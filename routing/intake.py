@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import outreach, patient_chart, quarantine
 from hub.contacts import new_ack_codes
-from hub.db import id_in
+from hub.db import id_in, read_snapshot
 from hub.models import Contact
-from routing import escalation, live_call
+from routing import escalation
 from routing.policy import Policy
 from routing.step_writer import PageWording, StepWriter
 
@@ -52,7 +52,8 @@ def _start(writer: StepWriter, contact: Contact, ack_code: str, consented: bool,
 
 
 def process_received(sessions: sessionmaker[Session], policy: Policy, wording: PageWording,
-                     now: datetime, limit: int = 500, batch: int = 50) -> int:
+                     now: datetime, limit: int = 500, batch: int = 50,
+                     look_first: bool = True) -> int:
     """Route and page every contact still waiting in ``received``, ``batch`` to a transaction.
 
     Run right after a webhook commits and by every scheduler tick, in any process: each batch
@@ -60,14 +61,22 @@ def process_received(sessions: sessionmaker[Session], policy: Policy, wording: P
     leaves ``received`` in the transaction that pages it, so exactly one process pages for it.
     A batch that raises is taken again one contact to a transaction: a contact that fails
     alone is counted, and set aside at the limit (:mod:`hub.quarantine`); the rest are paged.
+    ``look_first``: look for a received contact in a read before taking the write lock (not
+    when a commit has just said one is there).
     """
-    with sessions.begin() as session:  # live calls nobody heard from: paged like a text
-        live_call.release_stale(session, now)
+    if look_first and not _any_received(sessions):  # a tick with nothing to route writes nothing
+        return 0
     return quarantine.in_batches(
         sessions, "contact", _claim,
         lambda session, ids: _route(session, ids, policy, wording, now), lambda row: row,
         lambda session, one: _route(session, _claim(session, 1, only=one), policy, wording, now),
         now, wording.set_aside, limit, batch)
+
+
+def _any_received(sessions: sessionmaker[Session]) -> bool:
+    with read_snapshot(sessions) as session:
+        return session.scalars(select(Contact.id).where(Contact.status == "received")
+                               .limit(1)).first() is not None
 
 
 def _claim(session: Session, limit: int, skip: set[int] | frozenset[int] = frozenset(),

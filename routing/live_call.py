@@ -6,7 +6,7 @@ contact waits in ``on_call`` (intake leaves it alone) until a staff member accep
 then admitted and acknowledged like any paged contact) or until the caller leaves a
 voicemail, hangs up, or nobody accepts (it is released to ``received``: intake pages and
 escalates it like a text). A call left ``on_call`` longer than :data:`STALE_AFTER` (a lost
-callback, a crashed worker) is released by the engine's intake.
+callback, a crashed worker) is released by the engine's tick.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub import contact_log
 from hub.contacts import lock, new_ack_codes
-from hub.db import rows_changed
+from hub.db import read_snapshot, rows_changed
 from hub.models import CallAttempt, Contact, Page, Staff
 from routing import lifecycle
 from routing.policy import Policy
@@ -82,11 +82,19 @@ def release(session: Session, contact_id: int, now: datetime, reason: str) -> bo
     return bool(moved)
 
 
-def release_stale(session: Session, now: datetime) -> int:
-    """Release every call contact left ``on_call`` past :data:`STALE_AFTER`."""
-    ids = list(session.scalars(select(Contact.id).where(
-        Contact.status == "on_call", Contact.received_at < now - STALE_AFTER)))
-    return sum(release(session, contact_id, now, "no word from the call") for contact_id in ids)
+def release_stale(sessions: sessionmaker[Session], now: datetime) -> int:
+    """Release every call contact left ``on_call`` past :data:`STALE_AFTER` (the engine's
+    tick, before intake pages them); looked for in a read first, so a tick that finds none
+    takes no write lock."""
+    stale = select(Contact.id).where(Contact.status == "on_call",
+                                     Contact.received_at < now - STALE_AFTER)
+    with read_snapshot(sessions) as session:
+        if session.scalars(stale.limit(1)).first() is None:
+            return 0
+    with sessions.begin() as session:
+        ids = list(session.scalars(stale))
+        return sum(release(session, contact_id, now, "no word from the call")
+                   for contact_id in ids)
 
 
 def accept(session: Session, attempt: CallAttempt, staff: Staff, now: datetime,

@@ -75,8 +75,8 @@ def test_after_a_storm_of_a_hundred_and_twenty_the_reopened_window_carries_every
         rt, twilio, twilio_api, practice):
     """More pages wait than one engine pass takes (100): the bundle still names them all,
     rather than leaving the rest for another fifteen minutes."""
-    for i in range(120):
-        twilio.sms(WALTER, f"storm message {i + 1}")
+    for i in range(120):  # routine texts (the second opinion pages a bare "storm message 6")
+        twilio.sms(WALTER, f"please call me back about my refill, message {i + 1}")
     assert len(twilio_api.sent_to(BEN)) == LIMIT
     tick_after(rt, 16)
     later = twilio_api.sent_to(BEN)[LIMIT:]
