@@ -17,8 +17,9 @@ to their timers. A call already tried once and perhaps placed (``unsure``) goes 
 And as GoAlert throttles voice per contact method, a person is rung at most once a minute
 (``CALL_GAP``): paging calls due while her phone rang less than a minute ago wait for the
 minute to end and then ring once, together (held like SMS beyond their limit, and logged so).
-A storm of urgent texts rings her once a minute, not once per dispatcher pass; each contact's
-SMS page and escalation timer go on meanwhile.
+A storm of urgent texts rings her once a minute, not once per dispatcher pass, and that call
+carries every paging call waiting for her, not only those one pass claimed (as the SMS limit's
+bundle does); each contact's SMS page and escalation timer go on meanwhile.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from hub import contact_log, outbox
 from hub.contacts import WAITING
 from hub.db import id_in
 from hub.models import Contact, Outbound, Staff
-from messages.page_limits import PAGE_FIELDS, cancel_taken, hold, one_per_contact
+from messages.page_limits import PAGE_FIELDS, also_waiting, cancel_taken, hold, one_per_contact
 
 KIND = "call_bundle"
 CALL_GAP = timedelta(seconds=60)  # a person's phone rings for pages at most once in this
@@ -66,6 +67,10 @@ def shape(session: Session, claimed: list[Outbound], now: datetime,
         select(Contact).where(id_in(session, Contact.id, {
             row.contact_id for rows in by_person.values() for row in rows}))
         .options(PAGE_FIELDS))}
+    claimed_ids = [row.id for row in claimed]
+    for staff_id, rows in by_person.items():  # her call carries every call waiting for her
+        rows.extend(row for row in also_waiting(session, staff_id, claimed_ids, contacts,
+                                                "call", ("page",)) if _bundleable(row))
     entries: list[contact_log.Entry] = []
     for staff_id, rows in sorted(by_person.items()):
         firsts, again = one_per_contact(cancel_taken(session, rows, contacts, now))

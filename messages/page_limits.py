@@ -153,8 +153,8 @@ def _within_limit(session: Session, staff_id: int, live: list[Outbound],
     if len(firsts) > room:
         # A bundle goes out: it carries every page still waiting for this person, not only
         # those this pass claimed (a storm's backlog reaches her now, not 15 minutes a batch).
-        waiting = cancel_taken(session, _also_waiting(session, staff_id, claimed_ids, contacts),
-                                contacts, now)
+        waiting = cancel_taken(session, also_waiting(session, staff_id, claimed_ids, contacts,
+                                                     "sms", LIMITED_KINDS), contacts, now)
         firsts, again = one_per_contact([*live, *waiting])
     if len(firsts) <= room:
         send = firsts
@@ -165,13 +165,14 @@ def _within_limit(session: Session, staff_id: int, live: list[Outbound],
     return send
 
 
-def _also_waiting(session: Session, staff_id: int, claimed_ids: list[int],
-                  contacts: dict[int, Contact]) -> list[Outbound]:
-    """This person's other SMS pages and alerts waiting to go out (held, or not yet
-    claimed), locked; their contacts added to ``contacts``."""
+def also_waiting(session: Session, staff_id: int, claimed_ids: list[int],
+                 contacts: dict[int, Contact], channel: str, kinds: tuple[str, ...]
+                 ) -> list[Outbound]:
+    """This person's other rows of ``kinds`` on ``channel`` waiting to go out (held, or not
+    yet claimed), locked; their contacts added to ``contacts``."""
     rows = list(session.scalars(
-        select(Outbound).where(Outbound.staff_id == staff_id, Outbound.kind.in_(LIMITED_KINDS),
-                               Outbound.channel == "sms", Outbound.status == "pending",
+        select(Outbound).where(Outbound.staff_id == staff_id, Outbound.kind.in_(kinds),
+                               Outbound.channel == channel, Outbound.status == "pending",
                                Outbound.id.not_in(claimed_ids))
         .order_by(Outbound.id).with_for_update(skip_locked=True)))
     missing = {row.contact_id for row in rows if row.contact_id is not None} - set(contacts)
