@@ -42,13 +42,12 @@ from benchkit import (  # noqa: E402
     free_port,
     write_result,
 )
+from page_timing import ben_pages, wait_pages  # noqa: E402
 from webhook_bench import (  # noqa: E402
     PG_ADMIN_URL,
-    ben_pages,
     hub_settings,
     seed_practice,
     server_env,
-    wait_pages,
 )
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

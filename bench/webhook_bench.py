@@ -27,6 +27,7 @@ writes ``bench/results/webhook.json``; the load generator shares the servers' ma
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -54,7 +55,9 @@ from benchkit import (
     post_once,
     summarize,
 )
+from page_timing import PAGES, ben_pages, next_page_delay, page_arrivals, refs_by_sid, wait_pages
 from routed_pages import RoutedLog
+from webhook_options import parse_args, shapes_of
 from webhook_report import judge, report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,75 +73,6 @@ ERROR_LINE = re.compile(r"\[ERROR\]|failed|not sent|unhandled|locked", re.IGNORE
 
 
 sys.path.insert(0, str(ROOT))  # the hub's modules and tests/ (fake Twilio, the practice)
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=2000, help="webhooks per load phase")
-    parser.add_argument("--concurrency", type=int, default=8, help="client threads")
-    parser.add_argument("--shape", choices=tuple(SHAPES), default=None,
-                        help="both (the default): the embedded default (SQLite, the engine "
-                             "inside the web workers) and the production shape (PostgreSQL, a "
-                             "separate `hub scheduler`), each paging during the load and each "
-                             "against the bare endpoint; or one of them. --db, --engine or "
-                             "--engine-during-load given alone choose a shape of their own "
-                             "(default postgresql, separate, pause)")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default=None,
-                        help="the production database or the embedded one")
-    parser.add_argument("--warmup", type=int, default=50, help="uncounted webhooks first")
-    parser.add_argument("--page-samples", type=int, default=300,
-                        help="webhooks sent one at a time for webhook -> page")
-    parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between those")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="gunicorn --threads per worker, for both servers alike (above 1: "
-                             "the gthread worker, as the README's production command runs; "
-                             "1: the sync worker)")
-    parser.add_argument("--connections", choices=("per-webhook", "reused"),
-                        default="per-webhook",
-                        help="per-webhook: each webhook on a new connection, as Twilio sends "
-                             "them (its documented connect timeout applies to every request); "
-                             "reused: each client thread keeps one connection alive")
-    parser.add_argument("--engine", choices=("inline", "separate"), default=None,
-                        help="HUB_ENGINE: web workers also route and page (inline), or only take "
-                             "contacts in while a `hub scheduler` process pages")
-    parser.add_argument("--engine-nice", type=int, default=0,
-                        help="niceness of the separate scheduler process")
-    parser.add_argument("--engine-during-load", choices=("run", "pause"), default=None,
-                        help="pause: the separate engine is stopped (SIGSTOP) while the load "
-                             "runs and continued after, as if it had cores or a host of its own: "
-                             "the web tier is measured alone, the pages then go out from the "
-                             "backlog")
-    parser.add_argument("--sms-limit", choices=("shipped", "off"), default="shipped",
-                        help="shipped: the policy as shipped (5 SMS per person in 15 minutes, "
-                             "one call a minute; pages held and bundled), each contact timed "
-                             "until the log says it was routed and paged; off: SMS limit "
-                             "lifted, each contact's own page SMS timed at the fake Twilio")
-    parser.add_argument("--profile", choices=("cpu", "wall"),
-                        help="py-spy the hub workers (and the separate engine) during the load "
-                             "(raw stacks in results/); it takes CPU from the servers, so the "
-                             "figures drop")
-    return parser.parse_args(argv)
-
-
-# (db, engine, engine during the load) of each shape the issue's table names
-SHAPES = {"embedded": ("sqlite", "inline", "run"), "production": ("postgresql", "separate", "run"),
-          "both": None}
-CUSTOM_DEFAULTS = ("postgresql", "separate", "pause")
-
-
-def shapes_of(args: argparse.Namespace) -> list[argparse.Namespace]:
-    """The runs asked for: each a copy of ``args`` with its db, engine and engine's state."""
-    given = (args.db, args.engine, args.engine_during_load)
-    if args.shape is None and any(given):
-        chosen = [tuple(g or d for g, d in zip(given, CUSTOM_DEFAULTS, strict=True))]
-    elif args.shape in (None, "both"):
-        chosen = [SHAPES["embedded"], SHAPES["production"]]
-    else:
-        chosen = [SHAPES[args.shape]]
-    return [argparse.Namespace(**{**vars(args), "db": db, "engine": engine,
-                                  "engine_during_load": during})
-            for db, engine, during in chosen]
 
 
 def hub_settings(database_url: str, port: int, twilio_url: str, instance: Path,
@@ -192,72 +126,20 @@ def seed_practice(settings: dict[str, str], then=None, **options: bool) -> None:
     rt.engine.dispose()
 
 
-PAGES = {"resource": "Messages"}  # what is timed as a contact's page: its SMS, or its call
-
-
-def ben_pages(fake) -> list:  # type: ignore[no-untyped-def]
-    """The nurse's pages: SMS, or (the shipped SMS limit holding and bundling them) calls."""
-    from tests.practice import BEN
-    return [r for r in fake.sent_to(BEN) if r.resource == PAGES["resource"]]
-
-
-def wait_pages(fake, count: int, timeout: float, quiet: float | None = None) -> list:  # type: ignore[no-untyped-def]
-    """Wait for ``count`` pages to the nurse, or ``timeout``, or ``quiet`` s with none new."""
-    deadline = time.monotonic() + timeout
-    last_change, seen = time.monotonic(), -1
-    while True:
-        total = len(fake.requests)
-        pages = ben_pages(fake)
-        if len(pages) != seen:
-            seen, last_change = len(pages), time.monotonic()
-        now = time.monotonic()
-        if len(pages) >= count or now >= deadline or (quiet and now - last_change > quiet):
-            return pages
-        try:
-            fake.wait_for(total + 1, timeout=min(0.5, deadline - now))
-        except AssertionError:
-            pass
-
-
-def refs_by_sid(database_url: str) -> dict[str, str]:
-    """MessageSid -> contact ref, read from the hub's database after the run (both in clear)."""
-    from sqlalchemy import create_engine, select
-
-    from hub.models import Contact
-
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            return dict(conn.execute(select(Contact.provider_sid, Contact.ref)).all())
-    finally:
-        engine.dispose()
-
-
-def page_arrivals(pages: list, refs: set[str]) -> tuple[dict[str, float], int]:  # type: ignore[type-arg]
-    """ref -> first page arrival (monotonic), and how many pages repeated a ref."""
-    first: dict[str, float] = {}
-    repeats = 0
-    for page in pages:
-        for ref in set(re.findall(r"[A-Z0-9]{8}", page.form.get("Body", ""))) & refs:
-            if ref in first:
-                repeats += 1
-            first.setdefault(ref, page.at)
-    return first, repeats
-
-
-def sequential_pages(fake, port: int, shots: list, gap: float) -> tuple[list[Result], list[float]]:  # type: ignore[no-untyped-def,type-arg]
-    """One webhook at a time; each one's page is the next page to the nurse (waited up to 5 s)."""
+def sequential_pages(port: int, shots: list, gap: float, before, page_delay  # type: ignore[no-untyped-def,type-arg]
+                     ) -> tuple[list[Result], list[float]]:
+    """One webhook at a time: ``before()`` is read before each is sent, then
+    ``page_delay(shot, result, that reading)`` says how long its page took (None: none came)."""
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     results, delays = [], []
     for shot in shots:
-        before = len(ben_pages(fake))
+        seen = before()
         result = post_once(conn, PATH, shot)
         results.append(result)
-        pages = wait_pages(fake, before + 1, timeout=5.0)
-        if len(pages) > before:
-            delays.append(pages[before].at - result.start)
+        if (delay := page_delay(shot, result, seen)) is not None:
+            delays.append(delay)
         time.sleep(gap)
     conn.close()
     return results, delays
@@ -361,7 +243,9 @@ def run_hub(args: argparse.Namespace, tmp: Path, shots_for) -> dict:  # type: ig
 
         # One at a time: webhook -> page with nothing else going on.
         paced = shots_for(url, args.page_samples)
-        seq_results, delays = sequential_pages(fake, port, paced, args.gap_ms / 1000)
+        seq_results, delays = sequential_pages(port, paced, args.gap_ms / 1000,
+                                               lambda: len(ben_pages(fake)),
+                                               functools.partial(next_page_delay, fake))
         out["page_sequential"] = {**distribution_ms(delays), "sent": len(paced),
                                   "webhook_errors": sum(r.status != 200 for r in seq_results),
                                   "webhook": distribution_ms([r.latency for r in seq_results])}
@@ -415,18 +299,13 @@ def _routed_figures(args, out, routed_log, results, load_end, engine, engine0, p
         "last_after_load_end_ms": max(0.0, all_seen - load_end) * 1000 if routed else None,
         **distribution_ms([])}
 
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    paced, delays, answered = shots_for(url, args.page_samples), [], []
-    for shot in paced:
-        result = post_once(conn, PATH, shot)
-        answered.append(result)
+    def routed_delay(shot, result, _before) -> float | None:  # type: ignore[no-untyped-def]
         found, _ = routed_log.wait([shot.sid], timeout=5.0, every=0.005)
-        if shot.sid in found:
-            delays.append(found[shot.sid] - (result.start + wall))
-        time.sleep(args.gap_ms / 1000)
-    conn.close()
+        return found[shot.sid] - (result.start + wall) if shot.sid in found else None
+
+    paced = shots_for(url, args.page_samples)
+    answered, delays = sequential_pages(port, paced, args.gap_ms / 1000, lambda: None,
+                                        routed_delay)
     out["page_sequential"] = {**distribution_ms(delays), "sent": len(paced),
                               "webhook_errors": sum(r.status != 200 for r in answered),
                               "webhook": distribution_ms([r.latency for r in answered])}
@@ -435,7 +314,7 @@ def _routed_figures(args, out, routed_log, results, load_end, engine, engine0, p
 
 
 def main(argv: list[str] | None = None) -> int:
-    runs = [run_shape(args) for args in shapes_of(parse_args(argv))]
+    runs = [run_shape(args) for args in shapes_of(parse_args(argv, __doc__.split("\n\n")[0]))]
     (RESULTS / "webhook.json").write_text(json.dumps(runs, indent=2, default=str) + "\n")
     print(f"\nresults: {RESULTS / 'webhook.json'}")
     return 0
